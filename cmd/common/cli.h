@@ -1,0 +1,67 @@
+/* Glue shared by the jpki-* commands: exit codes, one-line errors, the
+ * common options (--reader, --trace, --trace-file) and opening the card.
+ * Documented in jpki-tools(7)-style EXIT STATUS sections of every man page. */
+#ifndef JPKI_CLI_H
+#define JPKI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "jpki/jpki.h"
+
+/* Exit codes of every command except jpki-expiry-check (which answers
+ * 0 valid / 1 expiring / 2 expired / 3 unknown, like a monitoring plugin). */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FAIL = 1,     /* the operation failed (card refused, CA failed, ...) */
+    CLI_EXIT_USAGE = 2,    /* bad arguments or malformed input */
+    CLI_EXIT_NO_CARD = 3,  /* no pcscd, no reader, no card, card removed */
+    CLI_EXIT_PIN = 4,      /* wrong/blocked PIN, bad PIN format, last try refused */
+    CLI_EXIT_AUTH = 5,     /* issuer key missing or rejected */
+    CLI_EXIT_PARTIAL = 6,  /* batch: some cards failed, others succeeded */
+    CLI_EXIT_INTERRUPTED = 7 /* stopped part-way; state is resumable */
+};
+
+/* Map a library code to the exit code above. */
+int cli_exit_for(jpki_rc rc);
+
+/* "PROG: message" on stderr, one line.  Returns cli_exit_for(err->code). */
+int cli_report(const char *prog, const jpki_error *err);
+/* "PROG: <printf>" on stderr, one line. */
+void cli_errorf(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Options every card-touching command accepts. */
+typedef struct cli_common {
+    const char *reader;     /* -r/--reader SPEC (see jpki_pcsc_open) */
+    bool trace;             /* --trace or JPKI_TRACE=1: annotated APDUs on stderr */
+    const char *trace_file; /* --trace-file F or JPKI_TRACE_FILE: CBOR session */
+    jpki_trace *tr;         /* built by cli_open */
+} cli_common;
+
+/* Fill defaults from the environment (JPKI_TRACE, JPKI_TRACE_FILE, JPKI_READER). */
+void cli_common_init(cli_common *cc);
+
+/* Handle one of the common long options inside a getopt_long loop.
+ * Returns true if opt was one of CLI_OPT_*; the caller's option table
+ * includes CLI_COMMON_LONGOPTS. */
+#define CLI_OPT_READER 0x1001
+#define CLI_OPT_TRACE 0x1002
+#define CLI_OPT_TRACE_FILE 0x1003
+#define CLI_COMMON_LONGOPTS \
+    {"reader", required_argument, NULL, CLI_OPT_READER}, \
+    {"trace", no_argument, NULL, CLI_OPT_TRACE}, \
+    {"trace-file", required_argument, NULL, CLI_OPT_TRACE_FILE}
+bool cli_common_option(cli_common *cc, int opt, const char *arg);
+/* Text for --help. */
+#define CLI_COMMON_HELP \
+    "  -r, --reader SPEC    reader: index, exact name or unique substring\n" \
+    "                       (default: $JPKI_READER, else the first reader with a card)\n" \
+    "      --trace          annotated APDU trace on stderr (also JPKI_TRACE=1)\n" \
+    "      --trace-file F   record the session as CBOR to F (also JPKI_TRACE_FILE)\n"
+
+/* Open the reader (or, with reader NULL, cc->reader) with tracing wired up. */
+jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_error *err);
+/* Close transport (may be NULL) and the trace. */
+void cli_close(cli_common *cc, jpki_transport *t);
+
+#endif

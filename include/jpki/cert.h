@@ -1,0 +1,46 @@
+/* Certificate facts the tools report, parsed with mbedTLS. */
+#ifndef JPKI_CERT_H
+#define JPKI_CERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "jpki/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct jpki_cert_info {
+    char subject[512];
+    char issuer[512];
+    char serial_hex[80];   /* lower-case hex, no separators */
+    time_t not_before;     /* UTC */
+    time_t not_after;      /* UTC */
+    int key_bits;
+    /* From the signature certificate's subjectAltName otherNames (UTF-8),
+     * empty when absent. */
+    char name[256];
+    char birth[16];        /* YYYYMMDD */
+    char sex[4];
+    char address[512];
+} jpki_cert_info;
+
+/* DER or PEM (one certificate). */
+jpki_rc jpki_cert_parse(const uint8_t *buf, size_t len, jpki_cert_info *info,
+                        jpki_error *err);
+
+/* Whole days from now to not_after, rounded down (negative = expired). */
+long jpki_cert_days_left(const jpki_cert_info *info, time_t now);
+
+/* "2025-03-31T14:59:59Z" */
+void jpki_time_format(time_t t, char *buf, size_t n);
+/* Parse "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ" or "@epoch" (UTC). */
+jpki_rc jpki_time_parse(const char *s, time_t *out, jpki_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,14 @@
+/* Umbrella header of libjpki. */
+#ifndef JPKI_JPKI_H
+#define JPKI_JPKI_H
+#include "jpki/error.h"
+#include "jpki/apdu.h"
+#include "jpki/transport.h"
+#include "jpki/trace.h"
+#include "jpki/profile.h"
+#include "jpki/secret.h"
+#include "jpki/card.h"
+#include "jpki/cert.h"
+#include "jpki/issuer.h"
+#define JPKI_VERSION "0.1.0"
+#endif

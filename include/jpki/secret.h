@@ -1,0 +1,60 @@
+/* Secrets (PINs, passwords, issuer keys): read from a terminal without echo,
+ * a file descriptor or a private file -- never argv -- kept in locked memory
+ * where possible and wiped after use. */
+#ifndef JPKI_SECRET_H
+#define JPKI_SECRET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jpki/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define JPKI_SECRET_MAX 64
+
+typedef struct jpki_secret {
+    uint8_t buf[JPKI_SECRET_MAX];
+    size_t len;
+} jpki_secret;
+
+typedef enum jpki_pin_id {
+    JPKI_PIN_AUTH = 0,     /* user-authentication PIN, 4 digits, 3 tries */
+    JPKI_PIN_SIGN = 1,     /* signature password, 6-16 [A-Z0-9], 5 tries */
+    JPKI_PIN_CARDINFO = 2, /* card-info input support PIN, 4 digits, 3 tries */
+    JPKI_PIN_REGISTRY = 3  /* resident-registry PIN, 4 digits, 3 tries */
+} jpki_pin_id;
+#define JPKI_PIN_COUNT 4
+
+/* Overwrite with zeros in a way the compiler keeps. */
+void jpki_wipe(void *p, size_t n);
+void jpki_secret_wipe(jpki_secret *s);
+
+/* Read one line (without the newline) from a terminal with echo off,
+ * showing prompt on the terminal (not stdout).  JPKI_ERR_IO if there is no
+ * terminal. */
+jpki_rc jpki_secret_read_tty(const char *prompt, jpki_secret *out, jpki_error *err);
+/* Read one line from fd (not closed).  Reading stops at the newline, so
+ * several secrets can come one per line from the same fd. */
+jpki_rc jpki_secret_read_fd(int fd, jpki_secret *out, jpki_error *err);
+/* Read the first line of a file; refuses a file readable or writable by
+ * group or others (JPKI_ERR_ARG with a message naming the mode). */
+jpki_rc jpki_secret_read_file(const char *path, jpki_secret *out, jpki_error *err);
+
+/* Check a PIN against its rules before it goes near a card. */
+jpki_rc jpki_pin_check_format(jpki_pin_id id, const jpki_secret *pin, jpki_error *err);
+const char *jpki_pin_name(jpki_pin_id id);   /* "auth", "sign", "cardinfo", "registry" */
+int jpki_pin_max_tries(jpki_pin_id id);
+/* Parse "auth"/"sign"/"cardinfo"/"registry" (also "card-info", "resident"). */
+jpki_rc jpki_pin_parse_name(const char *s, jpki_pin_id *out, jpki_error *err);
+
+/* Disable core dumps and ptrace attach for this process (prctl). */
+void jpki_secret_protect_process(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

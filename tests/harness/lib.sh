@@ -1,0 +1,107 @@
+# Shell helpers for integration tests.  Sourced by tests/harness/isolated.sh,
+# which has already put us in private mount+network namespaces, so the pcscd
+# started here is ours alone (its socket lives on a private /run/pcscd).
+#
+# Reader layout: vpcd entry i (i = 0..) listens on ports 35963+2i and
+# 35963+2i+1; PC/SC lists the readers in that order, so reader index N is
+# served on port $((35963 + N)).
+
+: "${JPKI_BUILD:?}" "${JPKI_WORK:?}"
+PORT_BASE=35963
+T_PASS=0
+T_FAIL=0
+
+ok()   { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
+nok()  { T_FAIL=$((T_FAIL + 1)); echo "not ok - $*"; }
+# check NAME CMD...: passes when CMD exits 0
+check() { local n=$1; shift; if "$@"; then ok "$n"; else nok "$n"; fi; }
+# expect_rc NAME RC CMD...: passes when CMD exits with RC
+expect_rc() {
+    local n=$1 want=$2; shift 2
+    "$@"; local got=$?
+    if [ "$got" = "$want" ]; then ok "$n"; else nok "$n (exit $got, wanted $want)"; fi
+}
+contains() { case "$1" in *"$2"*) return 0;; esac; echo "  '$2' not found in: $1" >&2; return 1; }
+not_contains() { case "$1" in *"$2"*) echo "  '$2' unexpectedly in: $1" >&2; return 1;; esac; return 0; }
+finish() {
+    echo "# $T_PASS passed, $T_FAIL failed"
+    [ "$T_FAIL" = 0 ] && [ "$T_PASS" -gt 0 ]
+}
+
+reader_port() { echo $((PORT_BASE + $1)); }
+
+# pcscd_start [ENTRIES]: private pcscd with ENTRIES vpcd entries (2 readers each).
+pcscd_start() {
+    local entries=${1:-${JPKI_READER_ENTRIES:-2}} i conf="$JPKI_WORK/reader.conf"
+    : > "$conf"
+    for i in $(seq 0 $((entries - 1))); do
+        printf 'FRIENDLYNAME "JPKI Test Reader %s"\nDEVICENAME /dev/null:0x%04X\nLIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID 0x%04X\n\n' \
+            "$(printf "\\$(printf %o $((65 + i)))")" $((PORT_BASE + 2 * i)) $((PORT_BASE + 2 * i)) >> "$conf"
+    done
+    pcscd -f -c "$conf" >> "$JPKI_WORK/pcscd.log" 2>&1 &
+    echo $! > "$JPKI_WORK/pcscd.pid"
+    local n=0
+    until [ -S /run/pcscd/pcscd.comm ] && ss -ltn 2>/dev/null | grep -q ":$PORT_BASE "; do
+        n=$((n + 1)); [ $n -gt 100 ] && { echo "pcscd did not start" >&2; return 1; }
+        sleep 0.05
+    done
+}
+
+pcscd_stop() {
+    local pid; pid=$(cat "$JPKI_WORK/pcscd.pid" 2>/dev/null) || return 0
+    kill -TERM "$pid" 2>/dev/null
+    local n=0
+    while kill -0 "$pid" 2>/dev/null; do
+        n=$((n + 1)); [ $n -gt 60 ] && { kill -KILL "$pid" 2>/dev/null; break; }
+        sleep 0.05
+    done
+    wait "$pid" 2>/dev/null
+    rm -f "$JPKI_WORK/pcscd.pid" /run/pcscd/pcscd.comm /run/pcscd/pcscd.pub /run/pcscd/pcscd.pid
+}
+
+# sim_start NAME READER_INDEX STATE [extra jpki-card-sim options...]
+# Starts a virtual card in reader READER_INDEX and waits until PC/SC sees it.
+sim_start() {
+    local name=$1 idx=$2 state=$3; shift 3
+    jpki-card-sim --state "$state" --port "$(reader_port "$idx")" "$@" \
+        >> "$JPKI_WORK/sim.$name.log" 2>&1 &
+    echo $! > "$JPKI_WORK/sim.$name.pid"
+    wait_card "$idx"
+}
+
+sim_stop() {
+    local pid; pid=$(cat "$JPKI_WORK/sim.$1.pid" 2>/dev/null) || return 0
+    kill -"${2:-TERM}" "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    rm -f "$JPKI_WORK/sim.$1.pid"
+}
+
+# wait_card IDX [present|absent]: until PC/SC reports reader IDX with/without a card.
+wait_card() {
+    local idx=$1 want=${2:-present} n=0 line
+    while :; do
+        line=$(opensc-tool -l 2>/dev/null | awk -v i="$idx" '$1 == i { print $2 }')
+        if [ "$want" = present ] && [ "$line" = Yes ]; then return 0; fi
+        if [ "$want" = absent ] && [ "$line" = No ]; then return 0; fi
+        n=$((n + 1)); [ $n -gt 100 ] && { echo "reader $idx: card not $want" >&2; return 1; }
+        sleep 0.1
+    done
+}
+
+# The sample personas and a test CA, created once per test in $JPKI_WORK.
+make_ca() { [ -d "$JPKI_WORK/ca" ] || jpki-ca init --dir "$JPKI_WORK/ca" >/dev/null; }
+# make_card PERSONA STATE: a new virtual card; issuer key in $JPKI_WORK/issuer.key
+make_card() {
+    make_ca
+    jpki-card-sim --new --state "$2" --persona "$1" --ca "$JPKI_WORK/ca" \
+        --issuer-key "$JPKI_WORK/issuer.key" --now "${JPKI_CARD_NOW:-2021-01-15}" >/dev/null
+}
+
+cleanup_all() {
+    local f
+    for f in "$JPKI_WORK"/sim.*.pid; do
+        [ -e "$f" ] || continue
+        kill -KILL "$(cat "$f")" 2>/dev/null
+    done
+    pcscd_stop
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Make sure the Debian 12 packages jpki-tools builds and tests with are here.
+# As root, missing ones are installed with apt-get; otherwise the exact
+# command is printed and we stop (exit 1).
+set -eu
+
+PKGS="build-essential pkg-config libpcsclite-dev pcscd libmbedtls-dev libcbor-dev \
+libcmocka-dev vsmartcard-vpcd opensc openssl iproute2 util-linux valgrind clang \
+libclang-rt-14-dev procps"
+
+missing=""
+for p in $PKGS; do
+    st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$st" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-deps: installing:$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >&2
+    exit 0
+fi
+echo "ensure-deps: missing Debian packages:$missing" >&2
+echo "ensure-deps: run as root: $cmd" >&2
+exit 1
