@@ -4,6 +4,7 @@
 #   cmd/common/*.c          -> build/libcmdcommon.a (CLI glue shared by commands)
 #   cmd/NAME/main.c         -> binary NAME; other cmd/NAME/*.c -> build/cmd/NAME/libNAME.a
 #   tests/unit/test_*.c     -> cmocka unit tests (tests/unit/support/*.c linked in)
+#   tests/tools/*.c         -> build/tests/tools/NAME, on PATH in integration tests
 #   tests/fuzz/fuzz_*.c     -> libFuzzer targets (make fuzz)
 #   man/*.[157]             -> installed man pages
 
@@ -48,6 +49,9 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 SUPPORT_SRC := $(wildcard tests/unit/support/*.c)
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(B)/%.o)
+
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 
 MANS := $(wildcard man/*.1 man/*.5 man/*.7)
 
@@ -95,19 +99,26 @@ $(B)/libjpki.pc: tools/libjpki.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
 	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-# Unit tests link the simulator's card engine in-process (no PC/SC).
-$(B)/tests/%: tests/unit/%.c $(SUPPORT_OBJ) $(if $(wildcard cmd/jpki-card-sim/main.c),$(SIM_A)) $(COMMON_A) $(LIB_A)
+TEST_DEPS := $(SUPPORT_OBJ) $(if $(wildcard cmd/jpki-card-sim/main.c),$(SIM_A)) $(COMMON_A) $(LIB_A)
+
+# Test-only programs used by integration tests (linked like the commands).
+$(B)/tests/tools/%: tests/tools/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) -Icmd $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# Unit tests link the simulator's card engine in-process (no PC/SC).
+$(B)/tests/%: tests/unit/%.c $(TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Icmd $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(DEP_LIBS)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOL_BINS)
 	@tools/run-checks.sh "$(B)" $(UNIT_BINS)
 
-check-unit: all $(UNIT_BINS)
+check-unit: all $(UNIT_BINS) $(TOOL_BINS)
 	@tools/run-checks.sh --unit-only "$(B)" $(UNIT_BINS)
 
-check-integration: all
+check-integration: all $(TOOL_BINS)
 	@tools/run-checks.sh --integration-only "$(B)"
 
 # Sanitizer build in its own tree; the whole suite runs against it.
@@ -116,7 +127,7 @@ check-asan: deps
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 
 check-valgrind: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOL_BINS)
 	@JPKI_VALGRIND=1 tools/run-checks.sh "$(B)" $(UNIT_BINS)
 
 demo: deps

@@ -45,6 +45,7 @@ if [ "$mode" != unit ]; then
         done
         bindir=$wrap
     fi
+    [ -d "$src/$B/tests/tools" ] && bindir="$bindir:$src/$B/tests/tools"
     for t in "$src"/tests/integration/t_*.sh; do
         [ -e "$t" ] || continue
         name=$(basename "$t" .sh)
