@@ -78,9 +78,17 @@ jpki_rc jpki_read_binary(jpki_card *c, size_t off, size_t len, uint8_t *out, siz
     return rc;
 }
 
-static bool looks_erased(uint8_t first)
+/* Erased or never-written files read as all 00 or all FF.  Only the whole
+ * probe counts: FF alone is a valid first tag byte (FF 10, FF 20 on the
+ * card-info application). */
+static bool looks_erased(const uint8_t *b, size_t n)
 {
-    return first == 0x00 || first == 0xFF; /* never a valid leading tag here */
+    bool zeros = true, ones = true;
+    for (size_t i = 0; i < n; i++) {
+        zeros = zeros && b[i] == 0x00;
+        ones = ones && b[i] == 0xFF;
+    }
+    return zeros || ones;
 }
 
 /* Inside a transaction: header, size check, then the rest. */
@@ -92,7 +100,7 @@ static jpki_rc read_der_in_tx(jpki_card *c, size_t max, uint8_t **out, size_t *l
     jpki_rc rc = jpki_read_binary(c, 0, HEADER_PROBE, head, &have, err);
     if (rc != JPKI_OK)
         return rc;
-    if (have == 0 || looks_erased(head[0]))
+    if (have == 0 || looks_erased(head, have))
         return jpki_error_set(err, JPKI_ERR_NOT_FOUND, "the file is empty");
     int h = jpki_ber_header(head, have, &hdr, &content, err);
     if (h == 0 && have == HEADER_PROBE) { /* long tag or 83/84 length: read more */

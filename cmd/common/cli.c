@@ -114,7 +114,9 @@ static void describe_connection(jpki_transport *t)
 jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_error *err)
 {
     *t = NULL;
+    bool made_trace = false;
     if (!cc->tr && (cc->trace || cc->trace_file)) {
+        made_trace = true;
         cc->tr = jpki_trace_new();
         if (!cc->tr)
             return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
@@ -130,8 +132,13 @@ jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_er
         }
     }
     jpki_rc rc = jpki_pcsc_open(reader ? reader : cc->reader, t, err);
-    if (rc != JPKI_OK)
+    if (rc != JPKI_OK) {
+        if (made_trace) { /* nothing was traced; a caller may skip cli_close */
+            jpki_trace_free(cc->tr);
+            cc->tr = NULL;
+        }
         return rc;
+    }
     (*t)->trace = cc->tr;
     if (cc->tr)
         describe_connection(*t);
