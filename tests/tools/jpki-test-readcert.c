@@ -23,6 +23,7 @@ static void usage(FILE *f)
             "      --pin-status     print the four PIN retry counters instead\n"
             "      --hold-ms N      read the header, hold the transaction N ms, then the rest\n"
             "      --pause-ms N     read the header, end the transaction, wait N ms, then read\n"
+            "  -o, --out FILE       also write the certificate (DER) to FILE\n"
             "      --reset          reset the card (end a transaction with SCARD_RESET_CARD)\n"
             "  -h, --help           this text\n"
             "      --version        version\n" CLI_COMMON_HELP,
@@ -125,6 +126,18 @@ static jpki_rc reset_card(jpki_card *c, jpki_error *e)
     return rc == JPKI_OK ? jpki_transport_end(c->t, true, e) : rc;
 }
 
+static jpki_rc write_file(const char *path, const uint8_t *der, size_t len, jpki_error *e)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return jpki_error_set(e, JPKI_ERR_IO, "%s: cannot create", path);
+    bool ok = fwrite(der, 1, len, f) == len;
+    ok = (fclose(f) == 0) && ok;
+    return ok ? JPKI_OK : jpki_error_set(e, JPKI_ERR_IO, "%s: write failed", path);
+}
+
+static const char *out_path;
+
 static jpki_rc run(jpki_card *c, jpki_cert_kind kind, int pin_fd, bool pin_status, long hold_ms,
                    long pause_ms, jpki_error *e)
 {
@@ -157,6 +170,8 @@ static jpki_rc run(jpki_card *c, jpki_cert_kind kind, int pin_fd, bool pin_statu
         rc = erc;
     }
     jpki_cert_info info;
+    if (rc == JPKI_OK && out_path)
+        rc = write_file(out_path, der, len, e);
     if (rc == JPKI_OK)
         rc = jpki_cert_parse(der, len, &info, e);
     if (rc == JPKI_OK) {
@@ -178,6 +193,7 @@ int main(int argc, char **argv)
         CLI_COMMON_LONGOPTS,
         {"list", no_argument, NULL, 'l'},
         {"kind", required_argument, NULL, 'k'},
+        {"out", required_argument, NULL, 'o'},
         {"pin-fd", required_argument, NULL, OPT_PIN_FD},
         {"pin-status", no_argument, NULL, OPT_STATUS},
         {"hold-ms", required_argument, NULL, OPT_HOLD},
@@ -196,12 +212,13 @@ int main(int argc, char **argv)
     jpki_error e;
     jpki_error_clear(&e);
     int c;
-    while ((c = getopt_long(argc, argv, "lk:r:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "lk:o:r:h", opts, NULL)) != -1) {
         if (cli_common_option(&cc, c, optarg))
             continue;
         char *end;
         switch (c) {
         case 'l': list = true; break;
+        case 'o': out_path = optarg; break;
         case 'k':
             if (jpki_cert_kind_parse(optarg, &kind, &e) != JPKI_OK)
                 return cli_report(prog, &e);
