@@ -23,6 +23,9 @@ check "the simulator says why it left" test $? = 0
 sim_start i 0 "$JPKI_WORK/i.card"
 out=$(opensc-tool -r 0 -c jpki -s "$SEL" -s "00 A4 02 0C 02 00 18" -s "00 20 00 80" 2>&1)
 check "the unexecuted wrong PIN spent no try" contains "$out" "SW2=0xC3"
+pkcs15-tool -r 0 --read-certificate 01 -o "$JPKI_WORK/i.pem" >/dev/null 2>&1
+out=$(openssl x509 -in "$JPKI_WORK/i.pem" -noout -enddate 2>&1)
+check "ichiko's auth cert ends on her notice's date (2023-05-10)" contains "$out" "May 10 14:59:59 2023"
 
 expect_rc "--remove-after takes a count" 2 jpki-card-sim --state "$JPKI_WORK/i.card" --port 1 --remove-after x
 expect_rc "--help exits 0" 0 jpki-card-sim --help
