@@ -63,6 +63,10 @@ python3 -c "import sys; d=bytearray(open(sys.argv[1],'rb').read()); d[-1]^=1; op
 jpki-ca issue --dir "$CA" < "$W/forged.der" > /dev/null 2> "$W/err"; rc=$?
 check "a request whose self-signature fails is refused" test "$rc" = 2
 check "and the error says so" contains "$(cat "$W/err")" "self-signature"
+cat "$W/sign.csr" "$W/auth.csr" > "$W/two.csr"
+expect_rc "two requests on stdin are refused" 2 sh -c "jpki-ca issue --dir '$CA' < '$W/two.csr' >/dev/null 2>&1"
+cat "$W/sign.der" "$W/sign.der" > "$W/two.der"
+expect_rc "trailing bytes after a DER request are refused" 2 sh -c "jpki-ca issue --dir '$CA' < '$W/two.der' >/dev/null 2>&1"
 expect_rc "a bad --now is a usage error" 2 sh -c "jpki-ca issue --dir '$CA' --now 2024-13-01 < '$W/auth.csr' 2>/dev/null"
 openssl genrsa -out "$W/small.pem" 1024 2>/dev/null
 openssl req -new -key "$W/small.pem" -subj "/C=JP/CN=SMALL" -out "$W/small.csr"
