@@ -90,11 +90,13 @@ wait_card() {
 
 # The sample personas and a test CA, created once per test in $JPKI_WORK.
 make_ca() { [ -d "$JPKI_WORK/ca" ] || jpki-ca init --dir "$JPKI_WORK/ca" >/dev/null; }
-# make_card PERSONA STATE: a new virtual card; issuer key in $JPKI_WORK/issuer.key
+# make_card PERSONA STATE: a new virtual card; issuer key in $JPKI_WORK/issuer.key.
+# Certificates are issued on the persona's documented date (so their expiry
+# is the sample notice's), or on $JPKI_CARD_NOW (YYYY-MM-DD) when set.
 make_card() {
     make_ca
     jpki-card-sim --new --state "$2" --persona "$1" --ca "$JPKI_WORK/ca" \
-        --issuer-key "$JPKI_WORK/issuer.key" --now "${JPKI_CARD_NOW:-2021-01-15}" >/dev/null
+        --issuer-key "$JPKI_WORK/issuer.key" ${JPKI_CARD_NOW:+--now "$JPKI_CARD_NOW"} >/dev/null
 }
 
 cleanup_all() {
