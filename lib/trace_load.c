@@ -504,6 +504,10 @@ static jpki_rc parse(const char *name, uint8_t *buf, size_t len, bool allow_trun
             log->truncated = true;
             log->truncated_at = r.item_start;
             st = RD_OK;
+        } else if (r.item == 1) {
+            jpki_error_set(err, JPKI_ERR_FORMAT,
+                           "%s: not a jpki-trace file (it ends inside its first item)", name);
+            r.rc = JPKI_ERR_FORMAT;
         } else {
             jpki_error_set(err, JPKI_ERR_FORMAT,
                            "%s: truncated: the file ends at byte %zu inside item %zu (which "
