@@ -80,8 +80,16 @@ int run_script(const char *prog, const script *s, const jpki_secret *secrets,
         const step *st = &s->steps[i];
         if (st->kind == STEP_RESET) {
             in_tx = false;
-            if (jpki_transport_end(t, true, &err) != JPKI_OK ||
-                jpki_transport_begin(t, &err) != JPKI_OK) {
+            jpki_rc brc = jpki_transport_end(t, true, &err);
+            if (brc == JPKI_OK)
+                brc = jpki_transport_begin(t, &err);
+            /* pcsc-lite also flags the handle that asked for the reset; the
+             * PC/SC transport reconnects when it reports that (JPKI_ERR_STATE),
+             * so one more begin is the transaction we want.  Nothing was
+             * sent in between, so no PIN try can be lost. */
+            if (brc == JPKI_ERR_STATE)
+                brc = jpki_transport_begin(t, &err);
+            if (brc != JPKI_OK) {
                 rc = cli_report(prog, &err);
                 goto out;
             }
