@@ -73,6 +73,9 @@ static jpki_rc parse_alt(const char *a, size_t n, expect_alt *out, const char *w
             run++;
             continue;
         }
+        if (c != '*' && !is_sep(c))
+            return jpki_error_set(err, JPKI_ERR_FORMAT, "%s: '%c' in expectation '%.*s'", where,
+                                  c, (int)n, a);
         if (run % 2)
             return jpki_error_set(err, JPKI_ERR_FORMAT,
                                   "%s: odd number of hex digits in expectation '%.*s'", where,
@@ -83,9 +86,6 @@ static jpki_rc parse_alt(const char *a, size_t n, expect_alt *out, const char *w
                 return jpki_error_set(err, JPKI_ERR_FORMAT, "%s: more than one '*' in '%.*s'",
                                       where, (int)n, a);
             star_at = nn;
-        } else if (!is_sep(c)) {
-            return jpki_error_set(err, JPKI_ERR_FORMAT, "%s: '%c' in expectation '%.*s'", where,
-                                  c, (int)n, a);
         }
     }
     if (nn < 4)
@@ -260,12 +260,16 @@ static jpki_rc parse_command(script *s, step *st, const char *line, const char *
             run++;
             continue;
         }
+        bool placeholder = *p == '$' && p[1] == '{';
+        bool end = *p == '\0' || *p == '=' || comment_at(line, p);
+        if (!placeholder && !end && !is_sep(*p))
+            return jpki_error_set(err, JPKI_ERR_FORMAT, "%s: '%c' is not hex", where, *p);
         if (run % 2)
             return jpki_error_set(err, JPKI_ERR_FORMAT,
                                   "%s: odd number of hex digits in '%.*s' (a byte is two digits)",
                                   where, (int)(run < 24 ? run : 24), tok);
         run = 0;
-        if (*p == '$' && p[1] == '{') {
+        if (placeholder) {
             if (st->lit_len < 4)
                 return jpki_error_set(err, JPKI_ERR_FORMAT,
                                       "%s: a placeholder needs the 4 header bytes before it", where);
@@ -276,10 +280,8 @@ static jpki_rc parse_command(script *s, step *st, const char *line, const char *
             p--; /* the loop's p++ */
             continue;
         }
-        if (*p == '\0' || *p == '=' || comment_at(line, p))
+        if (end)
             break;
-        if (!is_sep(*p))
-            return jpki_error_set(err, JPKI_ERR_FORMAT, "%s: '%c' is not hex", where, *p);
     }
     *pp = p;
     if (st->lit_len == 0 && !st->templated)
