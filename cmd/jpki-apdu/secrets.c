@@ -59,8 +59,7 @@ jpki_rc secrets_read(const script *s, int pin_fd, const char *pin_file, jpki_sec
             snprintf(prompt, sizeof prompt, "Value for ${%s}: ", s->names[i]);
             rc = jpki_secret_read_tty(prompt, &out[i], err);
             if (rc != JPKI_OK)
-                jpki_error_prefix(err, "${%s} needs --pin-fd, --pin-file or a terminal",
-                                  s->names[i]);
+                jpki_error_prefix(err, "value for ${%s}", s->names[i]);
         }
     }
     for (size_t i = 0; i < s->nnames && rc == JPKI_OK; i++)
