@@ -4,25 +4,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "jpki/apdu_describe.h"
 #include "run.h"
 
-/* "> 00 A4 ..." with continuation lines indented under the bytes. */
-static void print_bytes(const char *lead, const uint8_t *p, size_t n)
+static double now_ms(void)
 {
-    fputs(lead, stdout);
-    for (size_t i = 0; i < n; i++) {
-        if (i && i % 32 == 0)
-            fputs("\n  ", stdout);
-        printf(i % 32 ? " %02X" : "%02X", p[i]);
-    }
-    putchar('\n');
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void print_exchange(jpki_apdu_ctx *ctx, const uint8_t *cmd, size_t clen,
-                           const jpki_response *r, out_mode mode)
+/* The logical exchange (after any GET RESPONSE) in the --trace format, or
+ * "DATA SW" for --hex.  The command is redacted by the printer. */
+static void print_exchange(jpki_apdu_ctx *ctx, unsigned long n, const uint8_t *cmd,
+                           size_t clen, const jpki_response *r, double ms, out_mode mode)
 {
     if (mode == OUT_QUIET)
         return;
@@ -32,26 +30,15 @@ static void print_exchange(jpki_apdu_ctx *ctx, const uint8_t *cmd, size_t clen,
         printf("%s%04X\n", r->len ? " " : "", r->sw);
         return;
     }
-    char line[512];
-    uint8_t *red = malloc(clen);
     uint8_t *raw = malloc(r->len + 2);
-    if (!red || !raw) {
-        free(red);
-        free(raw);
+    if (!raw) {
         fputs("(out of memory)\n", stdout);
         return;
     }
-    jpki_trace_redact(cmd, clen, red);
-    print_bytes("> ", red, clen);
-    printf("  %s\n", jpki_apdu_describe_command(ctx, red, clen, line, sizeof line));
     memcpy(raw, r->data, r->len);
     raw[r->len] = (uint8_t)(r->sw >> 8);
     raw[r->len + 1] = (uint8_t)r->sw;
-    print_bytes("< ", raw, r->len + 2);
-    printf("  %s\n", jpki_apdu_describe_response(ctx, red, clen, raw, r->len + 2, line,
-                                                 sizeof line));
-    jpki_apdu_ctx_update(ctx, red, clen, raw, r->len + 2);
-    free(red);
+    jpki_apdu_print_exchange(stdout, ctx, n, NULL, cmd, clen, raw, r->len + 2, ms, NULL);
     free(raw);
 }
 
@@ -64,6 +51,7 @@ int run_script(const char *prog, const script *s, const jpki_secret *secrets,
     jpki_response *resp = malloc(sizeof *resp);
     int rc = CLI_EXIT_OK;
     bool expectation_failed = false, in_tx = false;
+    unsigned long sent = 0;
     jpki_apdu_ctx ctx;
     jpki_apdu_ctx_init(&ctx);
     if (!cmd || !resp) {
@@ -94,9 +82,10 @@ int run_script(const char *prog, const script *s, const jpki_secret *secrets,
                 goto out;
             }
             in_tx = true;
-            jpki_apdu_ctx_init(&ctx);
             if (o->out == OUT_ANNOTATED)
-                puts("-- card reset");
+                jpki_apdu_print_event(stdout, &ctx, NULL, "card reset");
+            else
+                jpki_apdu_ctx_event(&ctx, "card reset");
             continue;
         }
         size_t len;
@@ -104,14 +93,16 @@ int run_script(const char *prog, const script *s, const jpki_secret *secrets,
             rc = cli_report(prog, &err);
             goto out;
         }
+        double t0 = now_ms();
         jpki_rc trc = jpki_transmit_raw(t, cmd, len, resp, &err);
+        double ms = now_ms() - t0;
         if (trc != JPKI_OK) {
             jpki_wipe(cmd, len);
             jpki_error_prefix(&err, "%s", st->where);
             rc = cli_report(prog, &err);
             goto out;
         }
-        print_exchange(&ctx, cmd, len, resp, o->out);
+        print_exchange(&ctx, ++sent, cmd, len, resp, ms, o->out);
         jpki_wipe(cmd, len);
         fflush(stdout);
         char why[200];

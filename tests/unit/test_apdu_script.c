@@ -273,8 +273,10 @@ static void runs_against_the_simulator(void **state)
     assert_string_equal(out, "9000\n9000\n63C3\n9000\n9000\n8F8F00 9000\n");
     /* Annotated output: redacted PIN, names from the selection context. */
     assert_int_equal(run_lines(t, lines, pin, OUT_ANNOTATED, false, &out), CLI_EXIT_OK);
-    CONTAINS(out, "> 00 20 00 80 04 FF FF FF FF\n  VERIFY EF 0018 (auth PIN) with PIN (4 bytes, redacted)");
-    CONTAINS(out, "< 8F 8F 00 90 00\n  9000: success | 3 bytes: auth cert present, sign cert present");
+    CONTAINS(out, "#4 > VERIFY EF 0018 (auth PIN) with PIN (4 bytes, redacted) | Lc=4\n"
+                  "    00 20 00 80 04 FF FF FF FF\n");
+    CONTAINS(out, "#6 < 9000: success | 3 bytes: auth cert present, sign cert present | ");
+    CONTAINS(out, "\n    8F 8F 00\n");
     assert_null(strstr(out, "31 32 33 34"));
     /* A failed expectation stops the run with exit 1 ... */
     const char *failing[] = {
