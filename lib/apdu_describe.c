@@ -73,6 +73,9 @@ const char *jpki_ef_label(jpki_app app, uint16_t fid)
     return NULL;
 }
 
+/* The context of a caller that passes none: nothing selected. */
+static const jpki_apdu_ctx no_selection;
+
 void jpki_apdu_ctx_init(jpki_apdu_ctx *ctx)
 {
     if (ctx)
@@ -394,11 +397,8 @@ const char *jpki_apdu_describe_command(const jpki_apdu_ctx *ctx, const uint8_t *
 {
     sbuf s;
     sb_init(&s, buf, n);
-    jpki_apdu_ctx none;
-    if (!ctx) {
-        jpki_apdu_ctx_init(&none);
-        ctx = &none;
-    }
+    if (!ctx)
+        ctx = &no_selection;
     if (!capdu || clen < 4) {
         sb_printf(&s, "not an APDU (%zu bytes, a header has 4)", capdu ? clen : 0);
         return buf;
@@ -529,11 +529,8 @@ const char *jpki_apdu_describe_response(const jpki_apdu_ctx *ctx, const uint8_t 
 {
     sbuf s;
     sb_init(&s, buf, n);
-    jpki_apdu_ctx none;
-    if (!ctx) {
-        jpki_apdu_ctx_init(&none);
-        ctx = &none;
-    }
+    if (!ctx)
+        ctx = &no_selection;
     if (!rapdu || rlen < 2) {
         sb_printf(&s, "response of %zu byte(s) without a status word", rapdu ? rlen : 0);
         return buf;

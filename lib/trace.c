@@ -140,6 +140,21 @@ static void cbor_header(jpki_trace *tr, const char *reader)
     cbor_flush_item(tr);
 }
 
+/* Start an item in tr->item: the map head and the keys every item after
+ * the header has ("type", "t", "reader" when known); extra = entries the
+ * caller adds. */
+static tc_buf *item_begin(jpki_trace *tr, const char *type, const char *reader, size_t extra)
+{
+    tc_buf *b = &tr->item;
+    tc_reset(b);
+    tc_map(b, 2 + (reader ? 1 : 0) + extra);
+    tc_kv_text(b, TC_K_TYPE, type);
+    tc_kv_uint(b, TC_K_T, since_start_us(tr));
+    if (reader)
+        tc_kv_text(b, TC_K_READER, reader);
+    return b;
+}
+
 static void cbor_apdu(jpki_trace *tr, const char *reader, const uint8_t *red, size_t clen,
                       bool redacted, const uint8_t *rapdu, size_t rlen, double ms,
                       const char *err_text)
@@ -147,20 +162,14 @@ static void cbor_apdu(jpki_trace *tr, const char *reader, const uint8_t *red, si
     cbor_header(tr, reader);
     if (tr->fd < 0)
         return;
-    tc_buf *b = &tr->item;
-    tc_reset(b);
-    bool failed = rapdu == NULL;
-    tc_map(b, 5 + (reader ? 1 : 0) + (redacted ? 1 : 0) + 1);
-    tc_kv_text(b, TC_K_TYPE, TC_TYPE_APDU);
+    /* seq, dur, c, r or error; redacted */
+    tc_buf *b = item_begin(tr, TC_TYPE_APDU, reader, 4 + (redacted ? 1 : 0));
     tc_kv_uint(b, TC_K_SEQ, tr->seq);
-    tc_kv_uint(b, TC_K_T, since_start_us(tr));
     tc_kv_uint(b, TC_K_DUR, ms > 0 ? (uint64_t)(ms * 1000.0 + 0.5) : 0);
-    if (reader)
-        tc_kv_text(b, TC_K_READER, reader);
     tc_kv_bytes(b, TC_K_CAPDU, red, clen);
     if (redacted)
         tc_kv_bool(b, TC_K_REDACTED, true);
-    if (failed)
+    if (!rapdu)
         tc_kv_text(b, TC_K_ERROR, err_text ? err_text : "transmit failed");
     else
         tc_kv_bytes(b, TC_K_RAPDU, rapdu, rlen);
@@ -172,14 +181,7 @@ static void cbor_event(jpki_trace *tr, const char *reader, const char *what)
     cbor_header(tr, reader);
     if (tr->fd < 0)
         return;
-    tc_buf *b = &tr->item;
-    tc_reset(b);
-    tc_map(b, 3 + (reader ? 1 : 0));
-    tc_kv_text(b, TC_K_TYPE, TC_TYPE_EVENT);
-    tc_kv_uint(b, TC_K_T, since_start_us(tr));
-    if (reader)
-        tc_kv_text(b, TC_K_READER, reader);
-    tc_kv_text(b, TC_K_WHAT, what);
+    tc_kv_text(item_begin(tr, TC_TYPE_EVENT, reader, 1), TC_K_WHAT, what);
     cbor_flush_item(tr);
 }
 
@@ -237,14 +239,7 @@ void jpki_trace_set_card(jpki_trace *tr, const char *reader, const uint8_t *atr,
         tr->atr_len = atr_len;
         tr->card_known = true;
     } else if (tr->fd >= 0) {
-        tc_buf *b = &tr->item;
-        tc_reset(b);
-        tc_map(b, 3 + (reader ? 1 : 0));
-        tc_kv_text(b, TC_K_TYPE, TC_TYPE_CARD);
-        tc_kv_uint(b, TC_K_T, since_start_us(tr));
-        if (reader)
-            tc_kv_text(b, TC_K_READER, reader);
-        tc_kv_bytes(b, TC_K_ATR, atr, atr_len);
+        tc_kv_bytes(item_begin(tr, TC_TYPE_CARD, reader, 1), TC_K_ATR, atr, atr_len);
         cbor_flush_item(tr);
     }
     if (tr->text) {
@@ -272,12 +267,7 @@ void jpki_trace_free(jpki_trace *tr)
     if (tr->fd >= 0) {
         cbor_header(tr, NULL);
         if (tr->fd >= 0) {
-            tc_buf *b = &tr->item;
-            tc_reset(b);
-            tc_map(b, 3);
-            tc_kv_text(b, TC_K_TYPE, TC_TYPE_END);
-            tc_kv_uint(b, TC_K_T, since_start_us(tr));
-            tc_kv_uint(b, TC_K_APDUS, tr->seq);
+            tc_kv_uint(item_begin(tr, TC_TYPE_END, NULL, 1), TC_K_APDUS, tr->seq);
             cbor_flush_item(tr);
         }
         if (tr->fd >= 0)
