@@ -109,6 +109,7 @@ jpki_rc jpki_journal_encode(const jpki_journal_record *r, uint8_t **out, size_t 
     pairs += r->card[0] != '\0';
     pairs += r->reader[0] != '\0';
     pairs += r->kind >= 0;
+    pairs += r->kinds != 0;
     pairs += r->has_key;
     pairs += r->der != NULL;
     pairs += r->error[0] != '\0';
@@ -137,6 +138,10 @@ jpki_rc jpki_journal_encode(const jpki_journal_record *r, uint8_t **out, size_t 
     if (r->kind >= 0) {
         put_text(&w, "kind");
         put_text(&w, r->kind == JPKI_KEY_SIGN ? "sign" : "auth");
+    }
+    if (r->kinds) {
+        put_text(&w, "kinds");
+        put_uint(&w, r->kinds);
     }
     if (r->has_key) {
         put_text(&w, "key");
@@ -337,6 +342,9 @@ static rec_rc parse_record(const uint8_t *buf, size_t len, size_t *off, jpki_jou
             ok = v.type == IT_BYTES;
             r->der = v.p;
             r->der_len = v.len;
+        } else if (key_is(&k, "kinds")) {
+            ok = v.type == IT_UINT && v.u <= 3;
+            r->kinds = (unsigned)v.u;
         } else if (key_is(&k, "v")) {
             ok = v.type == IT_UINT && v.u == JOURNAL_VERSION;
         }
@@ -451,6 +459,8 @@ jpki_rc journal_fold(jpki_journal_card_state *s, const jpki_journal_record *r, j
          * card may still hold what the failed attempt left pending). */
         if (s->last != JPKI_STEP_DONE)
             s->last = JPKI_STEP_STARTED;
+        if (r->kinds)
+            s->kinds = r->kinds;
         s->error[0] = '\0';
         break;
     case JPKI_STEP_DONE:

@@ -10,6 +10,7 @@
  *   "time"   uint   seconds since the epoch
  *   "card"   text   card serial (15 digits) -- every record but the first
  *   "reader" text   reader name (started)
+ *   "kinds"  uint   keys this attempt renews, bit 0 auth, bit 1 sign (started)
  *   "kind"   text   "auth" | "sign" (key steps)
  *   "key"    bytes  SHA-256 of the pending key's SubjectPublicKeyInfo
  *   "der"    bytes  the CSR (csr) or the certificate (cert-issued)
@@ -58,6 +59,7 @@ typedef struct jpki_journal_record {
     char card[16];          /* "" on the header */
     char reader[JPKI_JOURNAL_MAX_TEXT + 1];
     int kind;               /* jpki_key_kind, or -1 */
+    unsigned kinds;         /* started: bit (1 << jpki_key_kind); 0 = not said */
     bool has_key;
     uint8_t key[JPKI_JOURNAL_FP_LEN];
     const uint8_t *der;     /* points into the caller's/reader's buffer */
@@ -97,6 +99,7 @@ typedef struct jpki_journal_key_state {
 typedef struct jpki_journal_card_state {
     char card[16];
     jpki_journal_step last;   /* started, done or failed (card-level steps) */
+    unsigned kinds;           /* keys the last started attempt set out to renew */
     jpki_journal_key_state key[2];
     char error[JPKI_JOURNAL_MAX_TEXT + 1];
 } jpki_journal_card_state;
