@@ -5,17 +5,14 @@
 #   fuzz_hostile_card  transcripts of every operation against the virtual
 #                      card's engine (the target's own JPKI_FUZZ_RECORD mode)
 #   fuzz_sim_apdu      APDU scripts: select, PIN queries/verify, reads, sign
-#   fuzz_sim_state     a persona card's state file (jpki-card-sim --new)
 #   fuzz_secret_files  PIN file / issuer key file texts
-# Regression inputs (crashes found and fixed) are kept under their own
-# names (regress-*) and never touched here.
+# Other seeds (written by hand by the targets' authors, regression inputs
+# regress-*) are never touched here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=tests/fuzz/corpus
 make --no-print-directory all >/dev/null
 tools/fuzz.sh build
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # ---- fuzz_hostile_card ----
 mkdir -p $C/fuzz_hostile_card
@@ -38,7 +35,7 @@ SEL_COMMON="00A4040C0AD3921000310001010100"
 DI="3031300d060960864801650304020105000420$(printf '%064x' 7)"
 S=$C/fuzz_sim_apdu
 mkdir -p $S
-apdus "$SEL_JPKI" "00A4020C02000A" "00B0000004" "00B0000000" "00B0010000" > $S/read-auth-cert
+apdus "$SEL_JPKI" "00A4020C02000A" "00B0000004" "00B0000000" "00B0010000" > $S/read-auth-cert-chunks
 apdus "$SEL_JPKI" "00A4020C020018" "00200080" "00A4020C02001B" "00200080" > $S/pin-counters
 apdus "$SEL_JPKI" "00A4020C020018" "002000800431323334" "00A4020C020017" \
       "802A0080$(printf %02x $((${#DI} / 2)))${DI}00" > $S/verify-sign
@@ -53,13 +50,6 @@ apdus "$SEL_COMMON" "00A4020C020001" "00B000001C" "00A4020C023F00" > $S/common-r
 apdus "$SEL_JPKI" "00A4020C020001" "00B0000004" "00A4020C020006" "00B0000000" "00C0000000" \
       > $S/sign-cert-locked
 
-# ---- fuzz_sim_state ----
-mkdir -p $C/fuzz_sim_state
-build/bin/jpki-ca init --dir "$work/ca" >/dev/null
-rm -f $C/fuzz_sim_state/persona-*
-build/bin/jpki-card-sim --new --state $C/fuzz_sim_state/persona-hanako --persona hanako \
-    --ca "$work/ca" --issuer-key "$work/issuer.key" --now 2021-01-15 >/dev/null
-
 # ---- fuzz_secret_files ----
 F=$C/fuzz_secret_files
 mkdir -p $F
@@ -68,4 +58,4 @@ printf 'ABC123\n5678\n2580\n1234' > $F/pins-per-line
 printf '# issuer key\n\n00112233445566778899aabbccddeeff\n' > $F/issuer-key
 printf '00112233445566778899AABBCCDDEEFF  \r\n' > $F/issuer-key-crlf
 printf 'abc\x00def\n' > $F/nul-byte
-ls -l $C/fuzz_hostile_card $S $C/fuzz_sim_state $F | awk 'NF > 5 { s += $5 } END { print "seed bytes:", s }'
+ls -l $C/fuzz_hostile_card $S $F | awk 'NF > 5 { s += $5 } END { print "seed bytes:", s }'
