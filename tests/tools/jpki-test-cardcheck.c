@@ -17,6 +17,12 @@
  *   jpki-test-cardcheck STATE --pin-is NAME --pin-fd N
  *     exit 0 when NAME's stored PIN equals the first line of fd N, else 1.
  *     (No PIN is ever printed.)
+ *
+ *   jpki-test-cardcheck --journal FILE
+ *     one line per renewal-journal record (jpki/journal.h):
+ *     journal STEP card=SERIAL kind=auth|sign|- key=HEX|- torn=no
+ *     (a torn last record is reported as "journal torn"); exit 2 if the
+ *     journal does not parse.
  * Not installed; built into build/tests/tools. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,12 +37,14 @@
 
 #include "jpki-card-sim/sim.h"
 #include "jpki/jpki.h"
+#include "jpki/journal.h"
 
 static const char *prog = "jpki-test-cardcheck";
 
 static int usage(FILE *f, int rc)
 {
-    fprintf(f, "usage: %s STATE [--pin-is NAME --pin-fd N]\n", prog);
+    fprintf(f, "usage: %s STATE [--pin-is NAME --pin-fd N]\n       %s --journal FILE\n", prog,
+            prog);
     return rc;
 }
 
@@ -201,8 +209,66 @@ static int pin_is(sim_card *sc, const char *name, int fd)
     return same ? 0 : 1;
 }
 
+static jpki_rc print_record(void *ctx, const jpki_journal_record *r, jpki_error *err)
+{
+    (void)ctx;
+    (void)err;
+    char key[2 * JPKI_JOURNAL_FP_LEN + 1] = "-";
+    if (r->has_key)
+        hex(r->key, sizeof r->key, key);
+    printf("journal %s card=%s kind=%s key=%s\n", jpki_journal_step_name(r->step),
+           r->card[0] ? r->card : "-",
+           r->kind == JPKI_KEY_AUTH ? "auth" : r->kind == JPKI_KEY_SIGN ? "sign" : "-", key);
+    return JPKI_OK;
+}
+
+static int print_journal(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open %s\n", prog, path);
+        return 2;
+    }
+    size_t cap = 1 << 16, len = 0;
+    uint8_t *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += r;
+        if (len == cap && cap < JPKI_JOURNAL_MAX_FILE) {
+            uint8_t *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        } else if (len == cap) {
+            break;
+        }
+    }
+    fclose(f);
+    if (!buf) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return 2;
+    }
+    size_t valid = 0;
+    bool torn = false;
+    jpki_error e;
+    jpki_error_clear(&e);
+    jpki_rc rc = jpki_journal_parse(buf, len, print_record, NULL, &valid, &torn, &e);
+    free(buf);
+    if (rc != JPKI_OK) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, e.message);
+        return 2;
+    }
+    if (torn)
+        printf("journal torn\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--journal") == 0)
+        return print_journal(argv[2]);
     if (argc == 2 && strcmp(argv[1], "--help") == 0)
         return usage(stdout, 0);
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
