@@ -34,10 +34,10 @@ check "A read the auth certificate" contains "$(cat "$JPKI_WORK/a.out")" "kind: 
 check "B read the auth CA certificate" contains "$(cat "$JPKI_WORK/b.out")" "JPKI for user authentication"
 check "C saw full PIN counters" contains "$(cat "$JPKI_WORK/c.out")" "3"
 
-# Merge: "STAMP PROC apdu" for each answer line ("[N] READER < ..."),
-# "STAMP PROC begin/end" for the transaction events ("[-] READER: ...").
+# Merge: "STAMP PROC apdu" for each answer line ("[READER] #N < ..."),
+# "STAMP PROC begin/end" for the transaction events ("[READER] -- ...").
 merged=$(cat "$JPKI_WORK"/[abc].trace | awk '
-    $3 ~ /^\[[0-9]+\]$/ && index($0, " < ") { print $1, $2, "apdu"; next }
+    /\] #[0-9]+ < / || ($3 ~ /^\[[0-9]+\]$/ && / < /) { print $1, $2, "apdu"; next }
     /transaction begin/ { print $1, $2, "begin"; next }
     /transaction end/ { print $1, $2, "end" }' | sort -n)
 printf '%s\n' "$merged" | head -3 | sed 's/^/# /'
