@@ -52,6 +52,9 @@ void cli_common_init(cli_common *cc);
     {"trace", no_argument, NULL, CLI_OPT_TRACE}, \
     {"trace-file", required_argument, NULL, CLI_OPT_TRACE_FILE}
 bool cli_common_option(cli_common *cc, int opt, const char *arg);
+/* Short option letters of the common options (-r SPEC), for the optstring
+ * of getopt_long; cli_common_option also accepts 'r'. */
+#define CLI_COMMON_SHORTOPTS "r:"
 /* Text for --help. */
 #define CLI_COMMON_HELP \
     "  -r, --reader SPEC    reader: index, exact name or unique substring\n" \
