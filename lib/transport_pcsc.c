@@ -113,8 +113,14 @@ static jpki_rc pcsc_end(jpki_transport *t, bool reset_card, jpki_error *err)
     LONG rv = SCardEndTransaction(p->card, reset_card ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
     if (reset_card)
         p->pin_verified = false;
-    if (rv == SCARD_S_SUCCESS)
+    if (rv == SCARD_S_SUCCESS) {
+        /* pcsc-lite flags every handle after a reset, the one that asked for
+         * it included; reconnect now so our next transaction does not take
+         * our own reset for another program's. */
+        if (reset_card)
+            acknowledge_reset(p);
         return JPKI_OK;
+    }
     if (rv == SCARD_W_RESET_CARD)
         acknowledge_reset(p);
     return jpki_pcsc_map_error(rv, PCSC_PHASE_CONNECTED, t->reader, "end transaction", err);
