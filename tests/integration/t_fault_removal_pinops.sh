@@ -22,6 +22,12 @@ certs_ok() { # FACTS: every certificate present matches its key
 counters() { # FACTS -> "auth sign cardinfo registry" tries
     echo "$(pin_tries "$1" auth) $(pin_tries "$1" sign) $(pin_tries "$1" cardinfo) $(pin_tries "$1" registry)"
 }
+# one_line FILE: exactly one line (else show it)
+one_line() {
+    [ "$(wc -l < "$1")" = 1 ] && return 0
+    sed 's/^/#  err: /' "$1"
+    return 1
+}
 pin_is() { jpki-test-cardcheck "$JPKI_WORK/card.state" --pin-is "$1" --pin-fd 3 3<<<"$2"; }
 
 # ---- jpki-reset-pin auth: new PIN 9876 ----
@@ -33,8 +39,7 @@ fault_after() {
     local n=$1 rc=$2 f
     f=$(card_facts "$JPKI_WORK/card.state")
     check "reset-pin pulled at $n: exit 3 (got $rc: $(head -c 160 "$JPKI_WORK/err"))" test "$rc" = 3
-    check "reset-pin pulled at $n: one-line error" test "$(wc -l < "$JPKI_WORK/err")" = 1 ||
-        sed "s/^/#  err: /" "$JPKI_WORK/err"
+    check "reset-pin pulled at $n: one-line error" one_line "$JPKI_WORK/err"
     check "reset-pin pulled at $n: auth PIN is the old or the new one" \
         eval 'pin_is auth 1234 || pin_is auth 9876'
     check "reset-pin pulled at $n: counters untouched ($(counters "$f"))" test "$(counters "$f")" = "3 5 3 3"
@@ -66,8 +71,7 @@ fault_after() {
     f=$(card_facts "$JPKI_WORK/card.state")
     mode=$(printf '%s\n' "$f" | awk '$1 == "mode" { print $2 }')
     check "to-face pulled at $n: exit 3 (got $rc: $(head -c 160 "$JPKI_WORK/err"))" test "$rc" = 3
-    check "to-face pulled at $n: one-line error" test "$(wc -l < "$JPKI_WORK/err")" = 1 ||
-        sed "s/^/#  err: /" "$JPKI_WORK/err"
+    check "to-face pulled at $n: one-line error" one_line "$JPKI_WORK/err"
     check "to-face pulled at $n: auth certificate matches its key" \
         test "$(key_fact "$f" auth match)" = yes
     if [ "$mode" = pin ]; then
@@ -107,8 +111,7 @@ fault_after() {
     f=$(card_facts "$JPKI_WORK/card.state")
     mode=$(printf '%s\n' "$f" | awk '$1 == "mode" { print $2 }')
     check "to-pin pulled at $n: exit 3 (got $rc: $(head -c 160 "$JPKI_WORK/err"))" test "$rc" = 3
-    check "to-pin pulled at $n: one-line error" test "$(wc -l < "$JPKI_WORK/err")" = 1 ||
-        sed "s/^/#  err: /" "$JPKI_WORK/err"
+    check "to-pin pulled at $n: one-line error" one_line "$JPKI_WORK/err"
     check "to-pin pulled at $n: auth certificate matches its key" \
         test "$(key_fact "$f" auth match)" = yes
     if [ "$mode" = pin ]; then
