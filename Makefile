@@ -53,9 +53,12 @@ SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(B)/%.o)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+
 MANS := $(wildcard man/*.1 man/*.5 man/*.7)
 
-.PHONY: all deps check check-unit check-integration check-asan check-valgrind demo \
+.PHONY: fuzz-targets all deps check check-unit check-integration check-asan check-valgrind demo \
         install uninstall clean fuzz fuzz-long bench
 .SECONDARY:
 
@@ -106,6 +109,14 @@ $(B)/tests/tools/%: tests/tools/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Icmd $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+# libFuzzer targets; built by `make fuzz` in build-fuzz with clang and
+# SAN=-fsanitize=fuzzer-no-link,address,undefined (see tools/fuzz.sh).
+$(B)/fuzz/%: tests/fuzz/%.c $(TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Icmd -fsanitize=fuzzer,address,undefined -o $@ $^ $(DEP_LIBS)
+
+fuzz-targets: $(FUZZ_BINS)
+
 # Unit tests link the simulator's card engine in-process (no PC/SC).
 $(B)/tests/%: tests/unit/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
@@ -113,7 +124,7 @@ $(B)/tests/%: tests/unit/%.c $(TEST_DEPS)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOL_BINS)
-	@tools/run-checks.sh "$(B)" $(UNIT_BINS)
+	@JPKI_FUZZ_CORPUS=1 tools/run-checks.sh "$(B)" $(UNIT_BINS)
 
 check-unit: all $(UNIT_BINS) $(TOOL_BINS)
 	@tools/run-checks.sh --unit-only "$(B)" $(UNIT_BINS)

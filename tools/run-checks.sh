@@ -64,6 +64,17 @@ not ok - $name exited $rc"; fi
     done
 fi
 
+if [ "$mode" = all ] && [ "${JPKI_FUZZ_CORPUS:-0}" = 1 ]; then
+    # Every fuzz target once over its seed corpus (clang, ASan+UBSan).
+    out=$("$src/tools/fuzz.sh" corpus 2>&1); rc=$?
+    p=$(printf '%s\n' "$out" | grep -c '^fuzz .*: ok')
+    f=$(printf '%s\n' "$out" | grep -c '^fuzz .*: FAILED')
+    if [ $rc -ne 0 ] && [ "$f" = 0 ]; then f=1; fi
+    printf '%s\n' "$out" | grep -v ' passed, .* failed$'
+    pass=$((pass + p)); fail=$((fail + f))
+    [ "$f" != 0 ] && failed_names+=(fuzz-corpus)
+fi
+
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ] && [ "$pass" -gt 0 ]
