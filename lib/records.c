@@ -1,5 +1,6 @@
 /* Card-status records: lifetime, one-record encode/decode, and the UTC
  * time text the schema uses. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,8 +61,14 @@ long rv_days_left(time_t t, time_t now)
 void jpki_record_time_format(time_t t, char buf[32])
 {
     struct tm tm;
-    if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        strcpy(buf, "1970-01-01T00:00:00Z");
+    /* Four-digit years always (strftime's %Y would write "999"), so that
+     * everything written parses back. */
+    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+        strcpy(buf, t < 0 ? "0000-01-01T00:00:00Z" : "9999-12-31T23:59:59Z");
+        return;
+    }
+    snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 static bool digits(const char *s, int n, int *out)

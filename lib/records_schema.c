@@ -11,6 +11,8 @@
 static const char *const cert_names[JPKI_RECORD_CERTS] = {"auth", "auth-ca", "sign", "sign-ca"};
 static const char *const pin_names[JPKI_PIN_COUNT] = {"auth", "sign", "cardinfo", "registry"};
 #define APP_COUNT 6
+/* Times are years 0000-9999, so whole days between two fit in this. */
+#define DAYS_LEFT_MAX (10000L * 366L)
 static const char *const app_names[APP_COUNT] = {NULL, "jpki", "cardinfo", "visual", "registry",
                                                   "common"};
 
@@ -294,7 +296,7 @@ static jpki_rc decode_cert(const rv *cm, size_t idx, jpki_record *rec, jpki_erro
     bool have_nb, have_na, have_days;
     if ((rc = get_time(cm, "not_before", &c->not_before, &have_nb, where, err)) ||
         (rc = get_time(cm, "not_after", &c->not_after, &have_na, where, err)) ||
-        (rc = get_int(cm, "days_left", -1000000, 1000000, &c->days_left, &have_days, where, err)))
+        (rc = get_int(cm, "days_left", -DAYS_LEFT_MAX, DAYS_LEFT_MAX, &c->days_left, &have_days, where, err)))
         return rc;
     if (have_na != have_nb)
         return jpki_error_set(err, JPKI_ERR_FORMAT, "%s\"not_before\" and \"not_after\" go together",
