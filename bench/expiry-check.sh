@@ -1,0 +1,71 @@
+#!/bin/bash
+# Benchmark: jpki-expiry-check over one stream of 10 000 PEM certificates
+# versus a shell loop of `openssl x509 -checkend` over the same files.
+# Prints certificates/second for both and the ratio.  Not part of make
+# check; run by `make bench` with the build directory as $1.
+#
+# The certificates are generated once (openssl, one CA, validity 1..400
+# days) into a cache under the build directory and reused by later runs.
+# JPKI_BENCH_N changes the count (a new cache per count).
+set -euo pipefail
+B=${1:?usage: expiry-check.sh BUILD_DIR}
+bin="$B/bin/jpki-expiry-check"
+[ -x "$bin" ] || { echo "bench/expiry-check: $bin not built" >&2; exit 1; }
+N=${JPKI_BENCH_N:-10000}
+WITHIN_DAYS=90
+cache="$B/bench-cache/expiry-check-$N"
+
+generate() {
+    local tmp="$cache.tmp.$$"
+    rm -rf "$tmp"
+    mkdir -p "$tmp/certs"
+    echo "bench/expiry-check: generating $N certificates once into $cache ..." >&2
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
+        -days 3650 -subj "/C=JP/O=JPKI/OU=Bench CA" 2>/dev/null
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$tmp/leaf.key" -out "$tmp/leaf.csr" \
+        -subj "/C=JP/CN=bench" 2>/dev/null
+    # One openssl per certificate, in parallel; serial and validity vary.
+    seq 1 "$N" | xargs -P "$(nproc)" -I{} sh -c '
+        i={}; d=$(( (i * 7919) % 400 + 1 ))
+        openssl x509 -req -in "$0/leaf.csr" -CA "$0/ca.pem" -CAkey "$0/ca.key" \
+            -set_serial "$i" -days "$d" -out "$0/certs/$i.pem" 2>/dev/null' "$tmp"
+    [ "$(find "$tmp/certs" -name '*.pem' | wc -l)" = "$N" ] || { echo "generation failed" >&2; exit 1; }
+    # The stream, in a fixed order.
+    for i in $(seq 1 "$N"); do cat "$tmp/certs/$i.pem"; done > "$tmp/all.pem"
+    rm -f "$tmp/ca.key" "$tmp/leaf.key"
+    mv "$tmp" "$cache"
+}
+[ -f "$cache/all.pem" ] || generate
+
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'; }
+
+# jpki-expiry-check: one process, the whole stream.
+t0=$(now)
+set +e
+summary=$("$bin" -q --within "${WITHIN_DAYS}d" - < "$cache/all.pem")
+rc=$?
+set -e
+t1=$(now)
+[ "$rc" -le 2 ] || { echo "jpki-expiry-check failed (exit $rc): $summary" >&2; exit 1; }
+jt=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+j_flagged=$(printf '%s\n' "$summary" | sed -n 's/.* \([0-9]*\) expiring, \([0-9]*\) expired.*/\1 \2/p' | awk '{ print $1 + $2 }')
+
+# The shell loop: one openssl per file.
+secs=$((WITHIN_DAYS * 86400))
+t0=$(now)
+o_flagged=0
+for i in $(seq 1 "$N"); do
+    openssl x509 -checkend "$secs" -noout -in "$cache/certs/$i.pem" >/dev/null || o_flagged=$((o_flagged + 1))
+done
+t1=$(now)
+ot=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+
+jr=$(rate "$N" "$jt"); orate=$(rate "$N" "$ot")
+echo "bench/expiry-check: $N certificates, threshold ${WITHIN_DAYS} days"
+printf '  jpki-expiry-check (one stream):   %8.3f s  %8s certs/s  (%s flagged)\n' "$jt" "$jr" "$j_flagged"
+printf '  openssl x509 -checkend (loop):    %8.3f s  %8s certs/s  (%s flagged)\n' "$ot" "$orate" "$o_flagged"
+awk -v a="$ot" -v b="$jt" 'BEGIN { printf "  ratio: jpki-expiry-check is %.1fx the openssl loop\n", (b > 0 ? a / b : 0) }'
+if [ "$j_flagged" != "$o_flagged" ]; then
+    echo "  WARNING: the two disagree on how many certificates expire within the threshold" >&2
+fi
