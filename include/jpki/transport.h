@@ -59,6 +59,11 @@ jpki_rc jpki_transport_begin(jpki_transport *t, jpki_error *err);
 jpki_rc jpki_transport_end(jpki_transport *t, bool reset_card, jpki_error *err);
 void jpki_transport_close(jpki_transport *t);
 
+/* True when the ATR's historical bytes carry a card-capabilities object
+ * (compact-TLV tag 7) whose third byte announces extended Lc/Le fields.
+ * The JPKI ATR has no historical bytes, so this is false for it. */
+bool jpki_atr_extended_length(const uint8_t *atr, size_t len);
+
 /* ---- PC/SC (libpcsclite) ---- */
 
 /* List reader names.  *names is a NULL-terminated array; free with

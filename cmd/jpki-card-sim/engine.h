@@ -1,0 +1,88 @@
+/* jpki-card-sim's card engine: a virtual My Number Card (public JPKI layout
+ * plus jpki-tools' issuance profile, see jpki/profile.h and
+ * jpki-card-profile(7)) that answers APDUs in-process.
+ *
+ * Used by the jpki-card-sim binary (behind vpcd) and linked into unit tests
+ * (build/cmd/jpki-card-sim/libjpki-card-sim.a):
+ *
+ *     #include "jpki-card-sim/engine.h"
+ *     sim_card *card = sim_card_load(path, &err);
+ *     jpki_mem_transport_new(sim_card_apdu, card, atr, atr_len, &t, &err);
+ *
+ * Every state change is written to the state file atomically before the
+ * answer is returned, so a kill at any moment leaves the last answered
+ * state on disk. */
+#ifndef JPKI_CARD_SIM_ENGINE_H
+#define JPKI_CARD_SIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jpki/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sim_card sim_card;
+
+/* Largest state file accepted (a card holds ~15 KB). */
+#define SIM_STATE_MAX (256u * 1024u)
+
+/* Load a card from its CBOR state file (bounded, every field validated). */
+sim_card *sim_card_load(const char *state_path, jpki_error *err);
+
+/* Answer one C-APDU: writes data || SW1 SW2 into rapdu and returns the
+ * length (>= 2), or 0 when rcap < 2.  Same signature as jpki_mem_handler. */
+size_t sim_card_apdu(void *card, const uint8_t *capdu, size_t clen, uint8_t *rapdu,
+                     size_t rcap);
+
+/* Power cycle / reset: drops verified PINs, the issuer session, the
+ * challenge, selections and pending GET RESPONSE data. */
+void sim_card_power_cycle(sim_card *card);
+
+void sim_card_free(sim_card *card);
+
+/* The ATR the card answers with (JPKI_ATR). */
+const uint8_t *sim_card_atr(size_t *len);
+
+/* Persona data (the three sample cardholders; see jpki-card-sim(1)). */
+typedef struct sim_persona {
+    const char *id;          /* "hanako", "taro", "ichiko" */
+    const char *name;        /* UTF-8 */
+    const char *sex;         /* "1" male, "2" female */
+    const char *birth;       /* YYYYMMDD */
+    const char *address;     /* UTF-8, fictional */
+    const char *my_number;   /* 12 digits, valid check digit, fictional */
+    const char *serial;      /* card serial, 15 digits */
+    const char *municipality;/* 5 digits */
+    const char *card_expiry; /* YYYYMMDD */
+    const char *issued;      /* YYYY-MM-DD: default issuance date of the certificates */
+    const char *pin_auth;    /* initial PINs (test data) */
+    const char *pin_sign;
+    const char *pin_cardinfo;
+    const char *pin_registry;
+} sim_persona;
+
+const sim_persona *sim_persona_find(const char *id);
+/* NULL-terminated list. */
+const sim_persona *const *sim_persona_list(void);
+
+typedef struct sim_new_options {
+    const char *state_path;      /* must not exist yet */
+    const char *persona;         /* persona id */
+    const char *ca_dir;          /* a jpki-ca init directory */
+    const char *issuer_key_path; /* used if it exists, else created (0600) */
+    const char *now;             /* YYYY-MM-DD issuance date; NULL = persona's */
+} sim_new_options;
+
+/* Create a new card state file for a persona: fresh RSA-2048 keys,
+ * certificates from the test CA (holders registered in the CA directory),
+ * initial PINs with full tries. */
+jpki_rc sim_card_create(const sim_new_options *opt, jpki_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

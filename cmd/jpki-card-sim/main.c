@@ -1,0 +1,172 @@
+/* jpki-card-sim: a virtual My Number Card in a vpcd reader, or (--new) the
+ * creation of a card state file for a sample persona. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "vpcd.h"
+
+static const char *prog = "jpki-card-sim";
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: jpki-card-sim --state FILE --port N [--host H] [--remove-after N] [--slow MS]\n"
+            "       jpki-card-sim --new --state FILE --persona NAME --ca DIR --issuer-key FILE\n"
+            "                     [--now YYYY-MM-DD]\n"
+            "       jpki-card-sim --list-personas | --help | --version\n"
+            "\n"
+            "A virtual My Number Card (JPKI layout + jpki-tools issuance profile) that pcscd\n"
+            "sees in a vsmartcard-vpcd reader.  TEST USE ONLY.\n"
+            "\n"
+            "  -s, --state FILE      card state (CBOR, rewritten atomically after every change)\n"
+            "  -p, --port N          vpcd port of the reader (35963 = first reader)\n"
+            "      --host H          vpcd host (default 127.0.0.1)\n"
+            "      --remove-after N  answer N APDUs, then pull the card and exit\n"
+            "      --slow MS         wait MS milliseconds before each answer\n"
+            "      --new             create a new card state file and exit\n"
+            "      --persona NAME    hanako, taro or ichiko (see --list-personas)\n"
+            "      --ca DIR          test CA directory (jpki-ca init)\n"
+            "      --issuer-key FILE issuer key: used if it exists, else created (mode 0600)\n"
+            "      --now DATE        issuance date of the certificates (default: the persona's)\n"
+            "      --list-personas   print the sample personas and their test PINs\n"
+            "  -h, --help            this help\n"
+            "  -V, --version         version\n");
+}
+
+static void list_personas(void)
+{
+    const sim_persona *const *p = sim_persona_list();
+    printf("# id\tname\tsex\tbirth\tcard-expiry\tissued\tauth-PIN\tsign-password\tcardinfo-PIN\tregistry-PIN\n");
+    for (; *p; p++)
+        printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", (*p)->id, (*p)->name, (*p)->sex,
+               (*p)->birth, (*p)->card_expiry, (*p)->issued, (*p)->pin_auth, (*p)->pin_sign,
+               (*p)->pin_cardinfo, (*p)->pin_registry);
+}
+
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+enum { OPT_HOST = 0x100, OPT_REMOVE, OPT_SLOW, OPT_NEW, OPT_PERSONA, OPT_CA, OPT_ISSUER_KEY,
+       OPT_NOW, OPT_LIST };
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"state", required_argument, NULL, 's'},
+        {"port", required_argument, NULL, 'p'},
+        {"host", required_argument, NULL, OPT_HOST},
+        {"remove-after", required_argument, NULL, OPT_REMOVE},
+        {"slow", required_argument, NULL, OPT_SLOW},
+        {"new", no_argument, NULL, OPT_NEW},
+        {"persona", required_argument, NULL, OPT_PERSONA},
+        {"ca", required_argument, NULL, OPT_CA},
+        {"issuer-key", required_argument, NULL, OPT_ISSUER_KEY},
+        {"now", required_argument, NULL, OPT_NOW},
+        {"list-personas", no_argument, NULL, OPT_LIST},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    sim_link_opts link = {.host = "127.0.0.1", .port = -1, .remove_after = -1, .slow_ms = 0};
+    sim_new_options nw = {0};
+    bool create = false;
+    long v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "s:p:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': nw.state_path = optarg; break;
+        case 'p':
+            if (!parse_long(optarg, 1, 65535, &v)) {
+                fprintf(stderr, "%s: --port: '%s' is not a port number\n", prog, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            link.port = (int)v;
+            break;
+        case OPT_HOST: link.host = optarg; break;
+        case OPT_REMOVE:
+            if (!parse_long(optarg, 0, 1000000000L, &link.remove_after)) {
+                fprintf(stderr, "%s: --remove-after: '%s' is not a count\n", prog, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_SLOW:
+            if (!parse_long(optarg, 0, 600000L, &link.slow_ms)) {
+                fprintf(stderr, "%s: --slow: '%s' is not milliseconds (0-600000)\n", prog, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_NEW: create = true; break;
+        case OPT_PERSONA: nw.persona = optarg; break;
+        case OPT_CA: nw.ca_dir = optarg; break;
+        case OPT_ISSUER_KEY: nw.issuer_key_path = optarg; break;
+        case OPT_NOW: nw.now = optarg; break;
+        case OPT_LIST: list_personas(); return CLI_EXIT_OK;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
+        case 'V': printf("jpki-card-sim %s\n", JPKI_VERSION); return CLI_EXIT_OK;
+        default:
+            fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n", prog,
+                    argv[optind - 1]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", prog, argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    jpki_error err;
+    jpki_error_clear(&err);
+    if (create) {
+        if (!nw.state_path || !nw.persona || !nw.ca_dir || !nw.issuer_key_path) {
+            fprintf(stderr, "%s: --new needs --state, --persona, --ca and --issuer-key\n", prog);
+            return CLI_EXIT_USAGE;
+        }
+        jpki_rc rc = sim_card_create(&nw, &err);
+        if (rc != JPKI_OK) {
+            fprintf(stderr, "%s: %s\n", prog, err.message);
+            return rc == JPKI_ERR_ARG || rc == JPKI_ERR_FORMAT ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+        }
+        return CLI_EXIT_OK;
+    }
+    if (!nw.state_path || link.port < 0) {
+        fprintf(stderr, "%s: --state and --port are required (try --help)\n", prog);
+        return CLI_EXIT_USAGE;
+    }
+    sim_card *card = sim_card_load(nw.state_path, &err);
+    if (!card) {
+        fprintf(stderr, "%s: %s\n", prog, err.message);
+        return CLI_EXIT_FAIL;
+    }
+    /* No SA_RESTART: a blocking recv returns EINTR so we can stop. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = sim_vpcd_serve(card, &link, &stop_flag);
+    sim_card_free(card);
+    return rc;
+}

@@ -1,0 +1,134 @@
+/* The four PINs: the real card's rules (format, tries, blocking), VERIFY
+ * and CHANGE REFERENCE DATA.  A try is spent, and written to the state file,
+ * before the answer leaves the card: killing the simulator never refunds a
+ * wrong guess. */
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "sim.h"
+
+bool sim_pin_format_ok(jpki_pin_id id, const uint8_t *p, size_t len)
+{
+    if (id == JPKI_PIN_SIGN) {
+        if (len < JPKI_SIGN_PW_MIN || len > JPKI_SIGN_PW_MAX)
+            return false;
+        for (size_t i = 0; i < len; i++)
+            if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9')))
+                return false;
+        return true;
+    }
+    if (len != JPKI_PIN4_LEN)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return true;
+}
+
+int sim_pin_max_tries(jpki_pin_id id)
+{
+    return id == JPKI_PIN_SIGN ? JPKI_SIGN_PW_TRIES : JPKI_PIN4_TRIES;
+}
+
+bool sim_pin_for_ef(jpki_app app, uint16_t ef, jpki_pin_id *id)
+{
+    if (app == JPKI_APP_JPKI && ef == JPKI_EF_AUTH_PIN)
+        *id = JPKI_PIN_AUTH;
+    else if (app == JPKI_APP_JPKI && ef == JPKI_EF_SIGN_PIN)
+        *id = JPKI_PIN_SIGN;
+    else if (app == JPKI_APP_CARDINFO && ef == JPKI_EF_CARDINFO_PIN)
+        *id = JPKI_PIN_CARDINFO;
+    else if (app == JPKI_APP_REGISTRY && ef == JPKI_EF_REGISTRY_PIN)
+        *id = JPKI_PIN_REGISTRY;
+    else
+        return false;
+    return true;
+}
+
+/* The selected PIN EF, or the status word explaining why there is none. */
+static uint16_t selected_pin(const sim_card *c, jpki_pin_id *id)
+{
+    if (c->ef == 0)
+        return SW_NO_CURRENT_EF;
+    if (!sim_pin_for_ef(c->app, c->ef, id))
+        return SW_INCOMPATIBLE_FILE;
+    return SW_OK;
+}
+
+static bool constant_time_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    uint8_t diff = (uint8_t)(alen != blen);
+    size_t n = alen < blen ? alen : blen;
+    for (size_t i = 0; i < n; i++)
+        diff |= a[i] ^ b[i];
+    return diff == 0;
+}
+
+uint16_t sim_verify(sim_card *c, const jpki_apdu *a)
+{
+    if (a->p1 != 0x00 || a->p2 != JPKI_PIN_P2)
+        return SW_WRONG_P1P2;
+    jpki_pin_id id;
+    uint16_t sw = selected_pin(c, &id);
+    if (sw != SW_OK)
+        return sw;
+    sim_pin *pin = &c->st.pin[id];
+    /* A face-authentication card has no usable PIN; a deleted PIN neither. */
+    if (c->st.face_mode || pin->len == 0)
+        return SW_BLOCKED;
+    if (a->nc == 0) {
+        /* Retry counter query: never spends a try; 63C0 when blocked. */
+        return (uint16_t)(0x63C0 | pin->tries);
+    }
+    if (a->nc > JPKI_SIGN_PW_MAX)
+        return SW_WRONG_LENGTH;
+    if (pin->tries == 0)
+        return SW_BLOCKED;
+    if (constant_time_eq(a->data, a->nc, pin->value, pin->len)) {
+        uint8_t before = pin->tries;
+        pin->tries = (uint8_t)sim_pin_max_tries(id);
+        if (before != pin->tries && !sim_commit(c)) {
+            pin->tries = before;
+            return SW_MEMORY_FAILURE;
+        }
+        c->verified[id] = true;
+        return SW_OK;
+    }
+    c->verified[id] = false;
+    pin->tries--;
+    /* The spent try is on disk before the answer: a failed write answers
+     * 6581 but the try stays spent in memory too. */
+    if (!sim_commit(c))
+        return SW_MEMORY_FAILURE;
+    return (uint16_t)(0x63C0 | pin->tries);
+}
+
+uint16_t sim_change_ref(sim_card *c, const jpki_apdu *a)
+{
+    if (a->p1 != 0x01 || a->p2 != JPKI_PIN_P2)
+        return SW_WRONG_P1P2;
+    jpki_pin_id id;
+    uint16_t sw = selected_pin(c, &id);
+    if (sw != SW_OK)
+        return sw;
+    sim_pin *pin = &c->st.pin[id];
+    if (c->st.face_mode || pin->len == 0 || pin->tries == 0)
+        return SW_BLOCKED;
+    if (!c->verified[id])
+        return SW_SECURITY;
+    if (a->nc == 0)
+        return SW_WRONG_LENGTH;
+    if (!sim_pin_format_ok(id, a->data, a->nc))
+        return SW_WRONG_DATA;
+    sim_pin old = *pin;
+    memcpy(pin->value, a->data, a->nc);
+    pin->len = a->nc;
+    if (!sim_commit(c)) {
+        *pin = old;
+        mbedtls_platform_zeroize(&old, sizeof old);
+        return SW_MEMORY_FAILURE;
+    }
+    mbedtls_platform_zeroize(&old, sizeof old);
+    return SW_OK;
+}

@@ -1,0 +1,157 @@
+/* Internal types of the card engine (engine.h is the public face). */
+#ifndef JPKI_CARD_SIM_SIM_H
+#define JPKI_CARD_SIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jpki/apdu.h"
+#include "jpki/card.h"
+#include "jpki/error.h"
+#include "jpki/profile.h"
+#include "jpki/secret.h"
+
+#include "engine.h"
+
+/* Status words the engine answers. */
+enum {
+    SW_OK = 0x9000,
+    SW_EOF_WARNING = 0x6282,
+    SW_VERIFY_FAILED = 0x6300,
+    SW_MEMORY_FAILURE = 0x6581,
+    SW_WRONG_LENGTH = 0x6700,
+    SW_INCOMPATIBLE_FILE = 0x6981,
+    SW_SECURITY = 0x6982,
+    SW_BLOCKED = 0x6984,
+    SW_CONDITIONS = 0x6985,
+    SW_NO_CURRENT_EF = 0x6986,
+    SW_WRONG_DATA = 0x6A80,
+    SW_FUNC_NOT_SUPPORTED = 0x6A81,
+    SW_NOT_FOUND = 0x6A82,
+    SW_NO_SPACE = 0x6A84,
+    SW_WRONG_P1P2 = 0x6A86,
+    SW_DATA_NOT_FOUND = 0x6A88,
+    SW_WRONG_OFFSET = 0x6B00,
+    SW_INS_NOT_SUPPORTED = 0x6D00,
+    SW_CLA_NOT_SUPPORTED = 0x6E00,
+    SW_UNKNOWN = 0x6F00
+};
+
+#define SIM_KEY_DER_MAX 2048
+#define SIM_RESP_MAX 1024
+#define SIM_KEYS 2
+
+typedef struct sim_blob {
+    uint8_t *p; /* NULL = absent */
+    size_t len;
+} sim_blob;
+
+typedef struct sim_pin {
+    uint8_t value[JPKI_SIGN_PW_MAX];
+    size_t len;     /* 0 = no PIN set (deleted or face mode) */
+    uint8_t tries;  /* tries left */
+} sim_pin;
+
+typedef struct sim_keyslot {
+    sim_blob key;          /* active private key (DER) */
+    sim_blob cert;         /* active certificate (DER) */
+    sim_blob pending_key;  /* generated, not yet activated */
+    sim_blob pending_cert; /* UPDATE BINARY buffer */
+} sim_keyslot;
+
+/* Everything the state file holds. */
+typedef struct sim_persist {
+    char persona[32];
+    bool face_mode;
+    uint8_t issuer_key[JPKI_ISSUER_KEY_LEN];
+    sim_pin pin[JPKI_PIN_COUNT];      /* indexed by jpki_pin_id */
+    sim_keyslot slot[SIM_KEYS];       /* indexed by jpki_key_kind */
+    sim_blob ca_cert[SIM_KEYS];       /* auth CA, sign CA */
+    char name[128];
+    char address[256];
+    char birth[9];                    /* YYYYMMDD */
+    char sex[2];
+    char my_number[13];
+    char serial[16];
+    char municipality[6];
+    char card_expiry[9];              /* YYYYMMDD */
+} sim_persist;
+
+struct sim_card {
+    char *path;
+    sim_persist st;
+    /* Volatile (dropped by a power cycle). */
+    jpki_app app;
+    uint16_t ef;                      /* 0 = none */
+    bool verified[JPKI_PIN_COUNT];
+    bool issuer;                      /* issuer session open */
+    bool challenge_valid;
+    uint8_t challenge[JPKI_CHALLENGE_LEN];
+    uint8_t pending_resp[SIM_RESP_MAX]; /* GET RESPONSE data */
+    size_t pending_len, pending_off;
+};
+
+/* Response under construction. */
+typedef struct sim_out {
+    uint8_t data[SIM_RESP_MAX];
+    size_t len;
+} sim_out;
+
+/* ---- state.c ---- */
+void sim_persist_free(sim_persist *st);
+jpki_rc sim_state_read(const char *path, sim_persist *st, jpki_error *err);
+jpki_rc sim_state_write(const char *path, const sim_persist *st, jpki_error *err);
+/* Write c->st to c->path; false (and a message on stderr-free err) if it failed. */
+bool sim_commit(sim_card *c);
+jpki_rc sim_blob_set(sim_blob *b, const uint8_t *p, size_t len);
+void sim_blob_clear(sim_blob *b);
+
+/* ---- pin.c ---- */
+bool sim_pin_format_ok(jpki_pin_id id, const uint8_t *p, size_t len);
+int sim_pin_max_tries(jpki_pin_id id);
+/* The PIN EF (in the current application) -> PIN id; false if not a PIN EF. */
+bool sim_pin_for_ef(jpki_app app, uint16_t ef, jpki_pin_id *id);
+uint16_t sim_verify(sim_card *c, const jpki_apdu *a);
+uint16_t sim_change_ref(sim_card *c, const jpki_apdu *a);
+
+/* ---- app_jpki.c / app_others.c ---- */
+bool sim_jpki_ef_exists(uint16_t ef);
+uint16_t sim_jpki_read(sim_card *c, const jpki_apdu *a, sim_out *out);
+uint16_t sim_sign(sim_card *c, const jpki_apdu *a, sim_out *out);
+bool sim_other_ef_exists(jpki_app app, uint16_t ef);
+uint16_t sim_other_read(sim_card *c, const jpki_apdu *a, sim_out *out);
+/* Copy [off, off+ne) of content into out following READ BINARY rules. */
+uint16_t sim_read_slice(const uint8_t *content, size_t clen, const jpki_apdu *a, sim_out *out);
+/* Key slot behind a key EF / certificate EF of JPKI; -1 if none. */
+int sim_slot_for_key_ef(uint16_t ef);
+int sim_slot_for_cert_ef(uint16_t ef);
+
+/* ---- issuance.c ---- */
+uint16_t sim_get_challenge(sim_card *c, const jpki_apdu *a, sim_out *out);
+uint16_t sim_mutual_auth(sim_card *c, const jpki_apdu *a, sim_out *out);
+uint16_t sim_gen_keypair(sim_card *c, const jpki_apdu *a, sim_out *out);
+uint16_t sim_update_binary(sim_card *c, const jpki_apdu *a);
+uint16_t sim_activate(sim_card *c, const jpki_apdu *a);
+uint16_t sim_reset_retry(sim_card *c, const jpki_apdu *a);
+uint16_t sim_disable_verif(sim_card *c, const jpki_apdu *a);
+uint16_t sim_enable_verif(sim_card *c, const jpki_apdu *a);
+uint16_t sim_get_data(sim_card *c, const jpki_apdu *a, sim_out *out);
+/* May this key be used now (PIN verified, or face-mode issuer exception)? */
+bool sim_key_usable(const sim_card *c, int slot, bool pending);
+
+/* ---- crypto.c ---- */
+/* PKCS#1 v1.5 signature of a DigestInfo with a DER private key. */
+uint16_t sim_rsa_sign(const sim_blob *key, const uint8_t *in, size_t inlen, uint8_t sig[256]);
+/* Public key of a DER private key as 7F49 { 81 n, 82 e }. */
+uint16_t sim_pubkey_tlv(const sim_blob *key, sim_out *out);
+/* Does the certificate's public key equal the private key's? */
+bool sim_cert_matches_key(const sim_blob *cert, const sim_blob *key);
+/* Validate a DER private key (RSA-2048, e=65537). */
+bool sim_key_valid(const uint8_t *der, size_t len);
+/* Length of the DER object at p (header included), 0 if malformed. */
+size_t sim_der_total_len(const uint8_t *p, size_t avail);
+/* Generate an RSA-2048 key as DER. */
+jpki_rc sim_genkey_der(sim_blob *out, jpki_error *err);
+
+#endif

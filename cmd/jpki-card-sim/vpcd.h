@@ -1,0 +1,21 @@
+/* The link to vsmartcard's vpcd reader driver (pcscd side). */
+#ifndef JPKI_CARD_SIM_VPCD_H
+#define JPKI_CARD_SIM_VPCD_H
+
+#include <signal.h>
+
+#include "engine.h"
+
+typedef struct sim_link_opts {
+    const char *host;  /* vpcd host, default 127.0.0.1 */
+    int port;          /* vpcd port of the reader */
+    long remove_after; /* answer this many APDUs, then pull the card; -1 = never */
+    long slow_ms;      /* delay before each answer */
+} sim_link_opts;
+
+/* Serve card on the vpcd link until *stop is set (returns 0), the card is
+ * pulled by remove_after (returns 0), or a fatal error (one line on
+ * stderr, returns 1).  Reconnects when vpcd drops the connection. */
+int sim_vpcd_serve(sim_card *card, const sim_link_opts *o, volatile sig_atomic_t *stop);
+
+#endif

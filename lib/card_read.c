@@ -1,0 +1,267 @@
+/* READ BINARY in short chunks and whole DER objects sized from their header
+ * (so we never read past the object nor trust a fixed file size). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "card_internal.h"
+#include "jpki/profile.h"
+
+#define SHORT_CHUNK 256
+#define MAX_SHORT_OFFSET 0x7FFF /* P1 bit 8 set would mean a short EF id */
+#define HEADER_PROBE 4          /* 30 82 LL LL: what most certificates need */
+#define HEADER_MAX 9            /* 4 tag bytes + 1 + 4 length bytes */
+
+static jpki_rc read_status_error(jpki_error *err, uint16_t sw)
+{
+    switch (sw) {
+    case 0x6982:
+        return card_sw_error(err, JPKI_ERR_AUTH, sw, "reading: PIN not verified");
+    case 0x6A82:
+        return card_sw_error(err, JPKI_ERR_NOT_FOUND, sw, "reading");
+    case 0x6986:
+        return card_sw_error(err, JPKI_ERR_STATE, sw, "reading: no file selected");
+    default:
+        return card_sw_error(err, JPKI_ERR_CARD, sw, "reading");
+    }
+}
+
+static jpki_rc read_chunks(jpki_card *c, size_t off, size_t len, uint8_t *out, size_t *got,
+                           jpki_response *r, jpki_error *err)
+{
+    size_t done = 0;
+    while (done < len) {
+        size_t want = len - done < SHORT_CHUNK ? len - done : SHORT_CHUNK;
+        size_t at = off + done;
+        jpki_apdu a = {.cla = 0x00, .ins = JPKI_INS_READ_BINARY, .p1 = (uint8_t)(at >> 8),
+                       .p2 = (uint8_t)at, .ne = want};
+        jpki_rc rc = card_send(c, &a, r, err);
+        if (rc != JPKI_OK)
+            return rc;
+        bool eof = false;
+        if (r->sw == 0x6B00)
+            break; /* offset past the end: the file ended on a chunk boundary */
+        if (r->sw == 0x6282)
+            eof = true; /* end of file before Le bytes: data is still valid */
+        else if (!jpki_sw_ok(r->sw))
+            return read_status_error(err, r->sw);
+        if (r->len > want)
+            return jpki_error_set(err, JPKI_ERR_CARD_DATA,
+                                  "reading: card returned %zu bytes for %zu requested", r->len,
+                                  want);
+        memcpy(out + done, r->data, r->len);
+        done += r->len;
+        if (eof || r->len < want)
+            break;
+    }
+    *got = done;
+    return JPKI_OK;
+}
+
+jpki_rc jpki_read_binary(jpki_card *c, size_t off, size_t len, uint8_t *out, size_t *got,
+                         jpki_error *err)
+{
+    if (!out || !got)
+        return jpki_error_set(err, JPKI_ERR_ARG, "read binary: missing argument");
+    *got = 0;
+    if (off > MAX_SHORT_OFFSET + 1 || len > MAX_SHORT_OFFSET + 1 - off)
+        return jpki_error_set(err, JPKI_ERR_LIMIT,
+                              "read binary: offset %zu + %zu beyond 32 KiB (short READ BINARY)",
+                              off, len);
+    jpki_response *r = card_response_new(err);
+    if (!r)
+        return JPKI_ERR_NOMEM;
+    jpki_rc rc = card_begin(c, err);
+    if (rc == JPKI_OK)
+        rc = card_end(c, read_chunks(c, off, len, out, got, r, err), err);
+    free(r);
+    return rc;
+}
+
+/* Erased or never-written files read as all 00 or all FF.  Only the whole
+ * probe counts: FF alone is a valid first tag byte (FF 10, FF 20 on the
+ * card-info application). */
+static bool looks_erased(const uint8_t *b, size_t n)
+{
+    bool zeros = true, ones = true;
+    for (size_t i = 0; i < n; i++) {
+        zeros = zeros && b[i] == 0x00;
+        ones = ones && b[i] == 0xFF;
+    }
+    return zeros || ones;
+}
+
+/* Inside a transaction: header, size check, then the rest. */
+static jpki_rc read_der_in_tx(jpki_card *c, size_t max, uint8_t **out, size_t *len,
+                              jpki_error *err)
+{
+    uint8_t head[HEADER_MAX];
+    size_t have = 0, hdr = 0, content = 0;
+    jpki_rc rc = jpki_read_binary(c, 0, HEADER_PROBE, head, &have, err);
+    if (rc != JPKI_OK)
+        return rc;
+    if (have == 0 || looks_erased(head, have))
+        return jpki_error_set(err, JPKI_ERR_NOT_FOUND, "the file is empty");
+    int h = jpki_ber_header(head, have, &hdr, &content, err);
+    if (h == 0 && have == HEADER_PROBE) { /* long tag or 83/84 length: read more */
+        size_t more = 0;
+        rc = jpki_read_binary(c, have, HEADER_MAX - have, head + have, &more, err);
+        if (rc != JPKI_OK)
+            return rc;
+        have += more;
+        h = jpki_ber_header(head, have, &hdr, &content, err);
+    }
+    if (h < 0)
+        return jpki_error_prefix(err, "the file does not start with a BER object");
+    if (h == 0)
+        return jpki_error_set(err, JPKI_ERR_CARD_DATA, "the file ends inside a BER header");
+    if (content > max || hdr + content > max)
+        return jpki_error_set(err, JPKI_ERR_LIMIT,
+                              "the object on the card claims %zu bytes, more than the %zu allowed",
+                              content, max);
+    size_t total = hdr + content;
+    uint8_t *buf = malloc(total ? total : 1);
+    if (!buf)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
+    size_t copied = have < total ? have : total, got = 0;
+    memcpy(buf, head, copied);
+    rc = jpki_read_binary(c, copied, total - copied, buf + copied, &got, err);
+    if (rc == JPKI_OK && copied + got != total)
+        rc = jpki_error_set(err, JPKI_ERR_CARD_DATA,
+                            "the file holds %zu bytes but its header announces %zu",
+                            copied + got, total);
+    if (rc != JPKI_OK) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = total;
+    return JPKI_OK;
+}
+
+jpki_rc jpki_read_der(jpki_card *c, size_t max, uint8_t **out, size_t *len, jpki_error *err)
+{
+    if (!out || !len)
+        return jpki_error_set(err, JPKI_ERR_ARG, "read der: missing argument");
+    *out = NULL;
+    *len = 0;
+    jpki_rc rc = card_begin(c, err);
+    if (rc != JPKI_OK)
+        return rc;
+    return card_end(c, read_der_in_tx(c, max, out, len, err), err);
+}
+
+static const uint16_t cert_efs[] = {JPKI_EF_AUTH_CERT, JPKI_EF_AUTH_CA_CERT, JPKI_EF_SIGN_CERT,
+                                    JPKI_EF_SIGN_CA_CERT};
+
+static jpki_rc select_jpki_ef(jpki_card *c, uint16_t ef, jpki_error *err)
+{
+    jpki_rc rc = jpki_select_app(c, JPKI_APP_JPKI, err);
+    return rc == JPKI_OK ? jpki_select_ef(c, ef, err) : rc;
+}
+
+jpki_rc jpki_read_cert(jpki_card *c, jpki_cert_kind kind, uint8_t **der, size_t *len,
+                       jpki_error *err)
+{
+    if ((unsigned)kind > JPKI_CERT_SIGN_CA)
+        return jpki_error_set(err, JPKI_ERR_ARG, "unknown certificate kind %d", (int)kind);
+    jpki_rc rc = card_begin(c, err);
+    if (rc != JPKI_OK)
+        return rc;
+    rc = select_jpki_ef(c, cert_efs[kind], err);
+    if (rc == JPKI_OK)
+        rc = read_der_in_tx(c, JPKI_CERT_MAX, der, len, err);
+    rc = card_end(c, rc, err);
+    if (rc == JPKI_ERR_NOT_FOUND)
+        return jpki_error_set(err, rc, "no %s certificate on the card", jpki_cert_kind_name(kind));
+    if (rc == JPKI_ERR_AUTH && kind == JPKI_CERT_SIGN)
+        return jpki_error_set(err, rc,
+                              "the sign certificate can be read only after the sign password "
+                              "is verified");
+    if (rc != JPKI_OK)
+        jpki_error_prefix(err, "reading the %s certificate", jpki_cert_kind_name(kind));
+    return rc;
+}
+
+/* Select app+EF and read up to n bytes, inside one transaction. */
+static jpki_rc read_small(jpki_card *c, jpki_app app, uint16_t ef, uint8_t *buf, size_t n,
+                          size_t *got, jpki_error *err)
+{
+    jpki_rc rc = card_begin(c, err);
+    if (rc != JPKI_OK)
+        return rc;
+    rc = jpki_select_app(c, app, err);
+    if (rc == JPKI_OK)
+        rc = jpki_select_ef(c, ef, err);
+    if (rc == JPKI_OK)
+        rc = jpki_read_binary(c, 0, n, buf, got, err);
+    return card_end(c, rc, err);
+}
+
+jpki_rc jpki_read_token(jpki_card *c, char *out, size_t n, jpki_error *err)
+{
+    if (!out || n == 0)
+        return jpki_error_set(err, JPKI_ERR_ARG, "read token: no output buffer");
+    uint8_t buf[32];
+    size_t want = n - 1 < sizeof buf ? n - 1 : sizeof buf, got = 0;
+    out[0] = '\0';
+    jpki_rc rc = read_small(c, JPKI_APP_JPKI, JPKI_EF_TOKEN, buf, want, &got, err);
+    if (rc != JPKI_OK)
+        return jpki_error_prefix(err, "reading the token");
+    while (got > 0 && (buf[got - 1] == ' ' || buf[got - 1] == 0x00 || buf[got - 1] == 0xFF))
+        got--;
+    for (size_t i = 0; i < got; i++)
+        if (buf[i] < 0x20 || buf[i] > 0x7E)
+            return jpki_error_set(err, JPKI_ERR_CARD_DATA,
+                                  "reading the token: byte %02X at %zu is not printable", buf[i], i);
+    memcpy(out, buf, got);
+    out[got] = '\0';
+    return JPKI_OK;
+}
+
+jpki_rc jpki_read_cert_flags(jpki_card *c, bool *auth_present, bool *sign_present,
+                             jpki_error *err)
+{
+    uint8_t f[3];
+    size_t got = 0;
+    jpki_rc rc = read_small(c, JPKI_APP_JPKI, JPKI_EF_CERT_FLAGS, f, sizeof f, &got, err);
+    if (rc != JPKI_OK)
+        return jpki_error_prefix(err, "reading the certificate flags");
+    if (got < 2)
+        return jpki_error_set(err, JPKI_ERR_CARD_DATA,
+                              "certificate flags: %zu byte(s), expected 3", got);
+    if (auth_present)
+        *auth_present = f[0] == JPKI_CERT_FLAG_PRESENT;
+    if (sign_present)
+        *sign_present = f[1] == JPKI_CERT_FLAG_PRESENT;
+    return JPKI_OK;
+}
+
+static bool digits(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return true;
+}
+
+jpki_rc jpki_read_card_id(jpki_card *c, char serial[16], char municipality[6], char expiry[9],
+                          jpki_error *err)
+{
+    uint8_t rec[15 + 5 + 8];
+    size_t got = 0;
+    jpki_rc rc = read_small(c, JPKI_APP_COMMON, JPKI_EF_COMMON_RECORD, rec, sizeof rec, &got, err);
+    if (rc != JPKI_OK)
+        return jpki_error_prefix(err, "reading the card record");
+    if (got != sizeof rec || !digits(rec, sizeof rec))
+        return jpki_error_set(err, JPKI_ERR_CARD_DATA,
+                              "card record: expected 28 ASCII digits, got %zu bytes%s", got,
+                              got == sizeof rec ? " with non-digits" : "");
+    memcpy(serial, rec, 15);
+    serial[15] = '\0';
+    memcpy(municipality, rec + 15, 5);
+    municipality[5] = '\0';
+    memcpy(expiry, rec + 20, 8);
+    expiry[8] = '\0';
+    return JPKI_OK;
+}

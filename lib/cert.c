@@ -1,0 +1,126 @@
+/* Certificate facts for the tools (subject, issuer, serial, validity, key
+ * size) parsed with mbedTLS; the JPKI subjectAltName otherNames are in
+ * cert_san.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/error.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
+
+#include "cert_internal.h"
+#include "jpki/cert.h"
+
+#define PEM_MAX (64 * 1024) /* one certificate in PEM is a few KiB */
+
+static time_t to_time(const mbedtls_x509_time *t)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = t->year - 1900;
+    tm.tm_mon = t->mon - 1;
+    tm.tm_mday = t->day;
+    tm.tm_hour = t->hour;
+    tm.tm_min = t->min;
+    tm.tm_sec = t->sec;
+    return timegm(&tm); /* certificate times are UTC */
+}
+
+static jpki_rc serial_hex(const mbedtls_x509_buf *s, char *out, size_t n, jpki_error *err)
+{
+    const uint8_t *p = s->p;
+    size_t len = s->len;
+    /* The leading 00 that keeps a DER INTEGER positive is not part of the
+     * number people compare serials by. */
+    if (len > 1 && p[0] == 0x00) {
+        p++;
+        len--;
+    }
+    if (len * 2 + 1 > n)
+        return jpki_error_set(err, JPKI_ERR_CERT, "certificate serial of %zu bytes is too long",
+                              len);
+    for (size_t i = 0; i < len; i++)
+        snprintf(out + 2 * i, 3, "%02x", p[i]);
+    out[2 * len] = '\0';
+    return JPKI_OK;
+}
+
+static bool looks_pem(const uint8_t *buf, size_t len)
+{
+    static const char mark[] = "-----BEGIN ";
+    size_t m = sizeof mark - 1;
+    for (size_t i = 0; i + m <= len && i < 1024; i++)
+        if (memcmp(buf + i, mark, m) == 0)
+            return true;
+    return false;
+}
+
+static jpki_rc parse_into(mbedtls_x509_crt *crt, const uint8_t *buf, size_t len, jpki_error *err)
+{
+    int ret;
+    if (looks_pem(buf, len)) {
+        if (len > PEM_MAX)
+            return jpki_error_set(err, JPKI_ERR_LIMIT, "PEM input of %zu bytes is too large", len);
+        /* mbedTLS wants PEM NUL-terminated, with the NUL counted. */
+        uint8_t *z = malloc(len + 1);
+        if (!z)
+            return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
+        memcpy(z, buf, len);
+        z[len] = '\0';
+        ret = mbedtls_x509_crt_parse(crt, z, len + 1);
+        free(z);
+    } else {
+        ret = mbedtls_x509_crt_parse_der(crt, buf, len);
+    }
+    if (ret < 0 || crt->raw.p == NULL) {
+        char msg[128];
+        mbedtls_strerror(ret, msg, sizeof msg);
+        jpki_error_set(err, JPKI_ERR_CERT, "not a valid X.509 certificate: %s", msg);
+        if (err)
+            err->detail = ret;
+        return JPKI_ERR_CERT;
+    }
+    return JPKI_OK;
+}
+
+jpki_rc jpki_cert_parse(const uint8_t *buf, size_t len, jpki_cert_info *info, jpki_error *err)
+{
+    if (!buf || !info)
+        return jpki_error_set(err, JPKI_ERR_ARG, "certificate: missing argument");
+    memset(info, 0, sizeof *info);
+    if (len == 0)
+        return jpki_error_set(err, JPKI_ERR_CERT, "certificate: empty input");
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    jpki_rc rc = parse_into(&crt, buf, len, err);
+    if (rc == JPKI_OK) {
+        if (mbedtls_x509_dn_gets(info->subject, sizeof info->subject, &crt.subject) < 0 ||
+            mbedtls_x509_dn_gets(info->issuer, sizeof info->issuer, &crt.issuer) < 0)
+            rc = jpki_error_set(err, JPKI_ERR_CERT, "certificate names are too long");
+    }
+    if (rc == JPKI_OK)
+        rc = serial_hex(&crt.serial, info->serial_hex, sizeof info->serial_hex, err);
+    if (rc == JPKI_OK) {
+        info->not_before = to_time(&crt.valid_from);
+        info->not_after = to_time(&crt.valid_to);
+        info->key_bits = (int)mbedtls_pk_get_bitlen(&crt.pk);
+        rc = jpki_cert_jpki_san(crt.v3_ext.p, crt.v3_ext.len, info, err);
+    }
+    mbedtls_x509_crt_free(&crt);
+    if (rc != JPKI_OK) {
+        jpki_cert_info blank;
+        memset(&blank, 0, sizeof blank);
+        *info = blank;
+    }
+    return rc;
+}
+
+long jpki_cert_days_left(const jpki_cert_info *info, time_t now)
+{
+    long long d = (long long)info->not_after - (long long)now;
+    long long q = d / 86400;
+    if (d % 86400 != 0 && d < 0)
+        q--; /* round toward minus infinity: one second late is "expired" */
+    return (long)q;
+}

@@ -1,0 +1,14 @@
+/* Internal to libjpki's certificate parsing. */
+#ifndef JPKI_CERT_INTERNAL_H
+#define JPKI_CERT_INTERNAL_H
+
+#include "jpki/cert.h"
+
+/* Fill info->name/sex/birth/address from the JPKI otherNames of the
+ * subjectAltName in the certificate's extensions (ext points at the
+ * Extensions SEQUENCE or its [3] wrapper; NULL/0 = no extensions).
+ * mbedTLS 2.28 does not decode these otherNames, so we walk the DER. */
+jpki_rc jpki_cert_jpki_san(const uint8_t *ext, size_t len, jpki_cert_info *info,
+                           jpki_error *err);
+
+#endif

@@ -1,0 +1,83 @@
+/* Times as the tools print and accept them, always UTC:
+ * "2025-03-31T14:59:59Z", "2025-03-31" (midnight) or "@1743433199". */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jpki/cert.h"
+
+void jpki_time_format(time_t t, char *buf, size_t n)
+{
+    struct tm tm;
+    if (!buf || n == 0)
+        return;
+    if (!gmtime_r(&t, &tm) || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, n, "@%lld", (long long)t);
+}
+
+/* Exactly w digits at s (no sign, no spaces). */
+static bool num(const char *s, int w, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < w; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : d[m - 1];
+}
+
+static jpki_rc parse_epoch(const char *s, time_t *out, jpki_error *err)
+{
+    const char *d = s + 1;
+    if (*d == '-')
+        d++;
+    if (!*d || strspn(d, "0123456789") != strlen(d))
+        return jpki_error_set(err, JPKI_ERR_FORMAT, "time '%.40s': '@' must be followed by seconds",
+                              s);
+    errno = 0;
+    long long v = strtoll(s + 1, NULL, 10);
+    if (errno == ERANGE)
+        return jpki_error_set(err, JPKI_ERR_FORMAT, "time '%.40s' is out of range", s);
+    *out = (time_t)v;
+    return JPKI_OK;
+}
+
+jpki_rc jpki_time_parse(const char *s, time_t *out, jpki_error *err)
+{
+    if (!s || !out)
+        return jpki_error_set(err, JPKI_ERR_ARG, "time: missing argument");
+    if (s[0] == '@')
+        return parse_epoch(s, out, err);
+    size_t n = strlen(s);
+    int y, mo, d, h = 0, mi = 0, se = 0;
+    bool ok = (n == 10 || n == 20) && num(s, 4, &y) && s[4] == '-' && num(s + 5, 2, &mo) &&
+              s[7] == '-' && num(s + 8, 2, &d);
+    if (ok && n == 20)
+        ok = s[10] == 'T' && num(s + 11, 2, &h) && s[13] == ':' && num(s + 14, 2, &mi) &&
+             s[16] == ':' && num(s + 17, 2, &se) && s[19] == 'Z';
+    if (!ok)
+        return jpki_error_set(err, JPKI_ERR_FORMAT,
+                              "time '%.40s': use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS", s);
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
+        return jpki_error_set(err, JPKI_ERR_FORMAT, "time '%.40s' is not a valid date/time", s);
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    *out = timegm(&tm);
+    return JPKI_OK;
+}

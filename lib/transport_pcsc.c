@@ -1,0 +1,285 @@
+/* The PC/SC transport (libpcsclite): listing readers, connecting by spec,
+ * transmitting, and transactions so that a multi-APDU operation is never
+ * interleaved with another process's commands (which could select another
+ * file between our READ BINARYs). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <winscard.h>
+
+#include "jpki/transport.h"
+#include "pcsc_internal.h"
+
+typedef struct pcsc_transport {
+    jpki_transport t; /* first: the public part */
+    SCARDCONTEXT ctx;
+    SCARDHANDLE card;
+    DWORD proto;
+    bool pin_verified; /* a VERIFY/CHANGE succeeded since the last reset */
+} pcsc_transport;
+
+static pcsc_transport *impl_of(jpki_transport *t)
+{
+    return (pcsc_transport *)t;
+}
+
+/* After SCARD_W_RESET_CARD the handle must be reconnected before it works
+ * again; the error itself is still reported to the caller. */
+static void acknowledge_reset(pcsc_transport *p)
+{
+    DWORD proto;
+    if (SCardReconnect(p->card, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                       SCARD_LEAVE_CARD, &proto) == SCARD_S_SUCCESS)
+        p->proto = proto;
+    p->pin_verified = false;
+}
+
+static bool is_pin_command(const uint8_t *c, size_t n)
+{
+    return n > 5 && (c[1] == 0x20 || c[1] == 0x24); /* VERIFY / CHANGE with data */
+}
+
+static jpki_rc pcsc_transmit(jpki_transport *t, const uint8_t *capdu, size_t clen,
+                             uint8_t *rapdu, size_t *rlen, jpki_error *err)
+{
+    pcsc_transport *p = impl_of(t);
+    const SCARD_IO_REQUEST *pci = p->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+    DWORD n = (DWORD)*rlen;
+    LONG rv = SCardTransmit(p->card, pci, capdu, (DWORD)clen, NULL, rapdu, &n);
+    if (rv != SCARD_S_SUCCESS) {
+        if (rv == SCARD_W_RESET_CARD)
+            acknowledge_reset(p);
+        return jpki_pcsc_map_error(rv, PCSC_PHASE_CONNECTED, t->reader, "transmit", err);
+    }
+    *rlen = n;
+    if (n >= 2 && rapdu[n - 2] == 0x90 && rapdu[n - 1] == 0x00 && is_pin_command(capdu, clen))
+        p->pin_verified = true;
+    return JPKI_OK;
+}
+
+static jpki_rc pcsc_begin(jpki_transport *t, jpki_error *err)
+{
+    pcsc_transport *p = impl_of(t);
+    /* Blocks while another process holds a transaction on this card. */
+    LONG rv = SCardBeginTransaction(p->card);
+    if (rv == SCARD_S_SUCCESS)
+        return JPKI_OK;
+    if (rv == SCARD_W_RESET_CARD)
+        acknowledge_reset(p);
+    return jpki_pcsc_map_error(rv, PCSC_PHASE_CONNECTED, t->reader, "begin transaction", err);
+}
+
+static jpki_rc pcsc_end(jpki_transport *t, bool reset_card, jpki_error *err)
+{
+    pcsc_transport *p = impl_of(t);
+    LONG rv = SCardEndTransaction(p->card, reset_card ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
+    if (reset_card)
+        p->pin_verified = false;
+    if (rv == SCARD_S_SUCCESS)
+        return JPKI_OK;
+    if (rv == SCARD_W_RESET_CARD)
+        acknowledge_reset(p);
+    return jpki_pcsc_map_error(rv, PCSC_PHASE_CONNECTED, t->reader, "end transaction", err);
+}
+
+static void pcsc_destroy(jpki_transport *t)
+{
+    pcsc_transport *p = impl_of(t);
+    /* A PIN verified by this process must not stay verified for whoever
+     * talks to the card next: reset the card if we verified one. */
+    SCardDisconnect(p->card, p->pin_verified ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
+    SCardReleaseContext(p->ctx);
+    free(p);
+}
+
+static const jpki_transport_ops pcsc_ops = {
+    .kind = "pcsc",
+    .transmit = pcsc_transmit,
+    .begin = pcsc_begin,
+    .end = pcsc_end,
+    .destroy = pcsc_destroy,
+};
+
+/* Reader names as a malloc'd multi-string plus a pointer array into it. */
+static jpki_rc list_with(SCARDCONTEXT ctx, char **multi, char ***names, size_t *count,
+                         jpki_error *err)
+{
+    *multi = NULL;
+    *names = NULL;
+    *count = 0;
+    DWORD len = 0;
+    LONG rv = SCardListReaders(ctx, NULL, NULL, &len);
+    if (rv == SCARD_E_NO_READERS_AVAILABLE)
+        return JPKI_OK;
+    if (rv != SCARD_S_SUCCESS)
+        return jpki_pcsc_map_error(rv, PCSC_PHASE_OPEN, NULL, "listing readers", err);
+    char *buf = calloc(1, (size_t)len + 2);
+    if (!buf)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "listing readers: out of memory");
+    rv = SCardListReaders(ctx, NULL, buf, &len);
+    if (rv == SCARD_E_NO_READERS_AVAILABLE) {
+        free(buf);
+        return JPKI_OK;
+    }
+    if (rv != SCARD_S_SUCCESS) {
+        free(buf);
+        return jpki_pcsc_map_error(rv, PCSC_PHASE_OPEN, NULL, "listing readers", err);
+    }
+    size_t n = 0;
+    for (char *s = buf; *s; s += strlen(s) + 1)
+        n++;
+    char **v = calloc(n + 1, sizeof *v);
+    if (!v) {
+        free(buf);
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "listing readers: out of memory");
+    }
+    n = 0;
+    for (char *s = buf; *s; s += strlen(s) + 1)
+        v[n++] = s;
+    *multi = buf;
+    *names = v;
+    *count = n;
+    return JPKI_OK;
+}
+
+static jpki_rc establish(SCARDCONTEXT *ctx, jpki_error *err)
+{
+    LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, ctx);
+    if (rv != SCARD_S_SUCCESS)
+        return jpki_pcsc_map_error(rv, PCSC_PHASE_OPEN, NULL, "connecting to pcscd", err);
+    return JPKI_OK;
+}
+
+jpki_rc jpki_pcsc_list_readers(char ***names, size_t *count, jpki_error *err)
+{
+    if (!names || !count)
+        return jpki_error_set(err, JPKI_ERR_ARG, "list readers: missing argument");
+    *names = NULL;
+    *count = 0;
+    SCARDCONTEXT ctx;
+    jpki_rc rc = establish(&ctx, err);
+    if (rc != JPKI_OK)
+        return rc;
+    char *multi, **v;
+    size_t n;
+    rc = list_with(ctx, &multi, &v, &n, err);
+    SCardReleaseContext(ctx);
+    if (rc != JPKI_OK)
+        return rc;
+    /* Hand out independent strings so the caller frees with one call. */
+    char **out = calloc(n + 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        if (!(out[i] = strdup(v[i]))) {
+            jpki_pcsc_free_list(out);
+            out = NULL;
+        }
+    free(v);
+    free(multi);
+    if (!out)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "listing readers: out of memory");
+    *names = out;
+    *count = n;
+    return JPKI_OK;
+}
+
+void jpki_pcsc_free_list(char **names)
+{
+    if (!names)
+        return;
+    for (char **p = names; *p; p++)
+        free(*p);
+    free(names);
+}
+
+/* The first reader PC/SC reports a card in (not mute). */
+static jpki_rc first_with_card(SCARDCONTEXT ctx, char **names, size_t n, size_t *idx,
+                               jpki_error *err)
+{
+    SCARD_READERSTATE *st = calloc(n, sizeof *st);
+    if (!st)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "reader status: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        st[i].szReader = names[i];
+        st[i].dwCurrentState = SCARD_STATE_UNAWARE;
+    }
+    LONG rv = SCardGetStatusChange(ctx, 0, st, (DWORD)n);
+    jpki_rc rc;
+    if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) {
+        rc = jpki_pcsc_map_error(rv, PCSC_PHASE_OPEN, NULL, "reader status", err);
+    } else {
+        size_t i = 0;
+        while (i < n && (!(st[i].dwEventState & SCARD_STATE_PRESENT) ||
+                         (st[i].dwEventState & SCARD_STATE_MUTE)))
+            i++;
+        if (i < n) {
+            *idx = i;
+            rc = JPKI_OK;
+        } else {
+            rc = jpki_error_set(err, JPKI_ERR_NO_CARD, "no card in any of the %zu reader%s", n,
+                                n == 1 ? "" : "s");
+        }
+    }
+    free(st);
+    return rc;
+}
+
+static jpki_rc connect_reader(SCARDCONTEXT ctx, const char *name, jpki_transport **out,
+                              jpki_error *err)
+{
+    pcsc_transport *p = calloc(1, sizeof *p);
+    if (!p)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "connect: out of memory");
+    LONG rv = SCardConnect(ctx, name, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                           &p->card, &p->proto);
+    if (rv != SCARD_S_SUCCESS) {
+        free(p);
+        return jpki_pcsc_map_error(rv, PCSC_PHASE_OPEN, name, "connect", err);
+    }
+    char rname[256];
+    DWORD rlen = sizeof rname, state = 0, proto = 0, alen = sizeof p->t.atr;
+    rv = SCardStatus(p->card, rname, &rlen, &state, &proto, p->t.atr, &alen);
+    if (rv != SCARD_S_SUCCESS) {
+        SCardDisconnect(p->card, SCARD_LEAVE_CARD);
+        free(p);
+        return jpki_pcsc_map_error(rv, PCSC_PHASE_OPEN, name, "card status", err);
+    }
+    p->ctx = ctx;
+    p->t.ops = &pcsc_ops;
+    p->t.impl = p;
+    snprintf(p->t.reader, sizeof p->t.reader, "%s", name);
+    p->t.atr_len = alen;
+    p->t.extended_ok = jpki_atr_extended_length(p->t.atr, alen);
+    p->t.auto_get_response = true;
+    *out = &p->t;
+    return JPKI_OK;
+}
+
+jpki_rc jpki_pcsc_open(const char *spec, jpki_transport **out, jpki_error *err)
+{
+    if (!out)
+        return jpki_error_set(err, JPKI_ERR_ARG, "open: missing argument");
+    *out = NULL;
+    SCARDCONTEXT ctx;
+    jpki_rc rc = establish(&ctx, err);
+    if (rc != JPKI_OK)
+        return rc;
+    char *multi = NULL, **names = NULL;
+    size_t n = 0, idx = 0;
+    rc = list_with(ctx, &multi, &names, &n, err);
+    if (rc == JPKI_OK && n == 0)
+        rc = jpki_error_set(err, JPKI_ERR_NO_READER, "no smart card reader found");
+    if (rc == JPKI_OK) {
+        if (!spec || !*spec)
+            rc = first_with_card(ctx, names, n, &idx, err);
+        else
+            rc = jpki_pcsc_pick_reader((const char *const *)names, n, spec, &idx, err);
+    }
+    if (rc == JPKI_OK)
+        rc = connect_reader(ctx, names[idx], out, err);
+    free(names);
+    free(multi);
+    if (rc != JPKI_OK)
+        SCardReleaseContext(ctx);
+    return rc;
+}
