@@ -31,12 +31,18 @@ finish() {
 reader_port() { echo $((PORT_BASE + $1)); }
 
 # pcscd_start [ENTRIES]: private pcscd with ENTRIES vpcd entries (2 readers each).
+# vpcd keeps its readers in a static array indexed by slot (Lun & 0xffff), so
+# two entries loading the same .so would share it and alias each other's
+# readers; every entry after the first gets its own copy of the driver.
 pcscd_start() {
     local entries=${1:-${JPKI_READER_ENTRIES:-2}} i conf="$JPKI_WORK/reader.conf"
+    local drv=/usr/lib/pcsc/drivers/serial/libifdvpcd.so lib
     : > "$conf"
     for i in $(seq 0 $((entries - 1))); do
-        printf 'FRIENDLYNAME "JPKI Test Reader %s"\nDEVICENAME /dev/null:0x%04X\nLIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID 0x%04X\n\n' \
-            "$(printf "\\$(printf %o $((65 + i)))")" $((PORT_BASE + 2 * i)) $((PORT_BASE + 2 * i)) >> "$conf"
+        lib=$drv
+        if [ "$i" -gt 0 ]; then lib="$JPKI_WORK/libifdvpcd-$i.so"; cp "$drv" "$lib"; fi
+        printf 'FRIENDLYNAME "JPKI Test Reader %s"\nDEVICENAME /dev/null:0x%04X\nLIBPATH %s\nCHANNELID 0x%04X\n\n' \
+            "$(printf "\\$(printf %o $((65 + i)))")" $((PORT_BASE + 2 * i)) "$lib" $((PORT_BASE + 2 * i)) >> "$conf"
     done
     pcscd -f -c "$conf" >> "$JPKI_WORK/pcscd.log" 2>&1 &
     echo $! > "$JPKI_WORK/pcscd.pid"
