@@ -73,15 +73,15 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
             if (!rc->listed || !rc->present) {
                 appendf(line, sizeof line, "absent");
             } else if (!rc->have_details) {
-                appendf(line, sizeof line, "not checked (");
+                appendf(line, sizeof line, "not checked: ");
                 append_clean(line, sizeof line, rc->unavailable[0] ? rc->unavailable : "no details");
-                appendf(line, sizeof line, ")");
             } else {
                 char when[32], days[48];
                 jpki_record_time_format(rc->not_after, when);
                 check_days_text(rc->not_after, c->now, days, sizeof days);
-                appendf(line, sizeof line, "%s %s, %s", jpki_expiry_name(jpki_expiry_classify(
-                            rc->not_after, c->now, c->within)), when, days);
+                appendf(line, sizeof line, "%s, not after %s, %s",
+                        jpki_expiry_name(jpki_expiry_classify(rc->not_after, c->now, c->within)), when,
+                        days);
             }
         }
         fprintf(c->report, "%s %s\n", check_label(e), line);

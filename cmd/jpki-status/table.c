@@ -41,7 +41,7 @@ static void print_cert(FILE *f, int k, const jpki_record_cert *c)
     jpki_record_time_format(c->not_before, nb);
     jpki_record_time_format(c->not_after, na);
     const char *state = c->days_left < 0 ? "expired" : "valid";
-    fprintf(f, "%s  %s  %6ld days  %s\n", nb, na, c->days_left, state);
+    fprintf(f, "%-20s  %-20s  %9ld  %s\n", nb, na, c->days_left, state);
     fprintf(f, "  %-9s subject  ", "");
     put_clean(f, c->subject);
     fprintf(f, "\n  %-9s issuer   ", "");
@@ -112,7 +112,8 @@ void status_print_table(FILE *f, const jpki_record *rec)
     for (int k = 0; k < JPKI_RECORD_CERTS; k++)
         any_cert |= rec->certs[k].listed;
     if (any_cert) {
-        fprintf(f, "  %-9s %-20s  %-20s  %11s\n", "cert", "not before", "not after", "left");
+        fprintf(f, "  %-9s %-20s  %-20s  %9s  %s\n", "cert", "not before", "not after", "days left",
+                "state");
         /* The user's certificates first, their CAs after. */
         static const int order[] = {JPKI_CERT_AUTH, JPKI_CERT_SIGN, JPKI_CERT_AUTH_CA, JPKI_CERT_SIGN_CA};
         for (int i = 0; i < JPKI_RECORD_CERTS; i++)
