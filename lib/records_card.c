@@ -119,6 +119,14 @@ static jpki_rc read_sign_with_pin(jpki_card *card, const jpki_status_options *o,
     if (rc) {
         c->listed = c->present = true;
         set_note(c->unavailable, sizeof c->unavailable, "", err->message);
+        /* A wrong password spent a try: show the counter as it is now. */
+        if (rc == JPKI_ERR_PIN_WRONG && err->tries_left >= 0) {
+            rec->pins[JPKI_PIN_SIGN].tries_left = err->tries_left;
+            rec->pins[JPKI_PIN_SIGN].blocked = err->tries_left == 0;
+        } else if (rc == JPKI_ERR_PIN_BLOCKED) {
+            rec->pins[JPKI_PIN_SIGN].tries_left = 0;
+            rec->pins[JPKI_PIN_SIGN].blocked = true;
+        }
         return rc;
     }
     rc = read_one_cert(card, JPKI_CERT_SIGN, o, rec, err);

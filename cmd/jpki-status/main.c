@@ -116,7 +116,10 @@ static int run_all(cli_common *cc, status_opts *o)
             ok++;
         } else {
             /* Say it on stderr too: a table reader and a pipe both notice. */
-            cli_errorf(PROG, "%s: %s", names[i], err.message);
+            if (strstr(err.message, names[i]))
+                cli_errorf(PROG, "%s", err.message);
+            else
+                cli_errorf(PROG, "%s: %s", names[i], err.message);
             if (!failed)
                 first_fail = cli_exit_for(rc);
             failed++;
