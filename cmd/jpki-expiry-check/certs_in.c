@@ -165,9 +165,10 @@ static bool read_line(src *s, char *line, size_t cap, bool *toolong)
         else
             *toolong = true;
     }
+    /* CRLF files and trailing blanks after the armour lines still match. */
+    while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+        n--;
     line[n] = '\0';
-    if (n && line[n - 1] == '\r')
-        line[--n] = '\0';
     return ch >= 0 || n > 0 || *toolong;
 }
 

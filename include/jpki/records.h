@@ -153,8 +153,11 @@ typedef struct jpki_status_options {
 /* Read everything jpki-status reports from the card behind t.  Never
  * spends a PIN try unless opts->sign_pin is given (then one VERIFY of the
  * signature password, refused with JPKI_ERR_PIN_LAST_TRY when only one try
- * is left).  Failures after the card answered are stored in rec->error
- * (and returned); rec->reader is filled from t. */
+ * is left; the card is reset at the end so the password does not stay
+ * verified).  A failure of the card or reader is stored in rec->error and
+ * returned; a signature-password failure (wrong, blocked, last try) is
+ * returned and noted in rec->certs[JPKI_CERT_SIGN].unavailable, with the
+ * rest of the record valid.  rec->reader is filled from t. */
 jpki_rc jpki_record_from_card(jpki_transport *t, const jpki_status_options *opts,
                               jpki_record *rec, jpki_error *err);
 
