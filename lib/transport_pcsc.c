@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <winscard.h>
 
@@ -16,7 +17,7 @@ typedef struct pcsc_transport {
     SCARDCONTEXT ctx;
     SCARDHANDLE card;
     DWORD proto;
-    bool pin_verified; /* a VERIFY/CHANGE succeeded since the last reset */
+    bool pin_verified; /* security state raised (PIN, issuer session) since the last reset */
 } pcsc_transport;
 
 static pcsc_transport *impl_of(jpki_transport *t)
@@ -35,9 +36,37 @@ static void acknowledge_reset(pcsc_transport *p)
     p->pin_verified = false;
 }
 
-static bool is_pin_command(const uint8_t *c, size_t n)
+/* Commands that, when they succeed, leave the card in a state another
+ * program could use: a verified PIN (VERIFY, CHANGE REFERENCE DATA with
+ * data) or an open issuer session (MUTUAL AUTHENTICATE). */
+static bool raises_security_state(const uint8_t *c, size_t n)
 {
-    return n > 5 && (c[1] == 0x20 || c[1] == 0x24); /* VERIFY / CHANGE with data */
+    return n > 5 && (c[1] == 0x20 || c[1] == 0x24 || c[1] == 0x82);
+}
+
+/* A reader answering fewer than 2 bytes (no status word) usually means the
+ * card went away mid-command (vpcd does this when the card disconnects);
+ * pcscd notices the removal only at its next poll, so ask for a little while
+ * before calling it garbage. */
+#define REMOVAL_POLL_MS 100
+#define REMOVAL_POLLS 25
+
+static bool card_gone(pcsc_transport *p)
+{
+    for (int i = 0; i < REMOVAL_POLLS; i++) {
+        char name[256];
+        DWORD nlen = sizeof name, state = 0, proto = 0, alen = 33;
+        BYTE atr[33];
+        LONG rv = SCardStatus(p->card, name, &nlen, &state, &proto, atr, &alen);
+        if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
+            (rv == SCARD_S_SUCCESS && (state & SCARD_ABSENT)))
+            return true;
+        if (rv != SCARD_S_SUCCESS)
+            return false;
+        struct timespec ts = {0, REMOVAL_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
 }
 
 static jpki_rc pcsc_transmit(jpki_transport *t, const uint8_t *capdu, size_t clen,
@@ -52,8 +81,11 @@ static jpki_rc pcsc_transmit(jpki_transport *t, const uint8_t *capdu, size_t cle
             acknowledge_reset(p);
         return jpki_pcsc_map_error(rv, PCSC_PHASE_CONNECTED, t->reader, "transmit", err);
     }
+    if (n < 2 && card_gone(p))
+        return jpki_pcsc_map_error(SCARD_W_REMOVED_CARD, PCSC_PHASE_CONNECTED, t->reader,
+                                   "transmit", err);
     *rlen = n;
-    if (n >= 2 && rapdu[n - 2] == 0x90 && rapdu[n - 1] == 0x00 && is_pin_command(capdu, clen))
+    if (n >= 2 && rapdu[n - 2] == 0x90 && rapdu[n - 1] == 0x00 && raises_security_state(capdu, clen))
         p->pin_verified = true;
     return JPKI_OK;
 }
@@ -76,8 +108,14 @@ static jpki_rc pcsc_end(jpki_transport *t, bool reset_card, jpki_error *err)
     LONG rv = SCardEndTransaction(p->card, reset_card ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
     if (reset_card)
         p->pin_verified = false;
-    if (rv == SCARD_S_SUCCESS)
+    if (rv == SCARD_S_SUCCESS) {
+        /* pcsc-lite flags every handle after a reset, the one that asked for
+         * it included; reconnect now so our next transaction does not take
+         * our own reset for another program's. */
+        if (reset_card)
+            acknowledge_reset(p);
         return JPKI_OK;
+    }
     if (rv == SCARD_W_RESET_CARD)
         acknowledge_reset(p);
     return jpki_pcsc_map_error(rv, PCSC_PHASE_CONNECTED, t->reader, "end transaction", err);
@@ -86,8 +124,8 @@ static jpki_rc pcsc_end(jpki_transport *t, bool reset_card, jpki_error *err)
 static void pcsc_destroy(jpki_transport *t)
 {
     pcsc_transport *p = impl_of(t);
-    /* A PIN verified by this process must not stay verified for whoever
-     * talks to the card next: reset the card if we verified one. */
+    /* A PIN verified (or an issuer session opened) by this process must not
+     * stay usable for whoever talks to the card next: reset the card then. */
     SCardDisconnect(p->card, p->pin_verified ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
     SCardReleaseContext(p->ctx);
     free(p);
