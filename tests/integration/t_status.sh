@@ -27,7 +27,7 @@ check "record has the card serial" contains "$out" '"serial":"900000000000001"'
 check "every application answers" contains "$out" '"apps":["jpki","cardinfo","visual","registry","common"]'
 check "PIN card" contains "$out" '"mode":"pin"'
 check "auth cert validity and days left from --now" contains "$out" \
-    '"not_before":"2021-01-14T15:00:00Z","not_after":"2025-03-31T14:59:59Z","days_left":89'
+    '"not_before":"2020-05-31T15:00:00Z","not_after":"2025-03-31T14:59:59Z","days_left":89'
 check "auth cert issuer" contains "$out" '"issuer":"C=JP, O=JPKI, OU=JPKI for user authentication'
 check "sign cert present but not read without the password" contains "$out" \
     '{"kind":"sign","present":true,"unavailable":"readable only after the signature password'
@@ -45,10 +45,10 @@ check "default: first reader with a card, JSON into a pipe" contains "$out" "{\"
 out=$(jpki-status -r 0 --table --now 2025-01-01)
 check "table names the reader" contains "$out" "reader $R0"
 check "table lists the applications" contains "$out" "applications jpki, cardinfo, visual, registry, common"
-check "table row of the auth cert" grep -Eq '^  auth +2021-01-14T15:00:00Z +2025-03-31T14:59:59Z +89  valid$' <<<"$out"
+check "table row of the auth cert" grep -Eq '^  auth +2020-05-31T15:00:00Z +2025-03-31T14:59:59Z +89  valid$' <<<"$out"
 check "table says why the sign cert has no details" grep -Eq '^  sign +present, details unavailable: readable only after the signature password' <<<"$out"
 check "table row of the sign PIN" grep -Eq '^  sign +5 +5  ok$' <<<"$out"
-hdr=$(grep -E '^  cert ' <<<"$out"); row=$(grep -E '^  auth +2021' <<<"$out")
+hdr=$(grep -E '^  cert ' <<<"$out"); row=$(grep -E '^  auth +2020' <<<"$out")
 check "table columns line up (not after)" test "$(awk -v s="$hdr" 'BEGIN { print index(s, "not after") }')" = \
     "$(awk -v s="$row" 'BEGIN { print index(s, "2025-03-31") }')"
 
@@ -66,8 +66,14 @@ check "retry counters unchanged by six status reads" test "$before" = "$after"
 out=$(jpki-status -r 0 --json)
 check "status shows the spent sign try" contains "$out" '{"pin":"sign","tries_left":4,"max":5,"blocked":false}'
 jpki-status -r 0 --json --trace 2>"$JPKI_WORK/trace.txt" >/dev/null
-check "trace: four counter reads (VERIFY without data)" test "$(grep -c '> 00200080  VERIFY' "$JPKI_WORK/trace.txt")" = 4
-check "trace: no VERIFY carries data" not_contains "$(grep -E '> 00200080[0-9A-F]' "$JPKI_WORK/trace.txt")" "VERIFY"
+check "trace: four VERIFY commands" test "$(grep -c '> VERIFY ' "$JPKI_WORK/trace.txt")" = 4
+check "trace: all four are counter queries" \
+    test "$(grep -c '> VERIFY .*retry counter query (spends no try)' "$JPKI_WORK/trace.txt")" = 4
+check "trace: no VERIFY carries a PIN" not_contains "$(cat "$JPKI_WORK/trace.txt")" "with PIN"
+# The same check sees a PIN when one is sent (so it can fail).
+echo "$SIGNPW" | jpki-status -r 0 --pin-fd 0 --json --trace 2>"$JPKI_WORK/trace2.txt" >/dev/null
+check "trace check is live: --pin-fd sends exactly one PIN" \
+    test "$(grep -c '> VERIFY EF 001B (sign PIN) with PIN' "$JPKI_WORK/trace2.txt")" = 1
 
 # ---- every reader ----
 out=$(jpki-status --all --json --now 2025-01-01); rc=$?
