@@ -197,7 +197,7 @@ int main(int argc, char **argv)
     jpki_error err;
     jpki_error_clear(&err);
     int opt;
-    while ((opt = getopt_long(argc, argv, "ar:hV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "ahV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (opt == 'r')
             opt = CLI_OPT_READER;
         if (cli_common_option(&cc, opt, optarg))
