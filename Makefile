@@ -107,7 +107,7 @@ TEST_DEPS := $(SUPPORT_OBJ) $(if $(wildcard cmd/jpki-card-sim/main.c),$(SIM_A)) 
 # Test-only programs used by integration tests (linked like the commands).
 $(B)/tests/tools/%: tests/tools/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Icmd $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) -Icmd -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(TEST_DEPS) $(DEP_LIBS)
 
 # libFuzzer targets; built by `make fuzz` in build-fuzz with clang and
 # SAN=-fsanitize=fuzzer-no-link,address,undefined (see tools/fuzz.sh).
@@ -117,10 +117,11 @@ $(B)/fuzz/%: tests/fuzz/%.c $(TEST_DEPS)
 
 fuzz-targets: $(FUZZ_BINS)
 
-# Unit tests link the simulator's card engine in-process (no PC/SC).
+# Unit tests link the simulator's card engine in-process (no PC/SC).  -MMD:
+# a test also rebuilds when a header or an included source changes.
 $(B)/tests/%: tests/unit/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Icmd $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Icmd -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(TEST_DEPS) -lcmocka $(DEP_LIBS)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOL_BINS)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <winscard.h>
 
@@ -40,6 +41,31 @@ static bool is_pin_command(const uint8_t *c, size_t n)
     return n > 5 && (c[1] == 0x20 || c[1] == 0x24); /* VERIFY / CHANGE with data */
 }
 
+/* A reader answering fewer than 2 bytes (no status word) usually means the
+ * card went away mid-command (vpcd does this when the card disconnects);
+ * pcscd notices the removal only at its next poll, so ask for a little while
+ * before calling it garbage. */
+#define REMOVAL_POLL_MS 100
+#define REMOVAL_POLLS 25
+
+static bool card_gone(pcsc_transport *p)
+{
+    for (int i = 0; i < REMOVAL_POLLS; i++) {
+        char name[256];
+        DWORD nlen = sizeof name, state = 0, proto = 0, alen = 33;
+        BYTE atr[33];
+        LONG rv = SCardStatus(p->card, name, &nlen, &state, &proto, atr, &alen);
+        if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
+            (rv == SCARD_S_SUCCESS && (state & SCARD_ABSENT)))
+            return true;
+        if (rv != SCARD_S_SUCCESS)
+            return false;
+        struct timespec ts = {0, REMOVAL_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
 static jpki_rc pcsc_transmit(jpki_transport *t, const uint8_t *capdu, size_t clen,
                              uint8_t *rapdu, size_t *rlen, jpki_error *err)
 {
@@ -52,6 +78,9 @@ static jpki_rc pcsc_transmit(jpki_transport *t, const uint8_t *capdu, size_t cle
             acknowledge_reset(p);
         return jpki_pcsc_map_error(rv, PCSC_PHASE_CONNECTED, t->reader, "transmit", err);
     }
+    if (n < 2 && card_gone(p))
+        return jpki_pcsc_map_error(SCARD_W_REMOVED_CARD, PCSC_PHASE_CONNECTED, t->reader,
+                                   "transmit", err);
     *rlen = n;
     if (n >= 2 && rapdu[n - 2] == 0x90 && rapdu[n - 1] == 0x00 && is_pin_command(capdu, clen))
         p->pin_verified = true;

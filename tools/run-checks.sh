@@ -12,7 +12,8 @@ pass=0; fail=0; failed_names=()
 
 vg=()
 if [ "${JPKI_VALGRIND:-0}" = 1 ]; then
-    vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+    vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+        --suppressions="$src/tools/valgrind.supp")
 fi
 
 if [ "$mode" != integration ]; then

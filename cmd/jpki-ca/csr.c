@@ -17,6 +17,10 @@ jpki_rc csr_parse_verified(const uint8_t *buf, size_t len, mbedtls_x509_csr *csr
     int ret;
     bool pem = len > 10 && memmem(buf, len, "-----BEGIN", 10) != NULL;
     if (pem) {
+        const uint8_t *first = memmem(buf, len, "-----BEGIN", 10);
+        size_t rest = len - (size_t)(first - buf) - 10;
+        if (memmem(first + 10, rest, "-----BEGIN", 10))
+            return jpki_error_set(err, JPKI_ERR_FORMAT, "more than one PEM block on stdin: give one request");
         /* The PEM parser wants a NUL-terminated buffer, NUL included. */
         uint8_t *z = malloc(len + 1);
         if (!z)

@@ -36,6 +36,8 @@ static void usage(FILE *f)
             "      --host H          vpcd host (default 127.0.0.1)\n"
             "      --remove-after N  answer N APDUs, then pull the card and exit\n"
             "      --slow MS         wait MS milliseconds before each answer\n"
+            "  -v, --verbose         log each APDU's header and status word on stderr\n"
+            "                        (never its data: PINs stay out of logs)\n"
             "      --new             create a new card state file and exit\n"
             "      --persona NAME    hanako, taro or ichiko (see --list-personas)\n"
             "      --ca DIR          test CA directory (jpki-ca init)\n"
@@ -84,6 +86,7 @@ int main(int argc, char **argv)
         {"issuer-key", required_argument, NULL, OPT_ISSUER_KEY},
         {"now", required_argument, NULL, OPT_NOW},
         {"list-personas", no_argument, NULL, OPT_LIST},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -94,7 +97,7 @@ int main(int argc, char **argv)
     long v;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "s:p:hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:p:vhV", opts, NULL)) != -1) {
         switch (c) {
         case 's': nw.state_path = optarg; break;
         case 'p':
@@ -105,6 +108,7 @@ int main(int argc, char **argv)
             link.port = (int)v;
             break;
         case OPT_HOST: link.host = optarg; break;
+        case 'v': link.verbose = true; break;
         case OPT_REMOVE:
             if (!parse_long(optarg, 0, 1000000000L, &link.remove_after)) {
                 fprintf(stderr, "%s: --remove-after: '%s' is not a count\n", prog, optarg);

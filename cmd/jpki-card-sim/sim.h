@@ -101,6 +101,10 @@ typedef struct sim_out {
 /* ---- state.c ---- */
 void sim_persist_free(sim_persist *st);
 jpki_rc sim_state_read(const char *path, sim_persist *st, jpki_error *err);
+/* Decode state bytes (bounded pre-check, then libcbor, then validation);
+ * name is used in messages. */
+jpki_rc sim_state_decode(const uint8_t *buf, size_t len, const char *name, sim_persist *st,
+                         jpki_error *err);
 jpki_rc sim_state_write(const char *path, const sim_persist *st, jpki_error *err);
 /* Write c->st to c->path; false (and a message on stderr-free err) if it failed. */
 bool sim_commit(sim_card *c);

@@ -326,6 +326,35 @@ static void read_root(reader *r, const cbor_item_t *root, sim_persist *st)
     }
 }
 
+jpki_rc sim_state_decode(const uint8_t *buf, size_t len, const char *name, sim_persist *st,
+                         jpki_error *err)
+{
+    memset(st, 0, sizeof *st);
+    if (len > SIM_STATE_MAX)
+        return jpki_error_set(err, JPKI_ERR_LIMIT, "%s: %zu bytes exceed the limit of %u", name,
+                              len, SIM_STATE_MAX);
+    size_t pos = 0;
+    if (!cbor_bounded(buf, len, &pos, 0) || pos != len)
+        return jpki_error_set(err, JPKI_ERR_FORMAT,
+                              "%s: malformed card state: not one well-formed, bounded CBOR item", name);
+    struct cbor_load_result res;
+    cbor_item_t *root = cbor_load(buf, len, &res);
+    if (!root || res.error.code != CBOR_ERR_NONE) {
+        if (root)
+            cbor_decref(&root);
+        return jpki_error_set(err, JPKI_ERR_FORMAT, "%s: malformed card state: CBOR error %d", name,
+                              (int)res.error.code);
+    }
+    reader r = {.err = err, .path = name, .failed = false};
+    read_root(&r, root, st);
+    cbor_decref(&root);
+    if (r.failed) {
+        sim_persist_free(st);
+        return JPKI_ERR_FORMAT;
+    }
+    return JPKI_OK;
+}
+
 jpki_rc sim_state_read(const char *path, sim_persist *st, jpki_error *err)
 {
     memset(st, 0, sizeof *st);
@@ -334,30 +363,10 @@ jpki_rc sim_state_read(const char *path, sim_persist *st, jpki_error *err)
     jpki_rc rc = read_file_bounded(path, SIM_STATE_MAX, &buf, &len, err);
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "card state");
-    size_t pos = 0;
-    if (!cbor_bounded(buf, len, &pos, 0) || pos != len) {
-        free(buf);
-        return jpki_error_set(err, JPKI_ERR_FORMAT,
-                              "%s: malformed card state: not one well-formed, bounded CBOR item", path);
-    }
-    struct cbor_load_result res;
-    cbor_item_t *root = cbor_load(buf, len, &res);
+    rc = sim_state_decode(buf, len, path, st, err);
     mbedtls_platform_zeroize(buf, len);
     free(buf);
-    if (!root || res.error.code != CBOR_ERR_NONE) {
-        if (root)
-            cbor_decref(&root);
-        return jpki_error_set(err, JPKI_ERR_FORMAT, "%s: malformed card state: CBOR error %d", path,
-                              (int)res.error.code);
-    }
-    reader r = {.err = err, .path = path, .failed = false};
-    read_root(&r, root, st);
-    cbor_decref(&root);
-    if (r.failed) {
-        sim_persist_free(st);
-        return JPKI_ERR_FORMAT;
-    }
-    return JPKI_OK;
+    return rc;
 }
 
 /* ================= writing ================= */

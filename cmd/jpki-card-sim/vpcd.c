@@ -126,6 +126,8 @@ static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
         if (n == 0)
             continue;
         if (n == 1) {
+            if (o->verbose)
+                fprintf(stderr, "jpki-card-sim: control %02X\n", in[0]);
             switch (in[0]) {
             case VPCD_CTRL_OFF:
             case VPCD_CTRL_ON:
@@ -150,6 +152,9 @@ static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
             return 0;
         }
         size_t rlen = sim_card_apdu(card, in, n, out, sizeof out);
+        if (o->verbose && n >= 4 && rlen >= 2)
+            fprintf(stderr, "jpki-card-sim: #%ld %02X %02X %02X %02X (%zu bytes) -> %02X%02X\n",
+                    *answered + 1, in[0], in[1], in[2], in[3], n, out[rlen - 2], out[rlen - 1]);
         if (o->slow_ms > 0)
             sleep_ms(o->slow_ms);
         (*answered)++;

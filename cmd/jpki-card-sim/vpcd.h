@@ -3,6 +3,7 @@
 #define JPKI_CARD_SIM_VPCD_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 #include "engine.h"
 
@@ -11,6 +12,7 @@ typedef struct sim_link_opts {
     int port;          /* vpcd port of the reader */
     long remove_after; /* answer this many APDUs, then pull the card; -1 = never */
     long slow_ms;      /* delay before each answer */
+    bool verbose;      /* one line per APDU on stderr: header and SW, never data */
 } sim_link_opts;
 
 /* Serve card on the vpcd link until *stop is set (returns 0), the card is

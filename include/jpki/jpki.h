@@ -3,6 +3,7 @@
 #define JPKI_JPKI_H
 #include "jpki/error.h"
 #include "jpki/apdu.h"
+#include "jpki/apdu_describe.h"
 #include "jpki/transport.h"
 #include "jpki/trace.h"
 #include "jpki/profile.h"
@@ -10,5 +11,8 @@
 #include "jpki/card.h"
 #include "jpki/cert.h"
 #include "jpki/issuer.h"
+#include "jpki/csr.h"
+#include "jpki/journal.h"
+#include "jpki/renew.h"
 #define JPKI_VERSION "0.1.0"
 #endif

@@ -73,13 +73,15 @@
  * fresh challenge answers 6985.  The session lasts until the card is reset
  * or powered off.  Commands below marked [issuer] answer 6982 without it.
  *
- * Key generation [issuer + that key's PIN verified]: select the key EF, then
+ * Key generation [issuer + that key's PIN verified; on a face-authentication
+ * card, where no PIN can be verified, the issuer session alone suffices for
+ * the AUTH key (the counter checks the face instead)]: select the key EF, then
  *   GENERATE ASYMMETRIC KEY PAIR 00 47 80 00 00 -> public key (pending slot)
  *   00 47 81 00 00  reads the pending public key again (6A88 if none)
  * Public key encoding: 7F49 L { 81 L modulus, 82 L exponent } (BER).
  * It is longer than 256 bytes: the card answers 61xx and the host uses
  * GET RESPONSE.
- * Signing with the pending key (for the CSR) [issuer + PIN]:
+ * Signing with the pending key (for the CSR) [same conditions as generation]:
  *   80 2A 00 81 Lc DigestInfo 00  (P2 81 = pending key; 80 = active key)
  *
  * Certificate write [issuer]: select the certificate EF (000A / 0001), then
@@ -110,6 +112,15 @@
  *   per key: flags(1) pending_cert_len(2, BE) active_cert_len(2, BE)
  *     flags bit0 active key present, bit1 pending key present,
  *           bit2 pending certificate bytes written
+ *
+ * Reading (public layout, as jpki-card-sim answers): READ BINARY is short
+ * only (no extended length; at most 256 bytes per APDU).  Reading at or past
+ * the end of an EF answers 6B00; a read crossing the end returns the
+ * remaining bytes with 6282.  A certificate EF with no certificate (the
+ * signature certificate after a password reset or in face mode) answers
+ * READ BINARY with 6A88 (the EF itself stays selectable for UPDATE BINARY).
+ * Verified PINs belong to their application: selecting another application
+ * drops them, as does a reset/power-off.
  */
 #define JPKI_CERT_MAX 4096
 #define JPKI_P2_ACTIVE_KEY 0x80

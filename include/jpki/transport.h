@@ -86,13 +86,16 @@ jpki_rc jpki_mem_transport_new(jpki_mem_handler handler, void *ctx,
                                const uint8_t *atr, size_t atr_len,
                                jpki_transport **out, jpki_error *err);
 
-/* ---- replay of a CBOR trace file (see jpki-records(5)) ---- */
+/* ---- replay of a CBOR trace file (see jpki-trace(5)) ---- */
 
 /* Plays back the responses of a recorded session.  Each transmit must match
  * the recorded command (redacted PIN bytes match any PIN of the same length);
  * a mismatch is JPKI_ERR_TRANSPORT naming the APDU index. */
 jpki_rc jpki_replay_transport_open(const char *trace_path, jpki_transport **out,
                                    jpki_error *err);
+/* After a replay: JPKI_ERR_TRANSPORT when recorded APDUs were never sent
+ * (the program took a different, shorter path than the recording). */
+jpki_rc jpki_replay_transport_finish(jpki_transport *t, jpki_error *err);
 
 #ifdef __cplusplus
 }

@@ -34,9 +34,18 @@ reader_port() { echo $((PORT_BASE + $1)); }
 pcscd_start() {
     local entries=${1:-${JPKI_READER_ENTRIES:-2}} i conf="$JPKI_WORK/reader.conf"
     : > "$conf"
+    local lib=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
     for i in $(seq 0 $((entries - 1))); do
-        printf 'FRIENDLYNAME "JPKI Test Reader %s"\nDEVICENAME /dev/null:0x%04X\nLIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID 0x%04X\n\n' \
-            "$(printf "\\$(printf %o $((65 + i)))")" $((PORT_BASE + 2 * i)) $((PORT_BASE + 2 * i)) >> "$conf"
+        # vpcd keeps its per-slot state in statics indexed by the slot
+        # number alone (Lun & 0xffff), so two entries sharing one loaded
+        # library overwrite each other's sockets.  Entries after the first
+        # get their own copy of the library, which pcscd loads separately.
+        if [ "$i" -gt 0 ]; then
+            lib="$JPKI_WORK/libifdvpcd.$i.so"
+            cp /usr/lib/pcsc/drivers/serial/libifdvpcd.so "$lib"
+        fi
+        printf 'FRIENDLYNAME "JPKI Test Reader %s"\nDEVICENAME /dev/null:0x%04X\nLIBPATH %s\nCHANNELID 0x%04X\n\n' \
+            "$(printf "\\$(printf %o $((65 + i)))")" $((PORT_BASE + 2 * i)) "$lib" $((PORT_BASE + 2 * i)) >> "$conf"
     done
     pcscd -f -c "$conf" >> "$JPKI_WORK/pcscd.log" 2>&1 &
     echo $! > "$JPKI_WORK/pcscd.pid"
@@ -90,11 +99,13 @@ wait_card() {
 
 # The sample personas and a test CA, created once per test in $JPKI_WORK.
 make_ca() { [ -d "$JPKI_WORK/ca" ] || jpki-ca init --dir "$JPKI_WORK/ca" >/dev/null; }
-# make_card PERSONA STATE: a new virtual card; issuer key in $JPKI_WORK/issuer.key
+# make_card PERSONA STATE: a new virtual card; issuer key in $JPKI_WORK/issuer.key.
+# Certificates are issued on the persona's documented date (so their expiry
+# is the sample notice's), or on $JPKI_CARD_NOW (YYYY-MM-DD) when set.
 make_card() {
     make_ca
     jpki-card-sim --new --state "$2" --persona "$1" --ca "$JPKI_WORK/ca" \
-        --issuer-key "$JPKI_WORK/issuer.key" --now "${JPKI_CARD_NOW:-2021-01-15}" >/dev/null
+        --issuer-key "$JPKI_WORK/issuer.key" ${JPKI_CARD_NOW:+--now "$JPKI_CARD_NOW"} >/dev/null
 }
 
 cleanup_all() {

@@ -22,6 +22,9 @@ static void usage(FILE *f)
             "      --pin-fd N       verify the sign password read from fd N first\n"
             "      --pin-status     print the four PIN retry counters instead\n"
             "      --hold-ms N      read the header, hold the transaction N ms, then the rest\n"
+            "      --pause-ms N     read the header, end the transaction, wait N ms, then read\n"
+            "  -o, --out FILE       also write the certificate (DER) to FILE\n"
+            "      --reset          reset the card (end a transaction with SCARD_RESET_CARD)\n"
             "  -h, --help           this text\n"
             "      --version        version\n" CLI_COMMON_HELP,
             prog);
@@ -98,11 +101,53 @@ static jpki_rc verify_sign_pin(jpki_card *c, int fd, jpki_error *e)
     return rc;
 }
 
+/* Another program may act on the card while we wait outside a transaction;
+ * what it did (a reset) must show up as a clear error, not silently. */
+static jpki_rc pause_between_transactions(jpki_card *c, long pause_ms, jpki_error *e)
+{
+    uint8_t head[4];
+    size_t got;
+    jpki_rc rc = jpki_select_app(c, JPKI_APP_JPKI, e);
+    if (rc == JPKI_OK)
+        rc = jpki_select_ef(c, JPKI_EF_AUTH_CERT, e);
+    if (rc == JPKI_OK)
+        rc = jpki_read_binary(c, 0, sizeof head, head, &got, e);
+    if (rc != JPKI_OK)
+        return rc;
+    printf("paused\n");
+    fflush(stdout);
+    sleep_ms(pause_ms);
+    return JPKI_OK;
+}
+
+static jpki_rc reset_card(jpki_card *c, jpki_error *e)
+{
+    jpki_rc rc = jpki_transport_begin(c->t, e);
+    return rc == JPKI_OK ? jpki_transport_end(c->t, true, e) : rc;
+}
+
+static jpki_rc write_file(const char *path, const uint8_t *der, size_t len, jpki_error *e)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return jpki_error_set(e, JPKI_ERR_IO, "%s: cannot create", path);
+    bool ok = fwrite(der, 1, len, f) == len;
+    ok = (fclose(f) == 0) && ok;
+    return ok ? JPKI_OK : jpki_error_set(e, JPKI_ERR_IO, "%s: write failed", path);
+}
+
+static const char *out_path;
+
 static jpki_rc run(jpki_card *c, jpki_cert_kind kind, int pin_fd, bool pin_status, long hold_ms,
-                   jpki_error *e)
+                   long pause_ms, jpki_error *e)
 {
     if (pin_status)
         return print_pin_status(c, e);
+    if (pause_ms > 0) {
+        jpki_rc prc = pause_between_transactions(c, pause_ms, e);
+        if (prc != JPKI_OK)
+            return prc;
+    }
     jpki_rc rc = jpki_transport_begin(c->t, e); /* PIN and read in one transaction */
     if (rc != JPKI_OK)
         return rc;
@@ -125,6 +170,8 @@ static jpki_rc run(jpki_card *c, jpki_cert_kind kind, int pin_fd, bool pin_statu
         rc = erc;
     }
     jpki_cert_info info;
+    if (rc == JPKI_OK && out_path)
+        rc = write_file(out_path, der, len, e);
     if (rc == JPKI_OK)
         rc = jpki_cert_parse(der, len, &info, e);
     if (rc == JPKI_OK) {
@@ -141,14 +188,17 @@ static jpki_rc run(jpki_card *c, jpki_cert_kind kind, int pin_fd, bool pin_statu
 
 int main(int argc, char **argv)
 {
-    enum { OPT_PIN_FD = 0x2001, OPT_STATUS, OPT_HOLD, OPT_VERSION };
+    enum { OPT_PIN_FD = 0x2001, OPT_STATUS, OPT_HOLD, OPT_PAUSE, OPT_RESET, OPT_VERSION };
     static const struct option opts[] = {
         CLI_COMMON_LONGOPTS,
         {"list", no_argument, NULL, 'l'},
         {"kind", required_argument, NULL, 'k'},
+        {"out", required_argument, NULL, 'o'},
         {"pin-fd", required_argument, NULL, OPT_PIN_FD},
         {"pin-status", no_argument, NULL, OPT_STATUS},
         {"hold-ms", required_argument, NULL, OPT_HOLD},
+        {"pause-ms", required_argument, NULL, OPT_PAUSE},
+        {"reset", no_argument, NULL, OPT_RESET},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -156,18 +206,19 @@ int main(int argc, char **argv)
     cli_common cc;
     cli_common_init(&cc);
     jpki_cert_kind kind = JPKI_CERT_AUTH;
-    bool list = false, pin_status = false;
+    bool list = false, pin_status = false, reset = false;
     int pin_fd = -1;
-    long hold_ms = 0;
+    long hold_ms = 0, pause_ms = 0;
     jpki_error e;
     jpki_error_clear(&e);
     int c;
-    while ((c = getopt_long(argc, argv, "lk:r:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "lk:o:r:h", opts, NULL)) != -1) {
         if (cli_common_option(&cc, c, optarg))
             continue;
         char *end;
         switch (c) {
         case 'l': list = true; break;
+        case 'o': out_path = optarg; break;
         case 'k':
             if (jpki_cert_kind_parse(optarg, &kind, &e) != JPKI_OK)
                 return cli_report(prog, &e);
@@ -181,12 +232,17 @@ int main(int argc, char **argv)
             break;
         case OPT_STATUS: pin_status = true; break;
         case OPT_HOLD:
-            hold_ms = strtol(optarg, &end, 10);
-            if (*end || hold_ms < 0 || hold_ms > 600000) {
-                cli_errorf(prog, "--hold-ms: '%s' is not 0-600000", optarg);
+        case OPT_PAUSE: {
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 0 || v > 600000) {
+                cli_errorf(prog, "%s: '%s' is not 0-600000",
+                           c == OPT_HOLD ? "--hold-ms" : "--pause-ms", optarg);
                 return CLI_EXIT_USAGE;
             }
+            *(c == OPT_HOLD ? &hold_ms : &pause_ms) = v;
             break;
+        }
+        case OPT_RESET: reset = true; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         case OPT_VERSION: printf("%s %s\n", prog, JPKI_VERSION); return CLI_EXIT_OK;
         default: usage(stderr); return CLI_EXIT_USAGE;
@@ -204,7 +260,8 @@ int main(int argc, char **argv)
     if (rc == JPKI_OK) {
         jpki_card card;
         jpki_card_init(&card, t);
-        rc = run(&card, kind, pin_fd, pin_status, hold_ms, &e);
+        rc = reset ? reset_card(&card, &e)
+                   : run(&card, kind, pin_fd, pin_status, hold_ms, pause_ms, &e);
     }
     cli_close(&cc, t);
     return rc == JPKI_OK ? CLI_EXIT_OK : cli_report(prog, &e);

@@ -26,7 +26,7 @@ typedef struct sim_fixture {
 static sim_fixture fx;
 
 /* Remove the fixture directory (one level of files plus ca/). */
-static void fx_rm_tree(const char *dir)
+static inline void fx_rm_tree(const char *dir)
 {
     char cmd[PATH_MAX + 32];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -34,7 +34,7 @@ static void fx_rm_tree(const char *dir)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
-static int fx_setup(const char *persona)
+static inline int fx_setup(const char *persona)
 {
     const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     snprintf(fx.dir, sizeof fx.dir, "%s/jpki-simtest.XXXXXX", tmp);
@@ -57,14 +57,14 @@ static int fx_setup(const char *persona)
     return 0;
 }
 
-static int fx_teardown(void **state)
+static inline int fx_teardown(void **state)
 {
     (void)state;
     fx_rm_tree(fx.dir);
     return 0;
 }
 
-static void fx_copy(const char *from, const char *to)
+static inline void fx_copy(const char *from, const char *to)
 {
     FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
     char buf[8192];
@@ -78,7 +78,7 @@ static void fx_copy(const char *from, const char *to)
 }
 
 /* A fresh copy of the pristine card; path receives its state file. */
-static sim_card *fx_card(char *path, size_t n)
+static inline sim_card *fx_card(char *path, size_t n)
 {
     snprintf(path, n, "%s/card%d.card", fx.dir, fx.copies++);
     fx_copy(fx.master, path);
@@ -90,7 +90,7 @@ static sim_card *fx_card(char *path, size_t n)
     return c;
 }
 
-static int hexnib(char ch)
+static inline int hexnib(char ch)
 {
     if (ch >= '0' && ch <= '9')
         return ch - '0';
@@ -102,7 +102,7 @@ static int hexnib(char ch)
 }
 
 /* "00 A4 04 0C 0A ..." -> bytes; spaces ignored. */
-static size_t hex2bin(const char *hex, uint8_t *out, size_t cap)
+static inline size_t hex2bin(const char *hex, uint8_t *out, size_t cap)
 {
     size_t n = 0;
     for (const char *p = hex; *p && n < cap;) {
@@ -120,7 +120,7 @@ static uint8_t rbuf[JPKI_CERT_MAX + 600];
 static size_t rlen; /* data length of the last response (without SW) */
 
 /* Send raw bytes; returns the SW, data in rbuf/rlen. */
-static uint16_t tx_raw(sim_card *c, const uint8_t *apdu, size_t n)
+static inline uint16_t tx_raw(sim_card *c, const uint8_t *apdu, size_t n)
 {
     size_t got = sim_card_apdu(c, apdu, n, rbuf, sizeof rbuf);
     if (got < 2)
@@ -129,14 +129,14 @@ static uint16_t tx_raw(sim_card *c, const uint8_t *apdu, size_t n)
     return (uint16_t)(rbuf[got - 2] << 8 | rbuf[got - 1]);
 }
 
-static uint16_t tx(sim_card *c, const char *hex)
+static inline uint16_t tx(sim_card *c, const char *hex)
 {
     uint8_t apdu[600];
     return tx_raw(c, apdu, hex2bin(hex, apdu, sizeof apdu));
 }
 
 /* Header + Lc + data (+ Le 00 if le) */
-static uint16_t tx_data(sim_card *c, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
+static inline uint16_t tx_data(sim_card *c, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
                         const void *data, size_t n, int le)
 {
     uint8_t apdu[300];
@@ -161,19 +161,19 @@ static uint16_t tx_data(sim_card *c, uint8_t cla, uint8_t ins, uint8_t p1, uint8
 #define SEL_COMMON "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00"
 #define SEL_VISUAL "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 02"
 
-static uint16_t sel_ef(sim_card *c, uint16_t fid)
+static inline uint16_t sel_ef(sim_card *c, uint16_t fid)
 {
     uint8_t a[7] = {0x00, 0xA4, 0x02, 0x0C, 0x02, (uint8_t)(fid >> 8), (uint8_t)fid};
     return tx_raw(c, a, sizeof a);
 }
 
-static uint16_t verify(sim_card *c, const char *pin)
+static inline uint16_t verify(sim_card *c, const char *pin)
 {
     return tx_data(c, 0x00, 0x20, 0x00, 0x80, pin, strlen(pin), 0);
 }
 
 /* Read a whole EF of known-or-DER size in 256-byte chunks; returns bytes. */
-static size_t read_all(sim_card *c, uint8_t *out, size_t cap, uint16_t *last_sw)
+static inline size_t read_all(sim_card *c, uint8_t *out, size_t cap, uint16_t *last_sw)
 {
     size_t off = 0;
     for (;;) {

@@ -336,13 +336,14 @@ static void trace_records_every_exchange_without_pins(void **state)
     text[n] = '\0';
     fclose(out);
     assert_non_null(strstr(text, "GET RESPONSE"));
-    assert_non_null(strstr(text, "PIN redacted"));
+    assert_non_null(strstr(text, "with PIN (4 bytes, redacted)"));
     assert_null(strstr(text, "31323334"));
-    assert_non_null(strstr(text, " ms)"));
+    assert_null(strstr(text, "31 32 33 34"));
+    assert_non_null(strstr(text, " ms\n"));
     assert_non_null(strstr(text, "transaction begin"));
     /* three exchanges: command, GET RESPONSE, VERIFY */
-    assert_non_null(strstr(text, "[3]"));
-    assert_null(strstr(text, "[4]"));
+    assert_non_null(strstr(text, "#3 >"));
+    assert_null(strstr(text, "#4 >"));
 }
 
 /* ---- PC/SC pieces that need no daemon ---- */
