@@ -49,7 +49,8 @@ removal_sweep() {
     sim_stop card
     cp "$S" "$base"
     sim_reinsert
-    sweep_apdus=$("$@" --trace 2>&1 >/dev/null | grep -c '^\[[0-9]*\] .* > ')
+    # Annotated trace lines of commands: "[READER] #N > ...".
+    sweep_apdus=$("$@" --trace 2>&1 >/dev/null | grep -cE '^\[.*\] #[0-9]+ > ')
     sweep_unchanged=0; sweep_changed=0; sweep_half=0
     for n in $(seq 1 "$sweep_apdus"); do
         sim_stop card

@@ -16,7 +16,8 @@ sim_start card 0 "$S"
 out=$(jpki-face-auth-switch --help); rc=$?
 check "--help exits 0" [ $rc = 0 ]
 check "--help documents the PIN order" contains "$out" "auth, sign, cardinfo, registry"
-expect_rc "--version exits 0" 0 jpki-face-auth-switch --version >/dev/null
+out=$(jpki-face-auth-switch --version); rc=$?
+check "--version exits 0 and names the version" [ "$rc:$out" = "0:jpki-face-auth-switch 0.1.0" ]
 expect_rc "no --to: exit 2" 2 jpki-face-auth-switch --issuer-key-file "$K" --yes
 expect_rc "--to nonsense: exit 2" 2 jpki-face-auth-switch --to both --issuer-key-file "$K" --yes
 expect_rc "--to face with --pin-fd: exit 2" 2 jpki-face-auth-switch --to face --pin-fd 0 --issuer-key-file "$K" --yes
