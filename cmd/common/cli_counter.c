@@ -139,7 +139,9 @@ static int read_from_terminal(const char *prog, jpki_pin_id id, jpki_secret *out
         jpki_secret_wipe(out);
         jpki_secret_wipe(&again);
         if (rc == JPKI_ERR_IO) {
-            cli_errorf(prog, "no terminal to enter the new PIN on: use --pin-fd N or --pin-file F");
+            /* No terminal, or it ended: the library's message says which
+             * and points to --pin-fd / --pin-file. */
+            cli_errorf(prog, "new %s: %s", counter_pin_title(id), err.message);
             return CLI_EXIT_USAGE;
         }
         return cli_report(prog, &err);

@@ -17,6 +17,14 @@ card_state() { pinops-probe -r 0 state; }
 # verify_pin NAME PIN: 0 verified, 1 wrong, 2 blocked/disabled, 3 error.
 verify_pin() { printf '%s\n' "$2" | pinops-probe -r 0 verify "$1" >/dev/null; }
 
+# on_terminal SCRIPT_TEXT CMD...: run CMD on a pseudo-terminal answering
+# its prompts from SCRIPT_TEXT ("expect TEXT" / "send TEXT" lines, kept in
+# a mode-0600 file, not argv); prints the terminal transcript.
+on_terminal() {
+    local script; script=$(secret_file pty.script "$1"); shift
+    pinops-pty "$script" -- "$@"
+}
+
 # sim_reinsert [jpki-card-sim options...]: pull the card (if still in) and
 # insert it again from $S.  pcscd needs about half a second after a card
 # vanished in the middle of a transaction before it notices a new one on

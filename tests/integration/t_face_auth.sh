@@ -90,6 +90,24 @@ expect_rc "new sign password verifies" 0 verify_pin sign BACK2PIN
 expect_rc "new cardinfo PIN verifies" 0 verify_pin cardinfo 1357
 expect_rc "new registry PIN verifies" 0 verify_pin registry 9753
 
+# ---- on a terminal: asked, declined, then confirmed; four PINs typed twice ----
+out=$(on_terminal $'expect [yes/no]\nsend no' jpki-face-auth-switch -r 0 --to face --issuer-key-file "$K"); rc=$?
+check "terminal: declined switch: exit 1" [ $rc = 1 ]
+check "terminal: the changes are shown before the question" contains "$out" "Changes:"
+check "terminal: declined switch leaves the card" [ "$(card_state)" = "$s2" ]
+out=$(on_terminal $'expect [yes/no]\nsend yes' jpki-face-auth-switch -r 0 --to face --issuer-key-file "$K"); rc=$?
+check "terminal: confirmed switch to face: exit 0" [ $rc = 0 ]
+check "terminal: now a face card" contains "$(card_state)" "mode=face"
+out=$(on_terminal $'expect New auth PIN\nsend 3141\nexpect again\nsend 3141
+expect New sign password\nsend PIANO2718\nexpect again\nsend PIANO2718
+expect New cardinfo PIN\nsend 2718\nexpect again\nsend 2718
+expect New registry PIN\nsend 1618\nexpect again\nsend 1618
+expect [yes/no]\nsend yes' jpki-face-auth-switch -r 0 --to pin --issuer-key-file "$K"); rc=$?
+check "terminal: four PINs typed twice, switch to pin: exit 0" [ $rc = 0 ]
+check "terminal: no PIN echoed" not_contains "$out" "PIANO2718"
+expect_rc "terminal: typed sign password verifies" 0 verify_pin sign PIANO2718
+expect_rc "terminal: typed registry PIN verifies" 0 verify_pin registry 1618
+
 # ---- trace: the four PINs are redacted ----
 jpki-face-auth-switch -r 0 --to face --yes --issuer-key-file "$K" >/dev/null 2>&1
 out=$(jpki-face-auth-switch -r 0 --trace --to pin --yes --pin-file "$(secret_file pins2 $'8024\nTRACE1234\n6024\n4024')" \

@@ -38,6 +38,26 @@ out=$(jpki-reset-pin -r 0 --pin-file "$(secret_file p_reg 0071)" --issuer-key-fi
 check "reset registry PIN: exit 0" [ $rc = 0 ]
 expect_rc "new registry PIN verifies" 0 verify_pin registry 0071
 
+# ---- on a terminal: entered twice without echo ----
+out=$(on_terminal $'expect New registry PIN\nsend 1470\nexpect again\nsend 1470' \
+      jpki-reset-pin -r 0 --issuer-key-file "$K" registry); rc=$?
+check "terminal: registry PIN entered twice: exit 0" [ $rc = 0 ]
+check "terminal: the PIN is not echoed" not_contains "$out" "1470"
+check "terminal: result shown" contains "$out" "reset to the new PIN"
+expect_rc "terminal: new registry PIN verifies" 0 verify_pin registry 1470
+out=$(setsid -w jpki-reset-pin -r 0 --issuer-key-file "$K" auth </dev/null 2>&1); rc=$?
+check "no terminal and no --pin-fd/--pin-file: exit 2" [ $rc = 2 ]
+check "no terminal: points to --pin-fd" contains "$out" "--pin-fd"
+s_tty=$(card_state)
+out=$(on_terminal $'expect New auth PIN\nsend 1470\nexpect again\nsend 1471' \
+      jpki-reset-pin -r 0 --issuer-key-file "$K" auth); rc=$?
+check "terminal: two different entries: exit 4" [ $rc = 4 ]
+check "terminal: two different entries: says so" contains "$out" "differ"
+out=$(on_terminal $'expect New auth PIN\nsend 12345' jpki-reset-pin -r 0 --issuer-key-file "$K" auth); rc=$?
+check "terminal: malformed first entry refused at once: exit 4" [ $rc = 4 ]
+check "terminal refusals: card untouched" [ "$(card_state)" = "$s_tty" ]
+expect_rc "terminal refusals: auth PIN unchanged" 0 verify_pin auth 4826
+
 # ---- the sign password: warning, confirmation, certificate deleted ----
 s1=$(card_state)
 out=$(setsid -w jpki-reset-pin -r 0 --pin-file "$(secret_file p_sign NEWSIGN2025)" \
@@ -46,6 +66,13 @@ check "sign reset without terminal and without --yes: exit 2" [ $rc = 2 ]
 check "sign reset without --yes: says --yes" contains "$out" "--yes"
 check "sign reset without --yes: card untouched" [ "$(card_state)" = "$s1" ]
 check "sign key present before the sign reset" contains "$s1" "signkey=1"
+
+out=$(on_terminal $'expect [yes/no]\nsend no' jpki-reset-pin -r 0 --pin-file "$JPKI_WORK/p_sign" \
+      --issuer-key-file "$K" sign); rc=$?
+check "sign reset declined on the terminal: exit 1" [ $rc = 1 ]
+check "sign reset asks after saying what happens" contains "$out" "deletes the signature key and certificate"
+check "sign reset declined: cancelled" contains "$out" "cancelled; card unchanged"
+check "sign reset declined: card untouched" [ "$(card_state)" = "$s1" ]
 
 out=$(jpki-reset-pin -r 0 --yes --pin-file "$JPKI_WORK/p_sign" --issuer-key-file "$K" sign 2>&1); rc=$?
 check "sign reset with --yes: exit 0" [ $rc = 0 ]
@@ -116,7 +143,7 @@ out=$(jpki-reset-pin -r 0 --unblock --issuer-key-file "$K" registry 2>&1); rc=$?
 check "unblock registry PIN: exit 0" [ $rc = 0 ]
 check "unblock shows the blocked state before" contains "$out" "before: blocked (0 of 3 tries left)"
 check "unblock shows full tries after" contains "$out" "after: 3 of 3 tries left"
-expect_rc "unblocked registry PIN keeps its value" 0 verify_pin registry 0071
+expect_rc "unblocked registry PIN keeps its value" 0 verify_pin registry 1470
 
 for _ in 1 2 3; do verify_pin cardinfo 0000; done
 out=$(jpki-reset-pin -r 0 --pin-fd 3 --issuer-key-file "$K" cardinfo 3< <(printf '8642\n') 2>&1); rc=$?
