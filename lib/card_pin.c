@@ -96,7 +96,7 @@ jpki_rc jpki_pin_status_get(jpki_card *c, jpki_pin_id id, jpki_pin_status *st, j
 /* Meaning of a VERIFY/CHANGE answer.  63C0 is the try that just blocked it. */
 static jpki_rc pin_answer(jpki_error *err, jpki_pin_id id, uint16_t sw, const char *doing)
 {
-    char what[96];
+    char what[192];
     if (jpki_sw_ok(sw))
         return JPKI_OK;
     if (is_63cx(sw) && (sw & 0x0F) > 0) {
@@ -109,8 +109,12 @@ static jpki_rc pin_answer(jpki_error *err, jpki_pin_id id, uint16_t sw, const ch
         return JPKI_ERR_PIN_WRONG;
     }
     if (is_63cx(sw) || is_blocked_sw(sw)) {
-        snprintf(what, sizeof what, "%s%s is blocked (reset it at the municipal counter)",
-                 is_63cx(sw) ? "wrong PIN: the " : "the ", pin_label(id));
+        if (is_63cx(sw))
+            snprintf(what, sizeof what, "wrong PIN: the %s is now blocked (reset it at the "
+                     "municipal counter)", pin_label(id));
+        else
+            snprintf(what, sizeof what, "the %s is blocked or disabled (face-authentication "
+                     "card); a blocked PIN is reset at the municipal counter", pin_label(id));
         card_sw_error(err, JPKI_ERR_PIN_BLOCKED, sw, what);
         if (err)
             err->tries_left = 0;

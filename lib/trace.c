@@ -232,6 +232,10 @@ void jpki_trace_set_card(jpki_trace *tr, const char *reader, const uint8_t *atr,
     if (atr_len > sizeof tr->atr)
         atr_len = sizeof tr->atr;
     pthread_mutex_lock(&tr->lock);
+    /* The first card of a session goes into the CBOR header and shows in
+     * text through the caller's "connected" event; only a later card (a
+     * reinsertion) is an item of its own, in both forms alike. */
+    bool later_card = tr->header_written;
     if (!tr->header_written) {
         snprintf(tr->reader, sizeof tr->reader, "%s", reader ? reader : "");
         if (atr_len)
@@ -242,7 +246,7 @@ void jpki_trace_set_card(jpki_trace *tr, const char *reader, const uint8_t *atr,
         tc_kv_bytes(item_begin(tr, TC_TYPE_CARD, reader, 1), TC_K_ATR, atr, atr_len);
         cbor_flush_item(tr);
     }
-    if (tr->text) {
+    if (tr->text && later_card) {
         fprintf(tr->text, "%s%s%s-- card, ATR ", reader ? "[" : "", reader ? reader : "",
                 reader ? "] " : "");
         for (size_t i = 0; i < atr_len; i++)

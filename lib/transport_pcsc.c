@@ -17,7 +17,7 @@ typedef struct pcsc_transport {
     SCARDCONTEXT ctx;
     SCARDHANDLE card;
     DWORD proto;
-    bool pin_verified; /* a VERIFY/CHANGE succeeded since the last reset */
+    bool pin_verified; /* security state raised (PIN, issuer session) since the last reset */
 } pcsc_transport;
 
 static pcsc_transport *impl_of(jpki_transport *t)
@@ -36,9 +36,12 @@ static void acknowledge_reset(pcsc_transport *p)
     p->pin_verified = false;
 }
 
-static bool is_pin_command(const uint8_t *c, size_t n)
+/* Commands that, when they succeed, leave the card in a state another
+ * program could use: a verified PIN (VERIFY, CHANGE REFERENCE DATA with
+ * data) or an open issuer session (MUTUAL AUTHENTICATE). */
+static bool raises_security_state(const uint8_t *c, size_t n)
 {
-    return n > 5 && (c[1] == 0x20 || c[1] == 0x24); /* VERIFY / CHANGE with data */
+    return n > 5 && (c[1] == 0x20 || c[1] == 0x24 || c[1] == 0x82);
 }
 
 /* A reader answering fewer than 2 bytes (no status word) usually means the
@@ -82,7 +85,7 @@ static jpki_rc pcsc_transmit(jpki_transport *t, const uint8_t *capdu, size_t cle
         return jpki_pcsc_map_error(SCARD_W_REMOVED_CARD, PCSC_PHASE_CONNECTED, t->reader,
                                    "transmit", err);
     *rlen = n;
-    if (n >= 2 && rapdu[n - 2] == 0x90 && rapdu[n - 1] == 0x00 && is_pin_command(capdu, clen))
+    if (n >= 2 && rapdu[n - 2] == 0x90 && rapdu[n - 1] == 0x00 && raises_security_state(capdu, clen))
         p->pin_verified = true;
     return JPKI_OK;
 }
@@ -105,8 +108,14 @@ static jpki_rc pcsc_end(jpki_transport *t, bool reset_card, jpki_error *err)
     LONG rv = SCardEndTransaction(p->card, reset_card ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
     if (reset_card)
         p->pin_verified = false;
-    if (rv == SCARD_S_SUCCESS)
+    if (rv == SCARD_S_SUCCESS) {
+        /* pcsc-lite flags every handle after a reset, the one that asked for
+         * it included; reconnect now so our next transaction does not take
+         * our own reset for another program's. */
+        if (reset_card)
+            acknowledge_reset(p);
         return JPKI_OK;
+    }
     if (rv == SCARD_W_RESET_CARD)
         acknowledge_reset(p);
     return jpki_pcsc_map_error(rv, PCSC_PHASE_CONNECTED, t->reader, "end transaction", err);
@@ -115,8 +124,8 @@ static jpki_rc pcsc_end(jpki_transport *t, bool reset_card, jpki_error *err)
 static void pcsc_destroy(jpki_transport *t)
 {
     pcsc_transport *p = impl_of(t);
-    /* A PIN verified by this process must not stay verified for whoever
-     * talks to the card next: reset the card if we verified one. */
+    /* A PIN verified (or an issuer session opened) by this process must not
+     * stay usable for whoever talks to the card next: reset the card then. */
     SCardDisconnect(p->card, p->pin_verified ? SCARD_RESET_CARD : SCARD_LEAVE_CARD);
     SCardReleaseContext(p->ctx);
     free(p);

@@ -1,6 +1,7 @@
 /* CLI glue shared by the jpki-* commands: exit codes, one-line errors, the
  * common options and opening the reader with tracing wired up. */
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,12 @@ jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_er
             }
         }
     }
-    jpki_rc rc = jpki_pcsc_open(reader ? reader : cc->reader, t, err);
+    const char *spec = reader ? reader : cc->reader;
+    jpki_rc rc;
+    if (spec && strncmp(spec, CLI_REPLAY_PREFIX, strlen(CLI_REPLAY_PREFIX)) == 0)
+        rc = jpki_replay_transport_open(spec + strlen(CLI_REPLAY_PREFIX), t, err);
+    else
+        rc = jpki_pcsc_open(spec, t, err);
     if (rc != JPKI_OK) {
         if (made_trace) { /* nothing was traced; a caller may skip cli_close */
             jpki_trace_free(cc->tr);
@@ -140,8 +146,11 @@ jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_er
         return rc;
     }
     (*t)->trace = cc->tr;
-    if (cc->tr)
+    if (cc->tr) {
+        jpki_trace_set_tool(cc->tr, program_invocation_short_name);
+        jpki_trace_set_card(cc->tr, (*t)->reader, (*t)->atr, (*t)->atr_len);
         describe_connection(*t);
+    }
     return JPKI_OK;
 }
 
@@ -149,6 +158,13 @@ void cli_close(cli_common *cc, jpki_transport *t)
 {
     jpki_transport_close(t);
     if (cc) {
+        /* Exchanges cannot report a failing trace file (disk full...): say
+         * it once here so a recording is never silently incomplete. */
+        jpki_error terr;
+        jpki_error_clear(&terr);
+        if (cc->tr && jpki_trace_status(cc->tr, &terr) != JPKI_OK)
+            fprintf(stderr, "%s: trace file incomplete: %s\n", program_invocation_short_name,
+                    terr.message);
         jpki_trace_free(cc->tr);
         cc->tr = NULL;
     }

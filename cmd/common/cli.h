@@ -52,12 +52,20 @@ void cli_common_init(cli_common *cc);
     {"trace", no_argument, NULL, CLI_OPT_TRACE}, \
     {"trace-file", required_argument, NULL, CLI_OPT_TRACE_FILE}
 bool cli_common_option(cli_common *cc, int opt, const char *arg);
+/* Short option letters of the common options (-r SPEC), for the optstring
+ * of getopt_long; cli_common_option also accepts 'r'. */
+#define CLI_COMMON_SHORTOPTS "r:"
 /* Text for --help. */
 #define CLI_COMMON_HELP \
-    "  -r, --reader SPEC    reader: index, exact name or unique substring\n" \
+    "  -r, --reader SPEC    reader: index, exact name, unique substring,\n" \
+    "                       or replay:FILE to play a recorded trace back\n" \
     "                       (default: $JPKI_READER, else the first reader with a card)\n" \
     "      --trace          annotated APDU trace on stderr (also JPKI_TRACE=1)\n" \
     "      --trace-file F   record the session as CBOR to F (also JPKI_TRACE_FILE)\n"
+
+/* A reader spec "replay:FILE" plays a recorded CBOR trace back as the card
+ * (jpki_replay_transport_open), so any command can reproduce a session. */
+#define CLI_REPLAY_PREFIX "replay:"
 
 /* Open the reader (or, with reader NULL, cc->reader) with tracing wired up. */
 jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_error *err);

@@ -145,7 +145,8 @@ static int do_issue(const issue_opts *o)
                             "a signature certificate needs the holder's subjectAltName in the request");
     if (rc == JPKI_OK && mbedtls_x509_dn_gets(subject, sizeof subject, &csr.subject) < 0)
         rc = jpki_error_set(&err, JPKI_ERR_FORMAT, "request subject cannot be printed");
-    if (rc == JPKI_OK && san && kind == TESTCA_SIGN)
+    /* The request's own birth date wins, whatever the kind issued. */
+    if (rc == JPKI_OK && san)
         rc = testca_san_birth(san, san_len, &birth, &have_birth, &err);
     if (rc == JPKI_OK) {
         testca_date rb, re;

@@ -42,6 +42,11 @@ expect_rc "a DER request works too" 0 sh -c "jpki-ca issue --dir '$CA' --now 202
 s1=$(openssl x509 -in "$W/sign.pem" -noout -serial)
 s2=$(openssl x509 -in "$W/sign2.pem" -noout -serial)
 check "serial numbers are unique" test "$s1" != "$s2"
+jpki-ca issue --dir "$CA" --kind auth --now 2024-06-01 < "$W/sign.csr" > "$W/asauth.pem"
+out=$(openssl x509 -in "$W/asauth.pem" -noout -issuer -enddate -ext subjectAltName 2>&1)
+check "--kind auth on a SAN request: auth CA" contains "$out" "JPKI for user authentication"
+check "--kind auth: no personal data in the certificate" not_contains "$out" "5.5.4"
+check "--kind auth: birth still taken from the request" contains "$out" "notAfter=Mar 31 14:59:59 2029 GMT"
 expect_rc "--kind sign without a SAN is refused" 2 sh -c "jpki-ca issue --dir '$CA' --kind sign --birth 1990-01-01 < '$W/auth.csr' >/dev/null 2>&1"
 
 # the holders registry written by jpki-card-sim --new: the card's expiry caps

@@ -104,6 +104,11 @@ jpki-apdu --replay "$W/rec.cbor" -f "$W/session.apdu" --pin-fd 3 --trace > /dev/
     2> "$W/replay.trace" 3<<<"$(printf 'XYZ789\nAAAABBBB\n0000')"
 check "replay can be traced" contains "$(cat "$W/replay.trace")" "#10 > VERIFY EF 0018 (auth PIN) with PIN (4 bytes, redacted)"
 
+# Any command can replay through the common --reader option (replay:FILE).
+jpki-apdu --reader "replay:$W/rec.cbor" -f "$W/session.apdu" --pin-fd 3 > "$W/replay2.out" \
+    2>/dev/null 3<<<"$(printf 'XYZ789\nAAAABBBB\n0000')"
+check "--reader replay:FILE reproduces the session" cmp -s <(strip_ms < "$W/live.out") <(strip_ms < "$W/replay2.out")
+
 # A different command is reported with its index and where it differs.
 sed 's/^00 A4 02 0C 02 00 01 = 9000$/00 A4 02 0C 02 00 02 = 9000/' "$W/session.apdu" > "$W/other.apdu"
 out=$(jpki-apdu --replay "$W/rec.cbor" -f "$W/other.apdu" --pin-fd 3 -q 2>&1 \

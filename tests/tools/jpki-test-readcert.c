@@ -212,7 +212,7 @@ int main(int argc, char **argv)
     jpki_error e;
     jpki_error_clear(&e);
     int c;
-    while ((c = getopt_long(argc, argv, "lk:o:r:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "lk:o:h" CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
         if (cli_common_option(&cc, c, optarg))
             continue;
         char *end;

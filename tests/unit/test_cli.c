@@ -124,7 +124,7 @@ static void common_options_in_getopt(void **state)
     cli_common_init(&cc);
     optind = 1;
     int c, others = 0;
-    while ((c = getopt_long(argc, argv, "or:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o" CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
         if (cli_common_option(&cc, c, optarg))
             continue;
         if (c == 'o')
