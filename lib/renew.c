@@ -33,6 +33,23 @@ static jpki_cert_kind ca_of(jpki_key_kind kind)
     return kind == JPKI_KEY_SIGN ? JPKI_CERT_SIGN_CA : JPKI_CERT_AUTH_CA;
 }
 
+void jpki_renewal_clear(jpki_renewal *rn)
+{
+    for (int k = 0; k < 2; k++) {
+        free(rn->active_cert[k]);
+        rn->active_cert[k] = NULL;
+        rn->active_cert_len[k] = 0;
+    }
+}
+
+/* Keep the certificate just read back (takes ownership of der). */
+static void keep_active(jpki_renewal *rn, jpki_key_kind kind, uint8_t *der, size_t len)
+{
+    free(rn->active_cert[kind]);
+    rn->active_cert[kind] = der;
+    rn->active_cert_len[kind] = len;
+}
+
 static void progress(jpki_renewal *rn, jpki_key_kind kind, const char *step)
 {
     if (rn->progress)
@@ -138,18 +155,14 @@ jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view
     view->active = st.key[kind].active;
     view->pending = st.key[kind].pending;
     view->pending_cert = st.key[kind].pending_cert;
-    if (!view->pending)
+    if (!view->pending || !pub)
         return JPKI_OK;
-    mbedtls_rsa_context tmp;
-    mbedtls_rsa_init(&tmp, MBEDTLS_RSA_PKCS_V15, 0);
-    mbedtls_rsa_context *k = pub ? pub : &tmp;
-    if ((rc = jpki_keypair_pending(c, kind, false, k, err)) != JPKI_OK) {
-        mbedtls_rsa_free(&tmp);
+    if ((rc = jpki_keypair_pending(c, kind, false, pub, err)) != JPKI_OK)
         return jpki_error_prefix(err, "reading the pending %s key", jpki_key_kind_name(kind));
-    }
-    rc = jpki_rsa_pub_fingerprint(k, view->pending_fp, err);
-    mbedtls_rsa_free(&tmp);
-    return rc;
+    if ((rc = jpki_rsa_pub_fingerprint(pub, view->pending_fp, err)) != JPKI_OK)
+        return rc;
+    view->have_fp = true;
+    return JPKI_OK;
 }
 
 /* ---- CSR ---- */
@@ -320,7 +333,10 @@ static jpki_rc read_back(jpki_renewal *rn, jpki_key_kind kind, const uint8_t *ce
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "reading the %s certificate back", jpki_key_kind_name(kind));
     bool same = got_len == len && memcmp(got, cert, len) == 0;
-    free(got);
+    if (same)
+        keep_active(rn, kind, got, got_len);
+    else
+        free(got);
     if (!same)
         return jpki_error_set(err, mismatch_code,
                               mismatch_code == JPKI_ERR_STATE
@@ -390,8 +406,12 @@ static jpki_rc activate_written(jpki_renewal *rn, jpki_key_kind kind, bool *refu
     if ((rc = journal_key_step(rn, JPKI_STEP_CERT_ISSUED, kind, v.pending_fp, cert, len, err)) != JPKI_OK ||
         (rc = journal_key_step(rn, JPKI_STEP_ACTIVATED, kind, v.pending_fp, NULL, 0, err)) != JPKI_OK)
         goto out;
-    if ((rc = jpki_renew_check_issued(rn->card, kind, &pub, cert, len, err)) != JPKI_OK)
+    if ((rc = jpki_renew_check_issued(rn->card, kind, &pub, cert, len, err)) != JPKI_OK) {
         jpki_error_prefix(err, "after activation");
+        goto out;
+    }
+    keep_active(rn, kind, cert, len);
+    cert = NULL;
 out:
     free(cert);
     mbedtls_rsa_free(&pub);

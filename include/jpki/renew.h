@@ -47,7 +47,14 @@ typedef struct jpki_renewal {
      * may be NULL. */
     void (*progress)(void *ctx, jpki_key_kind kind, const char *step);
     void *progress_ctx;
+    /* Filled by the steps that read a key's certificate back after it
+     * became active (install, activate, confirm): the DER as the card
+     * holds it, owned here; free with jpki_renewal_clear. */
+    uint8_t *active_cert[2];
+    size_t active_cert_len[2];
 } jpki_renewal;
+
+void jpki_renewal_clear(jpki_renewal *rn);
 
 /* Card serial from the common record (the journal key). */
 jpki_rc jpki_renew_identify(jpki_renewal *rn, jpki_error *err);
@@ -65,9 +72,11 @@ jpki_rc jpki_renew_verify_pin(jpki_card *c, jpki_pin_id id, const jpki_secret *p
 jpki_pin_id jpki_renew_pin_for(jpki_key_kind kind);
 const char *jpki_key_kind_name(jpki_key_kind kind); /* "auth" / "sign" */
 
-/* What the card says about key kind: GET DATA DF30 plus, when a key is
- * pending, that key read back into pub (public part only; may be NULL; the
- * caller has run mbedtls_rsa_init on it and frees it). */
+/* What the card says about key kind: GET DATA DF30 (no conditions) and,
+ * when pub is not NULL and a key is pending, that key read back into pub
+ * (public part only; the caller has run mbedtls_rsa_init on it and frees
+ * it) and its fingerprint into view->pending_fp.  Reading the pending key
+ * needs the issuer session and the key's PIN verified. */
 jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view *view,
                             mbedtls_rsa_context *pub, jpki_error *err);
 
