@@ -158,7 +158,7 @@ jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view
     if (!view->pending || !pub)
         return JPKI_OK;
     if ((rc = jpki_keypair_pending(c, kind, false, pub, err)) != JPKI_OK)
-        return jpki_error_prefix(err, "reading the pending %s key", jpki_key_kind_name(kind));
+        return rc; /* the message names the step and the key */
     if ((rc = jpki_rsa_pub_fingerprint(pub, view->pending_fp, err)) != JPKI_OK)
         return rc;
     view->have_fp = true;
@@ -204,7 +204,7 @@ static jpki_rc load_template(jpki_card *c, jpki_key_kind kind, jpki_csr_template
         }
     }
     if (rc != JPKI_OK)
-        return jpki_error_prefix(err, "reading the current %s certificate", jpki_key_kind_name(kind));
+        return rc;
     rc = jpki_csr_template_from_cert(der, len, t, err);
     free(der);
     return rc;
@@ -224,12 +224,8 @@ jpki_rc jpki_renew_request(jpki_renewal *rn, jpki_key_kind kind, bool generate,
     if (rc != JPKI_OK)
         return rc;
     progress(rn, kind, generate ? "generate" : "pending-key");
-    rc = jpki_keypair_pending(rn->card, kind, generate, pub, err);
-    if (rc != JPKI_OK) {
-        jpki_error_prefix(err, "%s the %s key pair", generate ? "generating" : "reading",
-                          jpki_key_kind_name(kind));
+    if ((rc = jpki_keypair_pending(rn->card, kind, generate, pub, err)) != JPKI_OK)
         goto out;
-    }
     if ((rc = jpki_rsa_pub_fingerprint(pub, fp, err)) != JPKI_OK)
         goto out;
     if ((rc = journal_key_step(rn, JPKI_STEP_PENDING_KEY, kind, fp, NULL, 0, err)) != JPKI_OK)
@@ -297,10 +293,8 @@ jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const mbedtls_
                             jpki_key_kind_name(kind));
         goto out;
     }
-    if ((rc = jpki_read_cert(c, ca_of(kind), &ca_der, &ca_len, err)) != JPKI_OK) {
-        jpki_error_prefix(err, "reading the %s CA certificate from the card", jpki_key_kind_name(kind));
+    if ((rc = jpki_read_cert(c, ca_of(kind), &ca_der, &ca_len, err)) != JPKI_OK)
         goto out;
-    }
     if ((r = mbedtls_x509_crt_parse_der(&ca, ca_der, ca_len)) != 0) {
         rc = jpki_error_set(err, JPKI_ERR_CERT, "the card's %s CA certificate does not parse (mbedTLS -0x%04X)",
                             jpki_key_kind_name(kind), (unsigned)-r);
@@ -331,7 +325,7 @@ static jpki_rc read_back(jpki_renewal *rn, jpki_key_kind kind, const uint8_t *ce
     progress(rn, kind, "read-back");
     jpki_rc rc = jpki_read_cert(rn->card, cert_of(kind), &got, &got_len, err);
     if (rc != JPKI_OK)
-        return jpki_error_prefix(err, "reading the %s certificate back", jpki_key_kind_name(kind));
+        return jpki_error_prefix(err, "after writing");
     bool same = got_len == len && memcmp(got, cert, len) == 0;
     if (same)
         keep_active(rn, kind, got, got_len);
@@ -363,10 +357,10 @@ jpki_rc jpki_renew_install(jpki_renewal *rn, jpki_key_kind kind, const mbedtls_r
         return rc;
     progress(rn, kind, "write");
     if ((rc = jpki_cert_write_pending(rn->card, kind, cert, len, err)) != JPKI_OK)
-        return jpki_error_prefix(err, "writing the %s certificate", jpki_key_kind_name(kind));
+        return rc;
     progress(rn, kind, "activate");
     if ((rc = jpki_cert_activate(rn->card, kind, err)) != JPKI_OK)
-        return jpki_error_prefix(err, "activating the %s certificate", jpki_key_kind_name(kind));
+        return rc;
     if ((rc = journal_key_step(rn, JPKI_STEP_ACTIVATED, kind, fp, NULL, 0, err)) != JPKI_OK)
         return rc;
     return read_back(rn, kind, cert, len, JPKI_ERR_CERT, err);
@@ -394,13 +388,12 @@ static jpki_rc activate_written(jpki_renewal *rn, jpki_key_kind kind, bool *refu
     progress(rn, kind, "activate");
     if ((rc = jpki_cert_activate(rn->card, kind, err)) != JPKI_OK) {
         *refused = err && err->sw == 0x6A80;
-        jpki_error_prefix(err, "activating the written %s certificate", jpki_key_kind_name(kind));
         goto out;
     }
     /* Now check what became active, and record it for a later resume. */
     progress(rn, kind, "read-back");
     if ((rc = jpki_read_cert(rn->card, cert_of(kind), &cert, &len, err)) != JPKI_OK) {
-        jpki_error_prefix(err, "reading the %s certificate back", jpki_key_kind_name(kind));
+        jpki_error_prefix(err, "after activation");
         goto out;
     }
     if ((rc = journal_key_step(rn, JPKI_STEP_CERT_ISSUED, kind, v.pending_fp, cert, len, err)) != JPKI_OK ||
