@@ -17,5 +17,9 @@ cd "$JPKI_SRC" || exit 1
 trap cleanup_all EXIT
 . "$test_script"
 rc=$?
+# Stop pcscd and the cards now: the EXIT trap alone would run after the work
+# dir (and the pid files it needs) is gone, leaving them running.
+cleanup_all
+trap - EXIT
 if [ "${JPKI_KEEP_WORK:-0}" = 1 ]; then echo "# work dir kept: $JPKI_WORK"; else rm -rf "$JPKI_WORK"; fi
 exit $rc
