@@ -19,6 +19,7 @@ trap cleanup_all EXIT
 rc=$?
 # Stop pcscd and the cards now: the EXIT trap alone would run after the work
 # dir (and the pid files it needs) is gone, leaving them running.
+disown -a 2>/dev/null # no "Killed" job notices in the test output
 cleanup_all
 trap - EXIT
 if [ "${JPKI_KEEP_WORK:-0}" = 1 ]; then echo "# work dir kept: $JPKI_WORK"; else rm -rf "$JPKI_WORK"; fi
