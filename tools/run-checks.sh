@@ -51,7 +51,7 @@ if [ "$mode" != unit ]; then
         [ -e "$t" ] || continue
         name=$(basename "$t" .sh)
         out=$(JPKI_SRC="$src" JPKI_BUILD="$src/$B" JPKI_BIN_DIR="$bindir" \
-              timeout "${JPKI_TEST_TIMEOUT:-600}" unshare -m -n --fork \
+              timeout "${JPKI_TEST_TIMEOUT:-600}" unshare -m -n -p --fork --mount-proc \
               "$src/tests/harness/isolated.sh" "$t" 2>&1)
         rc=$?
         p=$(printf '%s\n' "$out" | grep -c '^ok - ')

@@ -48,7 +48,8 @@ typedef struct jpki_issuance_status {
 jpki_rc jpki_issuance_status_get(jpki_card *c, jpki_issuance_status *st, jpki_error *err);
 
 /* Generate (or, with generate=false, read back) the pending key pair of
- * key; fills pub (public part only, mbedtls_rsa_init done by the callee). */
+ * key; fills pub (public part only, mbedtls_rsa_init done by the callee,
+ * also on error: the caller always releases it with mbedtls_rsa_free). */
 jpki_rc jpki_keypair_pending(jpki_card *c, jpki_key_kind key, bool generate,
                              mbedtls_rsa_context *pub, jpki_error *err);
 

@@ -2,7 +2,9 @@
 # Run one integration test in private mount and network namespaces with its
 # own pcscd (started by the test through lib.sh), so tests never share a
 # reader, a port or a daemon with each other or with the host.
-# Usage (as root): unshare -m -n --fork tests/harness/isolated.sh TEST.sh
+# Usage (as root): unshare -m -n -p --fork --mount-proc tests/harness/isolated.sh TEST.sh
+# (a private PID namespace too: when this script ends, every process the test
+# left behind ends with it.)
 set -u
 test_script=$1
 ip link set lo up
@@ -14,13 +16,11 @@ export PATH="$JPKI_BIN_DIR:$PATH"
 cd "$JPKI_SRC" || exit 1
 # shellcheck source=lib.sh
 . tests/harness/lib.sh
-trap cleanup_all EXIT
+# Stop the test's simulators and pcscd (their pid files live in $JPKI_WORK)
+# before the work directory goes, whichever way the test ends.
+finish_isolated() {
+    cleanup_all
+    if [ "${JPKI_KEEP_WORK:-0}" = 1 ]; then echo "# work dir kept: $JPKI_WORK"; else rm -rf "$JPKI_WORK"; fi
+}
+trap finish_isolated EXIT
 . "$test_script"
-rc=$?
-# Stop pcscd and the cards now: the EXIT trap alone would run after the work
-# dir (and the pid files it needs) is gone, leaving them running.
-disown -a 2>/dev/null # no "Killed" job notices in the test output
-cleanup_all
-trap - EXIT
-if [ "${JPKI_KEEP_WORK:-0}" = 1 ]; then echo "# work dir kept: $JPKI_WORK"; else rm -rf "$JPKI_WORK"; fi
-exit $rc

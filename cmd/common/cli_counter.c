@@ -1,0 +1,284 @@
+/* Glue for the counter (issuer) commands: see cli_counter.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_counter.h"
+
+void counter_opts_init(counter_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->key_fd = -1;
+    o->pin_fd = -1;
+}
+
+/* Strict decimal fd: "3" yes, "3x", "-1", "" no. */
+static int parse_fd(const char *prog, const char *opt, const char *arg, int *fd)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < 0 || v > INT_MAX) {
+        cli_errorf(prog, "%s wants a file descriptor number", opt);
+        return -1;
+    }
+    *fd = (int)v;
+    return 1;
+}
+
+int counter_option(const char *prog, counter_opts *o, int opt, const char *arg)
+{
+    switch (opt) {
+    case COUNTER_OPT_KEY_FILE:
+        o->key_file = arg;
+        return 1;
+    case COUNTER_OPT_KEY_FD:
+        return parse_fd(prog, "--issuer-key-fd", arg, &o->key_fd);
+    case COUNTER_OPT_PIN_FILE:
+        o->pin_file = arg;
+        return 1;
+    case COUNTER_OPT_PIN_FD:
+        return parse_fd(prog, "--pin-fd", arg, &o->pin_fd);
+    case COUNTER_OPT_YES:
+        o->yes = true;
+        return 1;
+    }
+    return 0;
+}
+
+int counter_opts_check(const char *prog, const counter_opts *o)
+{
+    if (o->key_file && o->key_fd >= 0) {
+        cli_errorf(prog, "give either --issuer-key-file or --issuer-key-fd, not both");
+        return CLI_EXIT_USAGE;
+    }
+    if (o->pin_file && o->pin_fd >= 0) {
+        cli_errorf(prog, "give either --pin-file or --pin-fd, not both");
+        return CLI_EXIT_USAGE;
+    }
+    if (o->key_fd >= 0 && o->key_fd == o->pin_fd) {
+        cli_errorf(prog, "--issuer-key-fd and --pin-fd must be different descriptors");
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+int counter_load_issuer_key(const char *prog, const counter_opts *o, jpki_issuer_key *k)
+{
+    jpki_error err;
+    jpki_error_clear(&err);
+    jpki_rc rc;
+    if (o->key_file)
+        rc = jpki_issuer_key_load_file(o->key_file, k, &err);
+    else if (o->key_fd >= 0)
+        rc = jpki_issuer_key_load_fd(o->key_fd, k, &err);
+    else {
+        cli_errorf(prog, "no issuer key: give --issuer-key-file F or --issuer-key-fd N");
+        return CLI_EXIT_AUTH;
+    }
+    if (rc != JPKI_OK) {
+        cli_errorf(prog, "%s", err.message);
+        return CLI_EXIT_AUTH;
+    }
+    return CLI_EXIT_OK;
+}
+
+static void wipe_all(jpki_secret *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        jpki_secret_wipe(&s[i]);
+}
+
+/* A PIN file holds several lines, so jpki_secret_read_file (first line
+ * only) does not fit; the same privacy rule applies. */
+static int open_pin_file(const char *prog, const char *path, int *fd)
+{
+    int f = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (f < 0) {
+        cli_errorf(prog, "PIN file %s: %s", path, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    struct stat st;
+    if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+        cli_errorf(prog, "PIN file %s: not a regular file", path);
+        close(f);
+        return CLI_EXIT_USAGE;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        cli_errorf(prog, "PIN file %s: mode %04o lets group or others access it (chmod 600)",
+                   path, (unsigned)(st.st_mode & 07777));
+        close(f);
+        return CLI_EXIT_USAGE;
+    }
+    *fd = f;
+    return CLI_EXIT_OK;
+}
+
+static int read_from_terminal(const char *prog, jpki_pin_id id, jpki_secret *out)
+{
+    char prompt[128];
+    jpki_secret again;
+    jpki_error err;
+    jpki_error_clear(&err);
+    snprintf(prompt, sizeof prompt, "New %s: ", counter_pin_title(id));
+    jpki_rc rc = jpki_secret_read_tty(prompt, out, &err);
+    if (rc == JPKI_OK && (rc = jpki_pin_check_format(id, out, &err)) != JPKI_OK) {
+        jpki_secret_wipe(out);
+        return cli_report(prog, &err);
+    }
+    if (rc == JPKI_OK) {
+        snprintf(prompt, sizeof prompt, "New %s again: ", counter_pin_title(id));
+        rc = jpki_secret_read_tty(prompt, &again, &err);
+    }
+    if (rc != JPKI_OK) {
+        jpki_secret_wipe(out);
+        jpki_secret_wipe(&again);
+        if (rc == JPKI_ERR_IO) {
+            /* No terminal, or it ended: the library's message says which
+             * and points to --pin-fd / --pin-file. */
+            cli_errorf(prog, "new %s: %s", counter_pin_title(id), err.message);
+            return CLI_EXIT_USAGE;
+        }
+        return cli_report(prog, &err);
+    }
+    bool same = again.len == out->len && memcmp(again.buf, out->buf, out->len) == 0;
+    jpki_secret_wipe(&again);
+    if (!same) {
+        jpki_secret_wipe(out);
+        cli_errorf(prog, "the two entries of the new %s differ; card unchanged",
+                   counter_pin_title(id));
+        return CLI_EXIT_PIN;
+    }
+    return CLI_EXIT_OK;
+}
+
+int counter_read_new_pins(const char *prog, const counter_opts *o, const jpki_pin_id *ids,
+                          size_t n, jpki_secret *out)
+{
+    int fd = o->pin_fd, rc = CLI_EXIT_OK;
+    bool close_fd = false;
+    for (size_t i = 0; i < n; i++)
+        memset(&out[i], 0, sizeof out[i]);
+    if (o->pin_file) {
+        if ((rc = open_pin_file(prog, o->pin_file, &fd)) != CLI_EXIT_OK)
+            return rc;
+        close_fd = true;
+    } else if (fd >= 0 && fcntl(fd, F_GETFD) < 0) {
+        cli_errorf(prog, "--pin-fd %d: %s", fd, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
+        if (fd < 0) {
+            rc = read_from_terminal(prog, ids[i], &out[i]);
+            continue;
+        }
+        jpki_error err;
+        jpki_error_clear(&err);
+        if (jpki_secret_read_fd(fd, &out[i], &err) != JPKI_OK) {
+            /* The descriptor was checked to be open: what fails here is the
+             * input itself (ended early, line too long). */
+            cli_errorf(prog, "the new %s (line %zu of %s): %s; card unchanged",
+                       counter_pin_title(ids[i]), i + 1,
+                       o->pin_file ? "the PIN file" : "--pin-fd", err.message);
+            rc = CLI_EXIT_PIN;
+        } else if (out[i].len == 0) {
+            cli_errorf(prog, "the new %s is missing (line %zu of %s)", counter_pin_title(ids[i]),
+                       i + 1, o->pin_file ? "the PIN file" : "--pin-fd");
+            rc = CLI_EXIT_PIN;
+        } else if (jpki_pin_check_format(ids[i], &out[i], &err) != JPKI_OK) {
+            /* The library's message names the rule, never the PIN. */
+            cli_errorf(prog, "new %s: %s; card unchanged", counter_pin_title(ids[i]), err.message);
+            rc = CLI_EXIT_PIN;
+        }
+    }
+    if (close_fd)
+        close(fd);
+    if (rc != CLI_EXIT_OK)
+        wipe_all(out, n);
+    return rc;
+}
+
+bool counter_have_tty(void)
+{
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+int counter_require_confirmation_path(const char *prog, const counter_opts *o)
+{
+    if (o->yes || counter_have_tty())
+        return CLI_EXIT_OK;
+    cli_errorf(prog, "this changes the card and needs confirmation: no terminal to ask on, "
+                     "pass --yes to confirm in a script");
+    return CLI_EXIT_USAGE;
+}
+
+int counter_confirm(const char *prog, const counter_opts *o, const char *question)
+{
+    if (o->yes)
+        return CLI_EXIT_OK;
+    FILE *tty = fopen("/dev/tty", "r+e");
+    if (!tty) {
+        cli_errorf(prog, "no terminal to confirm on: pass --yes to confirm in a script");
+        return CLI_EXIT_USAGE;
+    }
+    fprintf(tty, "%s [yes/no] ", question);
+    fflush(tty);
+    char answer[16] = "";
+    bool yes = false;
+    if (fgets(answer, sizeof answer, tty)) {
+        answer[strcspn(answer, "\r\n")] = '\0';
+        yes = !strcasecmp(answer, "yes") || !strcasecmp(answer, "y");
+    }
+    fclose(tty);
+    if (!yes) {
+        cli_errorf(prog, "cancelled; card unchanged");
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+const char *counter_pin_title(jpki_pin_id id)
+{
+    switch (id) {
+    case JPKI_PIN_AUTH: return "auth PIN (user authentication)";
+    case JPKI_PIN_SIGN: return "sign password (digital signature)";
+    case JPKI_PIN_CARDINFO: return "cardinfo PIN (card-info input support)";
+    case JPKI_PIN_REGISTRY: return "registry PIN (resident registry)";
+    }
+    return "PIN";
+}
+
+jpki_rc counter_pin_state(jpki_card *c, jpki_pin_id id, bool face_mode, char *buf, size_t n,
+                          jpki_pin_status *st, jpki_error *err)
+{
+    memset(st, 0, sizeof *st);
+    jpki_rc rc = jpki_pin_status_get(c, id, st, err);
+    int max = jpki_pin_max_tries(id);
+    if (rc == JPKI_ERR_PIN_BLOCKED) {
+        /* Some readings report a blocked PIN as an error; it is a state. */
+        st->blocked = true;
+        st->present = true;
+        st->tries_left = 0;
+        rc = JPKI_OK;
+    }
+    if (rc != JPKI_OK)
+        return rc;
+    if (!st->present)
+        snprintf(buf, n, "not present");
+    else if (st->blocked && face_mode)
+        snprintf(buf, n, "disabled (face-authentication card)");
+    else if (st->blocked)
+        snprintf(buf, n, "blocked (0 of %d tries left)", max);
+    else
+        snprintf(buf, n, "%d of %d tries left", st->tries_left, max);
+    return JPKI_OK;
+}

@@ -1,0 +1,227 @@
+/* Checking streams of certificates: PEM (several blocks, text around them
+ * ignored, as openssl prints them) or DER certificates back to back.  Each
+ * certificate is bounded before it is parsed; with --filter the ones that
+ * need renewal are written to stdout as they came in (PEM block / DER). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli.h"
+
+#define CERT_MAX (64 * 1024)      /* one certificate, DER or PEM block */
+#define PEM_LINE_MAX 4096
+
+/* Byte source: the sniffed prefix first, then the stream. */
+typedef struct src {
+    FILE *in;
+    const uint8_t *prefix;
+    size_t plen, ppos;
+    unsigned long long offset; /* bytes consumed, for messages */
+} src;
+
+static int src_getc(src *s)
+{
+    int c = s->ppos < s->plen ? s->prefix[s->ppos++] : getc(s->in);
+    if (c >= 0)
+        s->offset++;
+    return c;
+}
+
+static size_t src_read(src *s, uint8_t *dst, size_t n)
+{
+    size_t got = 0;
+    while (got < n && s->ppos < s->plen)
+        dst[got++] = s->prefix[s->ppos++];
+    if (got < n)
+        got += fread(dst + got, 1, n - got, s->in);
+    s->offset += got;
+    return got;
+}
+
+static void input_errorf(check_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void input_errorf(check_ctx *c, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cli_errorf(PROG, "%s", msg);
+    c->input_error = true;
+}
+
+static void clean_copy(char *dst, size_t cap, const char *s)
+{
+    size_t n = 0;
+    for (; *s && n + 1 < cap; s++)
+        dst[n++] = ((unsigned char)*s < 0x20 || *s == 0x7F) ? '?' : *s;
+    dst[n] = '\0';
+}
+
+/* Check one certificate (DER or one PEM block); pass it on if needed. */
+static void check_one(check_ctx *c, unsigned long idx, const uint8_t *buf, size_t len)
+{
+    jpki_cert_info info;
+    jpki_error err;
+    jpki_error_clear(&err);
+    if (jpki_cert_parse(buf, len, &info, &err) != JPKI_OK) {
+        check_count(c, JPKI_EXPIRY_UNKNOWN);
+        if (!c->quiet) {
+            char msg[300];
+            clean_copy(msg, sizeof msg, err.message);
+            fprintf(c->report, "%s certificate %lu: %s\n", check_label(JPKI_EXPIRY_UNKNOWN), idx, msg);
+        }
+        return;
+    }
+    jpki_expiry e = jpki_expiry_classify(info.not_after, c->now, c->within);
+    check_count(c, e);
+    if (!c->quiet) {
+        char subject[256], when[32], days[48];
+        clean_copy(subject, sizeof subject, info.subject);
+        jpki_record_time_format(info.not_after, when);
+        check_days_text(info.not_after, c->now, days, sizeof days);
+        fprintf(c->report, "%s certificate %lu: %s (serial %s) not after %s, %s\n", check_label(e),
+                idx, subject, info.serial_hex, when, days);
+    }
+    if (c->filter && (e == JPKI_EXPIRY_EXPIRING || e == JPKI_EXPIRY_EXPIRED)) {
+        if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
+            input_errorf(c, "writing certificate %lu: short write", idx);
+    }
+}
+
+/* DER: SEQUENCE (30) with a definite length, up to CERT_MAX. */
+void check_der_stream(check_ctx *c, FILE *in, const uint8_t *prefix, size_t plen)
+{
+    src s = {.in = in, .prefix = prefix, .plen = plen};
+    uint8_t *buf = malloc(CERT_MAX);
+    if (!buf) {
+        input_errorf(c, "out of memory");
+        return;
+    }
+    for (unsigned long idx = 1;; idx++) {
+        unsigned long long at = s.offset;
+        int tag = src_getc(&s);
+        if (tag < 0)
+            break;
+        if (tag != 0x30) {
+            input_errorf(c, "byte %llu: not a DER certificate (tag 0x%02x, expected 0x30)", at + 1, tag);
+            break;
+        }
+        int l0 = src_getc(&s);
+        if (l0 < 0) {
+            input_errorf(c, "certificate %lu: input ends inside its header", idx);
+            break;
+        }
+        size_t hlen = 2, body;
+        uint8_t hdr[6] = {0x30, (uint8_t)l0};
+        if (l0 < 0x80) {
+            body = (size_t)l0;
+        } else if (l0 == 0x80 || l0 > 0x84) {
+            input_errorf(c, "certificate %lu: %s length (0x%02x)", idx,
+                         l0 == 0x80 ? "indefinite" : "oversized", l0);
+            break;
+        } else {
+            size_t nb = (size_t)l0 & 0x7F;
+            if (src_read(&s, hdr + 2, nb) != nb) {
+                input_errorf(c, "certificate %lu: input ends inside its header", idx);
+                break;
+            }
+            body = 0;
+            for (size_t i = 0; i < nb; i++)
+                body = body << 8 | hdr[2 + i];
+            hlen += nb;
+        }
+        if (body > CERT_MAX - hlen) {
+            input_errorf(c, "certificate %lu declares %zu bytes, more than the limit of %d", idx, body,
+                         CERT_MAX);
+            break;
+        }
+        memcpy(buf, hdr, hlen);
+        size_t got = src_read(&s, buf + hlen, body);
+        if (got != body) {
+            input_errorf(c, "certificate %lu: input ends after %zu of its %zu bytes", idx, hlen + got,
+                         hlen + body);
+            break;
+        }
+        check_one(c, idx, buf, hlen + body);
+    }
+    if (ferror(in))
+        input_errorf(c, "read error on input");
+    free(buf);
+}
+
+/* Read one line (without the newline) into line; false at EOF.  *toolong
+ * when the line did not fit (the rest is consumed). */
+static bool read_line(src *s, char *line, size_t cap, bool *toolong)
+{
+    size_t n = 0;
+    int ch;
+    *toolong = false;
+    while ((ch = src_getc(s)) >= 0 && ch != '\n') {
+        if (n + 1 < cap)
+            line[n++] = (char)ch;
+        else
+            *toolong = true;
+    }
+    /* CRLF files and trailing blanks after the armour lines still match. */
+    while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+        n--;
+    line[n] = '\0';
+    return ch >= 0 || n > 0 || *toolong;
+}
+
+void check_pem_stream(check_ctx *c, FILE *in, const uint8_t *prefix, size_t plen)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+    src s = {.in = in, .prefix = prefix, .plen = plen};
+    char line[PEM_LINE_MAX];
+    char *block = malloc(CERT_MAX);
+    if (!block) {
+        input_errorf(c, "out of memory");
+        return;
+    }
+    size_t blen = 0;
+    bool inside = false, toolong;
+    unsigned long idx = 0, lineno = 0;
+    while (read_line(&s, line, sizeof line, &toolong)) {
+        lineno++;
+        if (!inside) {
+            /* Text around the blocks (openssl's "subject=" lines, other
+             * block types) is ignored. */
+            if (!toolong && strcmp(line, begin) == 0) {
+                inside = true;
+                idx++;
+                blen = 0;
+            } else {
+                continue;
+            }
+        } else if (toolong) {
+            input_errorf(c, "line %lu: line inside certificate %lu is too long", lineno, idx);
+            inside = false;
+            break;
+        }
+        size_t n = strlen(line);
+        if (blen + n + 2 > CERT_MAX) {
+            input_errorf(c, "certificate %lu: PEM block larger than the limit of %d bytes", idx,
+                         CERT_MAX);
+            inside = false;
+            break;
+        }
+        memcpy(block + blen, line, n);
+        blen += n;
+        block[blen++] = '\n';
+        if (strcmp(line, end) == 0) {
+            inside = false;
+            check_one(c, idx, (const uint8_t *)block, blen);
+        }
+    }
+    if (inside)
+        input_errorf(c, "certificate %lu: input ends inside its PEM block", idx);
+    else if (idx == 0 && !c->input_error)
+        input_errorf(c, "no certificate found in the input (expected PEM, DER or jpki-status records)");
+    if (ferror(in))
+        input_errorf(c, "read error on input");
+    free(block);
+}

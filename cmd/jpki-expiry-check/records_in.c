@@ -1,0 +1,124 @@
+/* Checking card-status records (from jpki-status, or the card itself):
+ * one report line per card; with --filter the records that need renewal
+ * go to stdout again, in the format they came in, with their "renew" list
+ * filled in for jpki-renew --batch. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli.h"
+
+/* Text from a record may come from anywhere: never let control characters
+ * reach the terminal. */
+static void append_clean(char *buf, size_t cap, const char *s)
+{
+    size_t n = strlen(buf);
+    for (; *s && n + 1 < cap; s++)
+        buf[n++] = ((unsigned char)*s < 0x20 || *s == 0x7F) ? '?' : *s;
+    buf[n] = '\0';
+}
+
+static void appendf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void appendf(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t n = strlen(buf);
+    if (n + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + n, cap - n, fmt, ap);
+    va_end(ap);
+}
+
+static void describe_card(char *line, size_t cap, const jpki_record *rec)
+{
+    append_clean(line, cap, rec->reader[0] ? rec->reader : "(no reader name)");
+    if (rec->serial[0]) {
+        appendf(line, cap, " [card ");
+        append_clean(line, cap, rec->serial);
+        appendf(line, cap, "]");
+    }
+    appendf(line, cap, ":");
+}
+
+void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
+{
+    char line[2048] = "";
+    if (!rec->card_present && !rec->has_error) {
+        c->empty++;
+        if (!c->quiet) {
+            describe_card(line, sizeof line, rec);
+            fprintf(c->report, "no card   %s no card in the reader\n", line);
+        }
+        return;
+    }
+    jpki_expiry e = jpki_record_expiry(rec, c->kinds, c->strict, c->now, c->within);
+    check_count(c, e);
+    if (!c->quiet) {
+        describe_card(line, sizeof line, rec);
+        if (rec->has_error) {
+            appendf(line, sizeof line, " could not read the card: ");
+            append_clean(line, sizeof line, rec->error[0] ? rec->error : rec->error_code);
+        }
+        const char *sep = " ";
+        for (int k = 0; k < JPKI_RECORD_CERTS && !rec->has_error; k++) {
+            if (!(c->kinds & (1u << k)))
+                continue;
+            const jpki_record_cert *rc = &rec->certs[k];
+            const char *name = k == JPKI_CERT_AUTH ? "auth" : k == JPKI_CERT_SIGN ? "sign"
+                             : k == JPKI_CERT_AUTH_CA ? "auth-ca" : "sign-ca";
+            appendf(line, sizeof line, "%s%s ", sep, name);
+            sep = "; ";
+            if (!rc->listed || !rc->present) {
+                appendf(line, sizeof line, "absent");
+            } else if (!rc->have_details) {
+                appendf(line, sizeof line, "not checked: ");
+                append_clean(line, sizeof line, rc->unavailable[0] ? rc->unavailable : "no details");
+            } else {
+                char when[32], days[48];
+                jpki_record_time_format(rc->not_after, when);
+                check_days_text(rc->not_after, c->now, days, sizeof days);
+                appendf(line, sizeof line, "%s, not after %s, %s",
+                        jpki_expiry_name(jpki_expiry_classify(rc->not_after, c->now, c->within)), when,
+                        days);
+            }
+        }
+        fprintf(c->report, "%s %s\n", check_label(e), line);
+    }
+    if (c->filter && rec->renew) {
+        jpki_error err;
+        jpki_error_clear(&err);
+        if (jpki_record_write(stdout, rec, fmt, true, &err) != JPKI_OK) {
+            cli_report(PROG, &err);
+            c->input_error = true;
+        }
+    }
+}
+
+void check_record_stream(check_ctx *c, FILE *in, const uint8_t *prefix, size_t plen)
+{
+    jpki_record_reader *rd;
+    jpki_error err;
+    jpki_error_clear(&err);
+    if (jpki_record_reader_new(in, prefix, plen, &rd, &err) != JPKI_OK) {
+        cli_report(PROG, &err);
+        c->input_error = true;
+        return;
+    }
+    jpki_record rec;
+    jpki_record_init(&rec);
+    for (;;) {
+        bool got;
+        if (jpki_record_read_next(rd, &rec, &got, &err) != JPKI_OK) {
+            cli_report(PROG, &err);
+            c->input_error = true;
+            break;
+        }
+        if (!got)
+            break;
+        check_record(c, &rec, jpki_record_reader_format(rd));
+    }
+    jpki_record_clear(&rec);
+    jpki_record_reader_free(rd);
+}

@@ -1,0 +1,236 @@
+/* jpki-face-auth-switch: turn a My Number Card into a face-authentication
+ * card (no PINs, no signature certificate; the authentication certificate
+ * only with face recognition or a visual check) or back into a PIN card
+ * with four new PINs.  One PC/SC transaction; the switch itself is one
+ * card command (DISABLE / ENABLE VERIFICATION REQUIREMENT), so an error at
+ * any step leaves the card as it was. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_counter.h"
+#include "jpki/jpki.h"
+
+static const char *prog = "jpki-face-auth-switch";
+
+/* The order of the four PINs on --pin-fd / --pin-file lines and on the
+ * terminal; documented in the man page. */
+static const jpki_pin_id pin_order[JPKI_PIN_COUNT] = {JPKI_PIN_AUTH, JPKI_PIN_SIGN,
+                                                      JPKI_PIN_CARDINFO, JPKI_PIN_REGISTRY};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: %s --to face|pin [OPTIONS]\n"
+            "Switch a My Number Card to a face-authentication card (--to face: all PINs\n"
+            "disabled, signature key and certificate deleted) or back to a PIN card\n"
+            "(--to pin: four new PINs).  Shows what changes and asks first.\n"
+            "\n"
+            "Options:\n"
+            "      --to face|pin        the mode wanted\n"
+            "      --pin-fd N           --to pin: the four new PINs from file descriptor N,\n"
+            "                           one per line: auth, sign, cardinfo, registry\n"
+            "      --pin-file F         --to pin: the same four lines from F (mode 0600)\n"
+            "      --issuer-key-file F  issuer key file (32 hex digits, mode 0600)\n"
+            "      --issuer-key-fd N    read the issuer key from file descriptor N\n"
+            "      --yes                do not ask (needed without a terminal)\n"
+            CLI_COMMON_HELP
+            "  -h, --help               this help\n"
+            "  -V, --version            version\n"
+            "Exit status: 0 switched, 1 card refused/cancelled/already in that mode, 2 usage\n"
+            "or no terminal without --yes, 3 no card/removed, 4 bad new PIN, 5 issuer key\n"
+            "missing or rejected.\n",
+            prog);
+}
+
+typedef struct switch_job {
+    bool to_face;
+    jpki_secret pins[JPKI_PIN_COUNT]; /* indexed by jpki_pin_id */
+    jpki_issuer_key key;
+    counter_opts co;
+} switch_job;
+
+static void wipe_job(switch_job *job)
+{
+    jpki_issuer_key_wipe(&job->key);
+    for (int i = 0; i < JPKI_PIN_COUNT; i++)
+        jpki_secret_wipe(&job->pins[i]);
+}
+
+static void show_changes(const switch_job *job, const jpki_issuance_status *st)
+{
+    printf("Current mode: %s card\n", st->face_mode ? "face-authentication" : "PIN");
+    printf("Changes:\n");
+    if (job->to_face) {
+        printf("  - signature certificate: %s\n",
+               st->key[JPKI_KEY_SIGN].active ? "revoked - the signature key and certificate are "
+                                               "deleted from the card"
+                                             : "none on the card (nothing to delete)");
+        printf("  - sign password, auth PIN, cardinfo PIN, registry PIN: disabled\n");
+        printf("  - authentication certificate: kept, usable only with face recognition or a\n"
+               "    visual check (e.g. health insurance); PIN-based online services stop working\n");
+    } else {
+        printf("  - auth PIN, sign password, cardinfo PIN, registry PIN: set to the new values,\n"
+               "    full tries\n");
+        printf("  - signature certificate: stays absent until issued again "
+               "('jpki-renew --cert sign')\n");
+        printf("  - authentication certificate: kept, usable with the auth PIN again\n");
+    }
+    fflush(stdout);
+}
+
+static int show_result(jpki_card *card, jpki_error *err)
+{
+    jpki_issuance_status st;
+    if (jpki_issuance_status_get(card, &st, err) != JPKI_OK) {
+        jpki_error_prefix(err, "switched, but reading the new state failed");
+        return cli_report(prog, err);
+    }
+    printf("Mode now: %s card\n", st.face_mode ? "face-authentication" : "PIN");
+    for (int i = 0; i < JPKI_PIN_COUNT; i++) {
+        char state[96];
+        jpki_pin_status ps;
+        if (counter_pin_state(card, pin_order[i], st.face_mode, state, sizeof state, &ps, err) !=
+            JPKI_OK) {
+            jpki_error_prefix(err, "switched, but reading the PIN state failed");
+            return cli_report(prog, err);
+        }
+        printf("  %s: %s\n", counter_pin_title(pin_order[i]), state);
+    }
+    return CLI_EXIT_OK;
+}
+
+static int switch_on_card(jpki_card *card, switch_job *job, jpki_error *err)
+{
+    jpki_issuance_status st;
+    jpki_rc rc = jpki_issuance_status_get(card, &st, err);
+    if (rc != JPKI_OK)
+        return cli_report(prog, err);
+    if (st.face_mode == job->to_face) {
+        cli_errorf(prog, "the card is already a %s card; nothing changed",
+                   job->to_face ? "face-authentication" : "PIN");
+        return CLI_EXIT_FAIL;
+    }
+    show_changes(job, &st);
+    int x = counter_confirm(prog, &job->co,
+                            job->to_face ? "Switch this card to face authentication?"
+                                         : "Switch this card back to PINs?");
+    if (x != CLI_EXIT_OK)
+        return x;
+
+    if ((rc = jpki_issuer_authenticate(card, &job->key, err)) != JPKI_OK)
+        return cli_report(prog, err);
+    jpki_issuer_key_wipe(&job->key);
+    rc = job->to_face ? jpki_face_mode_enter(card, err) : jpki_face_mode_leave(card, job->pins, err);
+    wipe_job(job);
+    if (rc != JPKI_OK)
+        return cli_report(prog, err);
+    printf("Switched.\n");
+    if (!job->to_face)
+        printf("Run 'jpki-renew --cert sign' to issue a new signature certificate.\n");
+    return show_result(card, err);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"to", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        CLI_COMMON_LONGOPTS,
+        COUNTER_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    jpki_secret_protect_process();
+    static switch_job job;
+    counter_opts_init(&job.co);
+    cli_common cc;
+    cli_common_init(&cc);
+    const char *to = NULL;
+
+    int opt;
+    while ((opt = getopt_long(argc, argv, "hVr:", longopts, NULL)) != -1) {
+        int h;
+        switch (opt) {
+        case 'h':
+            usage(stdout);
+            return CLI_EXIT_OK;
+        case 'V':
+            printf("%s %s\n", prog, JPKI_VERSION);
+            return CLI_EXIT_OK;
+        case 't':
+            to = optarg;
+            break;
+        case 'r':
+            cli_common_option(&cc, CLI_OPT_READER, optarg);
+            break;
+        default:
+            if (cli_common_option(&cc, opt, optarg))
+                break;
+            h = counter_option(prog, &job.co, opt, optarg);
+            if (h == 1)
+                break;
+            if (h == 0)
+                cli_errorf(prog, "try --help");
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        cli_errorf(prog, "unexpected argument (try --help)");
+        return CLI_EXIT_USAGE;
+    }
+    if (!to || (strcmp(to, "face") != 0 && strcmp(to, "pin") != 0)) {
+        cli_errorf(prog, "say --to face or --to pin");
+        return CLI_EXIT_USAGE;
+    }
+    job.to_face = strcmp(to, "face") == 0;
+    int x = counter_opts_check(prog, &job.co);
+    if (x != CLI_EXIT_OK)
+        return x;
+    if (job.to_face && (job.co.pin_fd >= 0 || job.co.pin_file)) {
+        cli_errorf(prog, "--to face sets no PINs: --pin-fd/--pin-file make no sense with it");
+        return CLI_EXIT_USAGE;
+    }
+    /* Refuse everything that can be refused before the card is touched. */
+    if ((x = counter_require_confirmation_path(prog, &job.co)) != CLI_EXIT_OK)
+        return x;
+    if ((x = counter_load_issuer_key(prog, &job.co, &job.key)) != CLI_EXIT_OK)
+        return x;
+    if (!job.to_face) {
+        jpki_secret in_order[JPKI_PIN_COUNT];
+        x = counter_read_new_pins(prog, &job.co, pin_order, JPKI_PIN_COUNT, in_order);
+        for (int i = 0; i < JPKI_PIN_COUNT; i++) {
+            job.pins[pin_order[i]] = in_order[i];
+            jpki_secret_wipe(&in_order[i]);
+        }
+        if (x != CLI_EXIT_OK) {
+            wipe_job(&job);
+            return x;
+        }
+    }
+
+    jpki_error err;
+    jpki_error_clear(&err);
+    jpki_transport *t = NULL;
+    jpki_rc rc = cli_open(&cc, NULL, &t, &err);
+    if (rc == JPKI_OK)
+        rc = jpki_transport_begin(t, &err);
+    if (rc != JPKI_OK) {
+        x = cli_report(prog, &err);
+    } else {
+        jpki_card card;
+        jpki_card_init(&card, t);
+        x = switch_on_card(&card, &job, &err);
+        /* Reset the card: no issuer session may outlive this command. */
+        jpki_error end_err;
+        jpki_error_clear(&end_err);
+        if (jpki_transport_end(t, true, &end_err) != JPKI_OK)
+            cli_errorf(prog, "warning: ending the card session: %s", end_err.message);
+    }
+    wipe_job(&job);
+    cli_close(&cc, t);
+    fflush(stdout);
+    return x;
+}

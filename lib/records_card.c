@@ -1,0 +1,292 @@
+/* Reading a card into a card-status record (what jpki-status shows).
+ * Never spends a PIN try: retry counters come from VERIFY without data,
+ * and the signature certificate -- readable only after the signature
+ * password -- is reported present/absent from the availability flags
+ * (EF 0008) unless the caller hands in the password explicitly. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jpki/cert.h"
+#include "jpki/issuer.h"
+#include "records_internal.h"
+
+#define SIGN_NEEDS_PIN "readable only after the signature password (see --verify-sign-pin)"
+
+void jpki_record_cert_fill(jpki_record_cert *c, const char *subject, const char *issuer,
+                           const char *serial_hex, time_t not_before, time_t not_after, time_t now)
+{
+    c->listed = c->present = c->have_details = true;
+    c->unavailable[0] = '\0';
+    snprintf(c->subject, sizeof c->subject, "%s", subject);
+    snprintf(c->issuer, sizeof c->issuer, "%s", issuer);
+    snprintf(c->serial_hex, sizeof c->serial_hex, "%s", serial_hex);
+    c->not_before = not_before;
+    c->not_after = not_after;
+    c->days_left = rv_days_left(not_after, now);
+}
+
+/* dst = a b, cut to fit (messages are one line; a cut one still reads). */
+static void set_note(char *dst, size_t cap, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > cap - 1)
+        la = cap - 1;
+    memcpy(dst, a, la);
+    if (lb > cap - 1 - la)
+        lb = cap - 1 - la;
+    memcpy(dst + la, b, lb);
+    dst[la + lb] = '\0';
+}
+
+/* "Not there" answers that mean absent rather than broken. */
+static bool is_absent(jpki_rc rc)
+{
+    return rc == JPKI_ERR_NOT_FOUND || rc == JPKI_ERR_NOT_JPKI || rc == JPKI_ERR_UNSUPPORTED;
+}
+
+/* Errors that end the whole read (the card or reader went away). */
+static bool is_fatal(jpki_rc rc)
+{
+    return rc == JPKI_ERR_CARD_REMOVED || rc == JPKI_ERR_READER_GONE || rc == JPKI_ERR_NO_CARD ||
+           rc == JPKI_ERR_NO_SERVICE || rc == JPKI_ERR_PCSC || rc == JPKI_ERR_TRANSPORT ||
+           rc == JPKI_ERR_NOMEM;
+}
+
+static jpki_rc read_one_cert(jpki_card *card, jpki_cert_kind kind, const jpki_status_options *o,
+                             jpki_record *rec, jpki_error *err)
+{
+    jpki_record_cert *c = &rec->certs[kind];
+    uint8_t *der = NULL;
+    size_t len = 0;
+    c->listed = true;
+    jpki_rc rc = jpki_read_cert(card, kind, &der, &len, err);
+    if (is_absent(rc)) {
+        c->present = false;
+        jpki_error_clear(err);
+        return JPKI_OK;
+    }
+    if (rc) {
+        free(der);
+        if (is_fatal(rc))
+            return rc;
+        /* Present but unreadable or unparsable: say so, keep going. */
+        c->present = true;
+        set_note(c->unavailable, sizeof c->unavailable, "", err->message);
+        jpki_error_clear(err);
+        return JPKI_OK;
+    }
+    jpki_cert_info info;
+    rc = jpki_cert_parse(der, len, &info, err);
+    if (rc) {
+        c->present = true;
+        set_note(c->unavailable, sizeof c->unavailable, "unparsable: ", err->message);
+        jpki_error_clear(err);
+    } else {
+        jpki_record_cert_fill(c, info.subject, info.issuer, info.serial_hex, info.not_before,
+                              info.not_after, o->now);
+        if (o->include_der)
+            rc = jpki_record_set_der(rec, kind, der, len, err);
+    }
+    free(der);
+    return rc == JPKI_ERR_NOMEM ? rc : JPKI_OK;
+}
+
+static void hex(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 3 <= cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%02x", p[i]);
+}
+
+/* The signature certificate with the password: one VERIFY, never the last
+ * try.  PIN trouble is reported in the certificate's slot and returned, the
+ * rest of the record stays valid. */
+static jpki_rc read_sign_with_pin(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
+                                  jpki_error *err)
+{
+    jpki_record_cert *c = &rec->certs[JPKI_CERT_SIGN];
+    const jpki_record_pin *p = &rec->pins[JPKI_PIN_SIGN];
+    jpki_rc rc;
+    if (p->blocked) {
+        rc = jpki_error_set(err, JPKI_ERR_PIN_BLOCKED, "signature password is blocked");
+    } else if (p->tries_left >= 0 && p->tries_left <= 1) {
+        rc = jpki_error_set(err, JPKI_ERR_PIN_LAST_TRY,
+                            "only one signature password try left: not verifying (reset it at the counter)");
+    } else {
+        rc = jpki_pin_verify(card, JPKI_PIN_SIGN, o->sign_pin, err);
+    }
+    if (rc) {
+        c->listed = c->present = true;
+        set_note(c->unavailable, sizeof c->unavailable, "", err->message);
+        /* A wrong password spent a try: show the counter as it is now. */
+        if (rc == JPKI_ERR_PIN_WRONG && err->tries_left >= 0) {
+            rec->pins[JPKI_PIN_SIGN].tries_left = err->tries_left;
+            rec->pins[JPKI_PIN_SIGN].blocked = err->tries_left == 0;
+        } else if (rc == JPKI_ERR_PIN_BLOCKED) {
+            rec->pins[JPKI_PIN_SIGN].tries_left = 0;
+            rec->pins[JPKI_PIN_SIGN].blocked = true;
+        }
+        return rc;
+    }
+    rc = read_one_cert(card, JPKI_CERT_SIGN, o, rec, err);
+    if (rc)
+        return rc;
+    /* The counter is full again after a correct password: show it so. */
+    jpki_pin_status st;
+    jpki_error e2;
+    jpki_error_clear(&e2);
+    if (jpki_pin_status_get(card, JPKI_PIN_SIGN, &st, &e2) == JPKI_OK) {
+        rec->pins[JPKI_PIN_SIGN].tries_left = st.tries_left;
+        rec->pins[JPKI_PIN_SIGN].blocked = st.blocked;
+    }
+    return JPKI_OK;
+}
+
+static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
+                         bool *verified, jpki_error *err)
+{
+    jpki_rc rc;
+    /* Which applications answer.  Done first: it also tells us whether
+     * this is a JPKI card at all. */
+    for (int app = JPKI_APP_JPKI; app <= JPKI_APP_COMMON; app++) {
+        rc = jpki_select_app(card, (jpki_app)app, err);
+        if (rc == JPKI_OK)
+            rec->apps |= 1u << app;
+        else if (is_absent(rc) || rc == JPKI_ERR_CARD)
+            jpki_error_clear(err);
+        else
+            return rc;
+    }
+    if (rec->apps & (1u << JPKI_APP_COMMON)) {
+        char serial[16], muni[6], expiry[9];
+        rc = jpki_read_card_id(card, serial, muni, expiry, err);
+        if (rc == JPKI_OK) {
+            snprintf(rec->serial, sizeof rec->serial, "%s", serial);
+            snprintf(rec->municipality, sizeof rec->municipality, "%s", muni);
+            if (strlen(expiry) == 8)
+                snprintf(rec->card_expiry, sizeof rec->card_expiry, "%.4s-%.2s-%.2s", expiry,
+                         expiry + 4, expiry + 6);
+        } else if (is_fatal(rc)) {
+            return rc;
+        } else {
+            jpki_error_clear(err);
+        }
+    }
+    if (!(rec->apps & (1u << JPKI_APP_JPKI)))
+        return jpki_error_set(err, JPKI_ERR_NOT_JPKI, "the card has no JPKI application");
+
+    rc = jpki_read_token(card, rec->token, sizeof rec->token, err);
+    if (rc && is_fatal(rc))
+        return rc;
+    if (rc)
+        jpki_error_clear(err);
+
+    bool auth_flag = false, sign_flag = false, have_flags;
+    rc = jpki_read_cert_flags(card, &auth_flag, &sign_flag, err);
+    if (rc && is_fatal(rc))
+        return rc;
+    have_flags = rc == JPKI_OK;
+    jpki_error_clear(err);
+
+    /* Retry counters before anything that could touch a PIN. */
+    for (int id = 0; id < JPKI_PIN_COUNT; id++) {
+        jpki_pin_status st;
+        rc = jpki_pin_status_get(card, (jpki_pin_id)id, &st, err);
+        if (rc && is_fatal(rc))
+            return rc;
+        jpki_record_pin *p = &rec->pins[id];
+        p->max_tries = jpki_pin_max_tries((jpki_pin_id)id);
+        if (rc == JPKI_OK && !st.present)
+            continue;
+        if (rc == JPKI_ERR_PIN_BLOCKED) { /* some cards answer 6984 as an error */
+            p->listed = p->blocked = true;
+            p->tries_left = 0;
+        } else if (rc == JPKI_OK) {
+            p->listed = true;
+            p->tries_left = st.tries_left;
+            p->blocked = st.blocked;
+        } else if (!is_absent(rc)) {
+            p->listed = true;
+            p->tries_left = -1; /* the counter could not be read */
+        }
+        jpki_error_clear(err);
+    }
+
+    if ((rc = read_one_cert(card, JPKI_CERT_AUTH, o, rec, err)) ||
+        (rc = read_one_cert(card, JPKI_CERT_AUTH_CA, o, rec, err)) ||
+        (rc = read_one_cert(card, JPKI_CERT_SIGN_CA, o, rec, err)))
+        return rc;
+
+    jpki_record_cert *sc = &rec->certs[JPKI_CERT_SIGN];
+    sc->listed = true;
+    sc->present = have_flags ? sign_flag : true;
+    jpki_rc pin_rc = JPKI_OK;
+    if (sc->present && o->sign_pin) {
+        pin_rc = read_sign_with_pin(card, o, rec, err);
+        *verified = true;
+        if (pin_rc && is_fatal(pin_rc))
+            return pin_rc;
+    } else if (sc->present) {
+        snprintf(sc->unavailable, sizeof sc->unavailable, "%s",
+                 have_flags ? SIGN_NEEDS_PIN : "availability flags unreadable; " SIGN_NEEDS_PIN);
+    }
+
+    /* Mode: the issuance status says it; a card without that command gets
+     * the documented inference (auth PIN disabled and no sign cert). */
+    jpki_issuance_status ist;
+    jpki_error e2;
+    jpki_error_clear(&e2);
+    rc = jpki_issuance_status_get(card, &ist, &e2);
+    if (rc == JPKI_OK)
+        rec->mode = ist.face_mode ? JPKI_MODE_FACE : JPKI_MODE_PIN;
+    else if (is_fatal(rc))
+        return jpki_error_set(err, rc, "%s", e2.message);
+    else if (have_flags && !sign_flag && rec->pins[JPKI_PIN_AUTH].listed &&
+             rec->pins[JPKI_PIN_AUTH].blocked)
+        rec->mode = JPKI_MODE_FACE;
+    else if (rec->pins[JPKI_PIN_AUTH].listed && !rec->pins[JPKI_PIN_AUTH].blocked)
+        rec->mode = JPKI_MODE_PIN;
+    else
+        rec->mode = JPKI_MODE_UNKNOWN;
+    (void)auth_flag;
+    return pin_rc;
+}
+
+jpki_rc jpki_record_from_card(jpki_transport *t, const jpki_status_options *opts, jpki_record *rec,
+                              jpki_error *err)
+{
+    jpki_error local;
+    if (!err) {
+        jpki_error_clear(&local);
+        err = &local;
+    }
+    jpki_record_clear(rec);
+    snprintf(rec->reader, sizeof rec->reader, "%s", t->reader);
+    rec->checked_at = opts->now;
+    rec->card_present = true;
+    hex(t->atr, t->atr_len, rec->atr_hex, sizeof rec->atr_hex);
+
+    jpki_rc rc = jpki_transport_begin(t, err);
+    if (rc == JPKI_OK) {
+        jpki_card card;
+        jpki_card_init(&card, t);
+        bool verified = false;
+        rc = read_card(&card, opts, rec, &verified, err);
+        /* After a VERIFY, reset the card so its security state does not
+         * outlive us; otherwise leave it as we found it. */
+        jpki_error e2;
+        jpki_error_clear(&e2);
+        jpki_transport_end(t, verified, &e2);
+    }
+    bool pin_trouble = rc == JPKI_ERR_PIN_WRONG || rc == JPKI_ERR_PIN_BLOCKED ||
+                       rc == JPKI_ERR_PIN_FORMAT || rc == JPKI_ERR_PIN_LAST_TRY;
+    if (rc && !pin_trouble) {
+        rec->has_error = true;
+        snprintf(rec->error_code, sizeof rec->error_code, "%s", jpki_rc_name(rc));
+        snprintf(rec->error, sizeof rec->error, "%s", err->message[0] ? err->message : jpki_rc_name(rc));
+        if (rc == JPKI_ERR_NO_CARD)
+            rec->card_present = false;
+    }
+    return rc;
+}

@@ -1,0 +1,109 @@
+/* Test-only probe for the PIN-operation integration tests: reads a card's
+ * PIN-relevant state through libjpki (never spending a try unless asked to
+ * verify) so shell tests can compare "before" and "after".
+ *
+ *   pinops-probe [-r SPEC] state          one line: mode, retry counters,
+ *                                         key/cert presence
+ *   pinops-probe [-r SPEC] verify NAME    VERIFY with the PIN on stdin's
+ *                                         first line; exit 0 ok, 1 wrong,
+ *                                         2 blocked/disabled, 3 other error
+ *
+ * "state" prints e.g.
+ *   mode=pin auth=3 sign=5 cardinfo=3 registry=3 authkey=1 signkey=1 signflag=1
+ * with "blocked" for a blocked or disabled PIN. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "jpki/jpki.h"
+
+static int fail(const jpki_error *e)
+{
+    fprintf(stderr, "pinops-probe: %s\n", e->message);
+    return 3;
+}
+
+static int print_state(jpki_card *card)
+{
+    jpki_error e;
+    jpki_error_clear(&e);
+    jpki_issuance_status st;
+    if (jpki_issuance_status_get(card, &st, &e) != JPKI_OK)
+        return fail(&e);
+    printf("mode=%s", st.face_mode ? "face" : "pin");
+    for (int i = 0; i < JPKI_PIN_COUNT; i++) {
+        jpki_pin_status ps;
+        memset(&ps, 0, sizeof ps);
+        jpki_rc rc = jpki_pin_status_get(card, (jpki_pin_id)i, &ps, &e);
+        if (rc == JPKI_ERR_PIN_BLOCKED || (rc == JPKI_OK && ps.blocked))
+            printf(" %s=blocked", jpki_pin_name((jpki_pin_id)i));
+        else if (rc == JPKI_OK)
+            printf(" %s=%d", jpki_pin_name((jpki_pin_id)i), ps.tries_left);
+        else
+            return fail(&e);
+    }
+    bool auth_flag = false, sign_flag = false;
+    if (jpki_read_cert_flags(card, &auth_flag, &sign_flag, &e) != JPKI_OK)
+        return fail(&e);
+    printf(" authkey=%d signkey=%d authflag=%d signflag=%d\n", st.key[JPKI_KEY_AUTH].active,
+           st.key[JPKI_KEY_SIGN].active, auth_flag, sign_flag);
+    return 0;
+}
+
+static int verify(jpki_card *card, const char *name)
+{
+    jpki_error e;
+    jpki_error_clear(&e);
+    jpki_pin_id id;
+    if (jpki_pin_parse_name(name, &id, &e) != JPKI_OK)
+        return fail(&e);
+    jpki_secret pin;
+    if (jpki_secret_read_fd(STDIN_FILENO, &pin, &e) != JPKI_OK)
+        return fail(&e);
+    jpki_rc rc = jpki_pin_verify(card, id, &pin, &e);
+    jpki_secret_wipe(&pin);
+    if (rc == JPKI_OK) {
+        printf("verified\n");
+        return 0;
+    }
+    printf("%s\n", e.message);
+    if (rc == JPKI_ERR_PIN_WRONG)
+        return 1;
+    if (rc == JPKI_ERR_PIN_BLOCKED)
+        return 2;
+    return 3;
+}
+
+int main(int argc, char **argv)
+{
+    cli_common cc;
+    cli_common_init(&cc);
+    int i = 1;
+    if (i + 1 < argc && strcmp(argv[i], "-r") == 0) {
+        cc.reader = argv[i + 1];
+        i += 2;
+    }
+    if (i >= argc) {
+        fprintf(stderr, "usage: pinops-probe [-r SPEC] state | verify NAME\n");
+        return 3;
+    }
+    jpki_error e;
+    jpki_error_clear(&e);
+    jpki_transport *t = NULL;
+    if (cli_open(&cc, NULL, &t, &e) != JPKI_OK)
+        return fail(&e);
+    jpki_card card;
+    jpki_card_init(&card, t);
+    int rc;
+    if (strcmp(argv[i], "state") == 0)
+        rc = print_state(&card);
+    else if (strcmp(argv[i], "verify") == 0 && i + 1 < argc)
+        rc = verify(&card, argv[i + 1]);
+    else {
+        fprintf(stderr, "pinops-probe: unknown command\n");
+        rc = 3;
+    }
+    cli_close(&cc, t);
+    return rc;
+}
