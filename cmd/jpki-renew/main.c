@@ -33,7 +33,8 @@ static void usage(FILE *f)
         "                           resume: the ones with a pending key)\n"
         "      --issuer-key-file F  issuer key (32 hex digits, file mode 0600)\n"
         "      --issuer-key-fd N    issuer key from file descriptor N\n"
-        "      --pin-fd N           PINs from fd N, one a line: auth first, then sign\n"
+        "      --pin-fd N           PINs from fd N, a line per --cert certificate:\n"
+        "                           auth PIN first, then the signature password\n"
         "      --pin-file F         the same from a file (mode 0600)\n"
         "      --proxy              proxy renewal: PINs from the inquiry-and-answer form;\n"
         "                           one VERIFY each, a mismatch stops (document inquiry)\n"
@@ -115,8 +116,8 @@ static int parse_args(int argc, char **argv, options *o)
     o->ca_timeout = CA_CMD_DEFAULT_TIMEOUT;
     cli_common_init(&o->cc);
     int c;
-    while ((c = getopt_long(argc, argv, "r:hV", longopts, NULL)) != -1) {
-        if (cli_common_option(&o->cc, c == 'r' ? CLI_OPT_READER : c, optarg))
+    while ((c = getopt_long(argc, argv, "hV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (cli_common_option(&o->cc, c, optarg))
             continue;
         switch (c) {
         case OPT_CERT:
@@ -278,6 +279,7 @@ static int run_single(const options *o, flow_opts *fo)
     ps.fd = o->pin_fd;
     ps.file = o->pin_file;
     ps.proxy = o->proxy;
+    ps.kinds = o->kinds ? o->kinds : KINDS_BOTH;
     fo->get_pin = pin_source_get;
     fo->pin_ctx = &ps;
     uint8_t *input = NULL;

@@ -13,14 +13,13 @@ void pin_source_init(pin_source *s)
 {
     memset(s, 0, sizeof *s);
     s->fd = -1;
-    s->file_fd = -1;
+    s->kinds = 3;
 }
 
 void pin_source_close(pin_source *s)
 {
-    if (s->file_fd >= 0)
-        close(s->file_fd);
-    s->file_fd = -1;
+    jpki_wipe(s->line, sizeof s->line);
+    s->have[0] = s->have[1] = false;
 }
 
 /* Open a secret-holding file and refuse it if group or others may read or
@@ -54,18 +53,53 @@ static const char *prompt_for(jpki_pin_id id, bool proxy)
                                : "Authentication PIN (4 digits): ";
 }
 
+/* Read the lines of the --cert set from fd: auth first, then sign.  The
+ * input may end early; what is missing is reported when it is needed. */
+static jpki_rc load_lines(pin_source *s, int fd, jpki_error *err)
+{
+    for (int k = 0; k < 2; k++) {
+        if (!(s->kinds & (1u << k)))
+            continue;
+        jpki_error e;
+        jpki_error_clear(&e);
+        jpki_rc rc = jpki_secret_read_fd(fd, &s->line[k], &e);
+        if (rc == JPKI_ERR_IO)
+            break; /* end of input */
+        if (rc != JPKI_OK) {
+            if (err)
+                *err = e;
+            return rc;
+        }
+        s->have[k] = true;
+    }
+    s->loaded = true;
+    return JPKI_OK;
+}
+
 jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secret *out,
                        jpki_error *err)
 {
     (void)serial;
     pin_source *s = ctx;
+    int k = id == JPKI_PIN_SIGN ? 1 : 0;
     jpki_rc rc;
-    if (s->fd >= 0) {
-        rc = jpki_secret_read_fd(s->fd, out, err);
-    } else if (s->file) {
-        if (s->file_fd < 0 && (rc = open_private(s->file, "PIN file", &s->file_fd, err)) != JPKI_OK)
-            return rc;
-        rc = jpki_secret_read_fd(s->file_fd, out, err);
+    if (s->fd >= 0 || s->file) {
+        if (!s->loaded) {
+            int fd = s->fd;
+            if (s->file && (rc = open_private(s->file, "PIN file", &fd, err)) != JPKI_OK)
+                return rc;
+            rc = load_lines(s, fd, err);
+            if (s->file)
+                close(fd);
+            if (rc != JPKI_OK)
+                return jpki_error_prefix(err, "reading the PINs");
+        }
+        if (!s->have[k])
+            return jpki_error_set(err, JPKI_ERR_ARG,
+                                  "no %s PIN in the %s (one line per certificate of --cert: "
+                                  "auth PIN first, then the signature password)",
+                                  jpki_pin_name(id), s->file ? "PIN file" : "--pin-fd input");
+        *out = s->line[k];
     } else {
         /* a progress line may be standing on the terminal: clear it first */
         if (isatty(STDERR_FILENO)) {
@@ -77,9 +111,9 @@ jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secre
             return jpki_error_set(err, JPKI_ERR_ARG,
                                   "no terminal to ask for the %s PIN: use --pin-fd or --pin-file",
                                   jpki_pin_name(id));
+        if (rc != JPKI_OK)
+            return jpki_error_prefix(err, "reading the %s PIN", jpki_pin_name(id));
     }
-    if (rc != JPKI_OK)
-        return jpki_error_prefix(err, "reading the %s PIN", jpki_pin_name(id));
     if (out->len == 0)
         return jpki_error_set(err, JPKI_ERR_PIN_FORMAT, "empty %s PIN", jpki_pin_name(id));
     return JPKI_OK;

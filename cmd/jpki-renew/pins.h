@@ -19,15 +19,21 @@ typedef struct pin_source {
     int fd;            /* --pin-fd, -1 if not given */
     const char *file;  /* --pin-file, NULL if not given */
     bool proxy;        /* prompts say the PIN comes from the inquiry form */
-    int file_fd;       /* the opened --pin-file (several PINs, one a line) */
+    unsigned kinds;    /* bit (1 << jpki_key_kind) of the --cert set: which lines come */
+    bool loaded;
+    bool have[2];      /* by jpki_key_kind */
+    jpki_secret line[2];
 } pin_source;
 
 void pin_source_init(pin_source *s);
-/* pin_get_fn over a pin_source: PINs in the order they are asked for, one
- * per line from the fd/file, else prompted on the terminal. */
+/* pin_get_fn over a pin_source.  From --pin-fd/--pin-file: one line per
+ * certificate of the --cert set, auth PIN first, then the signature
+ * password (all read at the first request; fewer lines are fine as long as
+ * the PINs actually needed are there).  Otherwise asked on the terminal,
+ * only when needed. */
 jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secret *out,
                        jpki_error *err);
-void pin_source_close(pin_source *s);
+void pin_source_close(pin_source *s); /* wipes */
 
 /* ---- batch: the PIN map ---- */
 

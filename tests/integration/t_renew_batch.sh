@@ -152,6 +152,19 @@ check "ichiko: not in the PIN map" contains "$out" "card $I is not in the PIN ma
 check "taro renewed" contains "$out" "$T [JPKI Test Reader A 00 01] renewed: auth sign"
 check "hanako: one try spent, sign untouched" test "$(tries 0)" = "2 5"
 check "ichiko: nothing spent" test "$(tries 2)" = "3 5"
+# ---- on a terminal: a progress line; --trace-file: one trace per card ----
+stop_cards
+new_cards e
+start_cards e
+jpki-status --all --cbor > "$W/records-e.cbor" 2>/dev/null
+script -qec "${BATCH[*]} --journal $W/e.j --trace-file $W/tr < $W/records-e.cbor" /dev/null \
+    < /dev/null > "$W/e.tty" 2>&1
+check "progress shown on a terminal" grep -q "done\] $H " "$W/e.tty"
+check "and the summary" grep -q "3 cards: 3 renewed, 0 skipped, 0 failed" "$W/e.tty"
+check "one trace file per card" test -s "$W/tr.0" -a -s "$W/tr.1" -a -s "$W/tr.2"
+check "each card's trace is its own reader's" grep -qa "Reader A 00 01" "$W/tr.1"
+check "and no other reader's" not_contains "$(tr -c '[:print:]' ' ' < "$W/tr.1")" "Reader B 00 00"
+
 out=$(printf 'not records\n' | "${BATCH[@]}" --journal "$W/e.j" 2>&1); rc=$?
 check "garbage on stdin: exit 2" test "$rc" = 2
 check "garbage named" contains "$out" "batch input"
