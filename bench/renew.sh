@@ -113,5 +113,5 @@ ok bench
 finish
 INNER
 JPKI_SRC="$src" JPKI_BUILD="$B" JPKI_BIN_DIR="$B/bin:$B/tests/tools" RUNS="${RUNS:-3}" SLOW="${SLOW:-20}" \
-    unshare -m -n --fork "$src/tests/harness/isolated.sh" "$inner" | grep '^renew'
+    unshare -m -n -p --fork --mount-proc "$src/tests/harness/isolated.sh" "$inner" | grep '^renew'
 rm -f "$inner"
