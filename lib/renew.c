@@ -183,25 +183,37 @@ static jpki_rc card_sign(void *ctx, const uint8_t *di, size_t dlen, uint8_t *sig
 
 /* Subject (and subjectAltName) the new certificate should carry: those of
  * the certificate it replaces. */
-static jpki_rc load_template(jpki_card *c, jpki_key_kind kind, jpki_csr_template *t,
+static jpki_rc load_template(const jpki_renewal *rn, jpki_key_kind kind, jpki_csr_template *t,
                              jpki_error *err)
 {
+    jpki_card *c = rn->card;
     uint8_t *der = NULL;
     size_t len = 0;
     jpki_rc rc = jpki_read_cert(c, cert_of(kind), &der, &len, err);
-    if (rc == JPKI_ERR_NOT_FOUND && kind == JPKI_KEY_SIGN) {
-        /* No signature certificate (after a password reset or face mode):
-         * the holder is still the authentication certificate's subject; the
-         * CA supplies the rest from its own records. */
-        rc = jpki_read_cert(c, JPKI_CERT_AUTH, &der, &len, err);
-        if (rc == JPKI_OK) {
-            rc = jpki_csr_template_from_cert(der, len, t, err);
-            free(t->san);
-            t->san = NULL;
-            t->san_len = 0;
-            free(der);
+    /* Absent: an empty EF, or "referenced data not found" (6A88). */
+    bool absent = rc == JPKI_ERR_NOT_FOUND || (rc != JPKI_OK && err && err->sw == 0x6A88);
+    if (absent && kind == JPKI_KEY_SIGN) {
+        /* No signature certificate (after a password reset, or a face
+         * authentication card made a PIN card again): the subject is the
+         * authentication certificate's, the holder's name, sex, birth date
+         * and address come from the card-info application. */
+        if (!rn->holder)
+            return jpki_error_set(err, JPKI_ERR_STATE,
+                                  "the card has no signature certificate to copy the holder's "
+                                  "data from: it must be read from the card-info application "
+                                  "(card-info PIN)");
+        if ((rc = jpki_read_cert(c, JPKI_CERT_AUTH, &der, &len, err)) != JPKI_OK)
             return rc;
-        }
+        rc = jpki_csr_template_from_cert(der, len, t, err);
+        free(der);
+        if (rc != JPKI_OK)
+            return rc;
+        free(t->san);
+        t->san = NULL;
+        t->san_len = 0;
+        if ((rc = jpki_holder_san(rn->holder, &t->san, &t->san_len, err)) != JPKI_OK)
+            jpki_csr_template_free(t);
+        return rc;
     }
     if (rc != JPKI_OK)
         return rc;
@@ -220,7 +232,7 @@ jpki_rc jpki_renew_request(jpki_renewal *rn, jpki_key_kind kind, bool generate,
     uint8_t fp[JPKI_JOURNAL_FP_LEN];
     /* Read the template first: a card whose certificate cannot be read
      * should fail before it gets a pending key. */
-    jpki_rc rc = load_template(rn->card, kind, &t, err);
+    jpki_rc rc = load_template(rn, kind, &t, err);
     if (rc != JPKI_OK)
         return rc;
     progress(rn, kind, generate ? "generate" : "pending-key");

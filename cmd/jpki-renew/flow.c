@@ -163,36 +163,53 @@ static jpki_rc plan(const flow_opts *o, jpki_card *card, const jpki_journal_card
          * password verified.  Only confirming an already active
          * authentication certificate needs nothing. */
         if (kind == JPKI_KEY_SIGN || act[k] != JPKI_RESUME_CONFIRM)
-            *need_pin |= KIND_BIT(kind);
+            *need_pin |= PIN_BIT(jpki_renew_pin_for(kind));
+        /* A signature key without a certificate to copy the holder's data
+         * from: that data comes from the card-info application, behind its
+         * PIN. */
+        if (kind == JPKI_KEY_SIGN && !v.active &&
+            (act[k] == JPKI_RESUME_GENERATE || act[k] == JPKI_RESUME_REQUEST ||
+             act[k] == JPKI_RESUME_ACTIVATE))
+            *need_pin |= PIN_BIT(JPKI_PIN_CARDINFO);
     }
     return JPKI_OK;
 }
 
+/* The card-info PIN comes first: its application is left for good once the
+ * JPKI PINs are verified (the card forgets verified PINs on leaving an
+ * application), so the holder's data is read right after it. */
 static jpki_rc get_and_verify_pins(const flow_opts *o, jpki_card *card, const char *serial,
-                                   unsigned need_pin, flow_result *res, jpki_error *err)
+                                   unsigned need_pin, flow_result *res, jpki_holder *holder,
+                                   bool *have_holder, jpki_error *err)
 {
-    jpki_secret pins[2];
+    static const jpki_pin_id order[] = {JPKI_PIN_CARDINFO, JPKI_PIN_AUTH, JPKI_PIN_SIGN};
+    enum { N = sizeof order / sizeof order[0] };
+    jpki_secret pins[N];
     memset(pins, 0, sizeof pins);
     jpki_rc rc = JPKI_OK;
     /* 1. read and format-check every PIN: no card traffic */
-    for (int k = 0; k < 2 && rc == JPKI_OK; k++) {
-        if (!(need_pin & KIND_BIT(k)))
+    for (size_t i = 0; i < N && rc == JPKI_OK; i++) {
+        if (!(need_pin & PIN_BIT(order[i])))
             continue;
-        jpki_pin_id id = jpki_renew_pin_for((jpki_key_kind)k);
-        rc = o->get_pin(o->pin_ctx, serial, id, &pins[k], err);
-        if (rc == JPKI_OK && (rc = jpki_pin_check_format(id, &pins[k], err)) != JPKI_OK)
-            jpki_error_prefix(err, "%s PIN", jpki_pin_name(id));
+        rc = o->get_pin(o->pin_ctx, serial, order[i], &pins[i], err);
+        if (rc == JPKI_OK && (rc = jpki_pin_check_format(order[i], &pins[i], err)) != JPKI_OK)
+            jpki_error_prefix(err, "%s PIN", jpki_pin_name(order[i]));
     }
     /* 2. every retry counter, without spending a try */
-    for (int k = 0; k < 2 && rc == JPKI_OK; k++)
-        if (need_pin & KIND_BIT(k))
-            rc = jpki_renew_check_pin(card, jpki_renew_pin_for((jpki_key_kind)k), o->force, NULL, err);
+    for (size_t i = 0; i < N && rc == JPKI_OK; i++)
+        if (need_pin & PIN_BIT(order[i]))
+            rc = jpki_renew_check_pin(card, order[i], o->force, NULL, err);
     /* 3. one VERIFY per PIN; the first failure stops */
-    for (int k = 0; k < 2 && rc == JPKI_OK; k++) {
-        if (!(need_pin & KIND_BIT(k)))
+    for (size_t i = 0; i < N && rc == JPKI_OK; i++) {
+        jpki_pin_id id = order[i];
+        if (!(need_pin & PIN_BIT(id)))
             continue;
-        jpki_pin_id id = jpki_renew_pin_for((jpki_key_kind)k);
-        rc = jpki_pin_verify(card, id, &pins[k], err);
+        rc = jpki_pin_verify(card, id, &pins[i], err);
+        if (rc == JPKI_OK && id == JPKI_PIN_CARDINFO) {
+            rc = jpki_read_holder(card, holder, err);
+            *have_holder = rc == JPKI_OK;
+            continue;
+        }
         if (rc == JPKI_ERR_PIN_WRONG) {
             int left = err ? err->tries_left : -1;
             char tries[32] = "";
@@ -280,6 +297,8 @@ void flow_run(const flow_opts *o, jpki_transport *t, const char *reader,
     snprintf(rn.reader, sizeof rn.reader, "%s", reader ? reader : t->reader);
     jpki_journal_card_state js;
     memset(&js, 0, sizeof js);
+    jpki_holder holder;
+    bool have_holder = false;
     bool js_found = false, began = false, started = false, printed_csr = false;
     unsigned todo = 0, need_pin = 0;
     jpki_resume_action act[2] = {JPKI_RESUME_GENERATE, JPKI_RESUME_GENERATE};
@@ -322,8 +341,11 @@ void flow_run(const flow_opts *o, jpki_transport *t, const char *reader,
         goto out;
     }
     on_card_step(&sc, "PINs");
-    if ((rc = get_and_verify_pins(o, &card, rn.serial, need_pin, res, err)) != JPKI_OK)
+    if ((rc = get_and_verify_pins(o, &card, rn.serial, need_pin, res, &holder, &have_holder,
+                                  err)) != JPKI_OK)
         goto out;
+    if (have_holder)
+        rn.holder = &holder;
     for (int k = 0; k < 2 && rc == JPKI_OK; k++)
         if (todo & KIND_BIT(k))
             rc = run_key(o, &rn, (jpki_key_kind)k, act[k], js_found ? &js : NULL, res,
@@ -368,4 +390,5 @@ out:
     }
     jpki_journal_card_state_free(&js);
     jpki_renewal_clear(&rn);
+    jpki_wipe(&holder, sizeof holder);
 }

@@ -13,6 +13,7 @@
 
 #define KIND_BIT(k) (1u << (k))
 #define KINDS_BOTH (KIND_BIT(JPKI_KEY_AUTH) | KIND_BIT(JPKI_KEY_SIGN))
+#define PIN_BIT(id) (1u << (id))
 
 typedef enum run_mode {
     MODE_RENEW,   /* the whole way, CA via --ca-cmd */

@@ -46,6 +46,9 @@ static jpki_rc open_private(const char *path, const char *what, int *fd_out, jpk
 
 static const char *prompt_for(jpki_pin_id id, bool proxy)
 {
+    if (id == JPKI_PIN_CARDINFO)
+        return proxy ? "Card-info PIN from the inquiry-and-answer form: "
+                     : "Card-info input support PIN (4 digits): ";
     if (proxy)
         return id == JPKI_PIN_SIGN ? "Signature password from the inquiry-and-answer form: "
                                    : "Authentication PIN from the inquiry-and-answer form: ";
@@ -53,18 +56,26 @@ static const char *prompt_for(jpki_pin_id id, bool proxy)
                                : "Authentication PIN (4 digits): ";
 }
 
-/* Read the lines of the --cert set from fd: auth first, then sign.  The
- * input may end early; what is missing is reported when it is needed. */
+/* Read the lines of the --cert set from fd: auth first, then sign, then
+ * the card-info PIN.  The input may end early; what is missing is reported
+ * when it is needed. */
 static jpki_rc load_lines(pin_source *s, int fd, jpki_error *err)
 {
-    for (int k = 0; k < 2; k++) {
-        if (!(s->kinds & (1u << k)))
+    bool complete = true;
+    for (int k = 0; k < 3; k++) {
+        /* lines 0/1 for the --cert set; then, if they were all there, an
+         * optional card-info PIN line */
+        if (k < 2 && !(s->kinds & (1u << k)))
             continue;
+        if (k == 2 && !complete)
+            break;
         jpki_error e;
         jpki_error_clear(&e);
         jpki_rc rc = jpki_secret_read_fd(fd, &s->line[k], &e);
-        if (rc == JPKI_ERR_IO)
-            break; /* end of input */
+        if (rc == JPKI_ERR_IO) { /* end of input */
+            complete = false;
+            continue;
+        }
         if (rc != JPKI_OK) {
             if (err)
                 *err = e;
@@ -81,7 +92,7 @@ jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secre
 {
     (void)serial;
     pin_source *s = ctx;
-    int k = id == JPKI_PIN_SIGN ? 1 : 0;
+    int k = id == JPKI_PIN_SIGN ? 1 : id == JPKI_PIN_CARDINFO ? 2 : 0;
     jpki_rc rc;
     if (s->fd >= 0 || s->file) {
         if (!s->loaded) {
@@ -97,7 +108,8 @@ jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secre
         if (!s->have[k])
             return jpki_error_set(err, JPKI_ERR_ARG,
                                   "no %s PIN in the %s (one line per certificate of --cert: "
-                                  "auth PIN first, then the signature password)",
+                                  "auth PIN first, then the signature password, then the "
+                                  "card-info PIN if needed)",
                                   jpki_pin_name(id), s->file ? "PIN file" : "--pin-fd input");
         *out = s->line[k];
     } else {
@@ -123,7 +135,7 @@ jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secre
 
 typedef struct pin_entry {
     char serial[32];
-    jpki_secret pin[2]; /* [0] auth, [1] sign; len 0 = not given */
+    jpki_secret pin[3]; /* [0] auth, [1] sign, [2] card-info; len 0 = not given */
 } pin_entry;
 
 struct pin_map {
@@ -166,15 +178,15 @@ static jpki_rc parse_map(char *text, const char *name, pin_map *m, jpki_error *e
         char *p = line + strspn(line, " \t");
         if (*p == '\0' || *p == '#')
             continue;
-        char *f[4] = {0};
+        char *f[5] = {0};
         int nf = 0;
         char *tsave = NULL;
-        for (char *t = strtok_r(p, " \t", &tsave); t && nf < 4; t = strtok_r(NULL, " \t", &tsave))
+        for (char *t = strtok_r(p, " \t", &tsave); t && nf < 5; t = strtok_r(NULL, " \t", &tsave))
             f[nf++] = t;
-        if (nf != 3)
+        if (nf != 3 && nf != 4)
             return jpki_error_set(err, JPKI_ERR_FORMAT,
-                                  "%s line %zu: want SERIAL AUTH-PIN SIGN-PASSWORD ('-' for none)",
-                                  name, lineno);
+                                  "%s line %zu: want SERIAL AUTH-PIN SIGN-PASSWORD [CARDINFO-PIN] "
+                                  "('-' for none)", name, lineno);
         if (strlen(f[0]) >= sizeof m->e->serial || strspn(f[0], "0123456789") != strlen(f[0]))
             return jpki_error_set(err, JPKI_ERR_FORMAT, "%s line %zu: bad card serial", name, lineno);
         if (m->n == cap) {
@@ -193,7 +205,8 @@ static jpki_rc parse_map(char *text, const char *name, pin_map *m, jpki_error *e
         pin_entry *e = &m->e[m->n];
         memset(e, 0, sizeof *e);
         snprintf(e->serial, sizeof e->serial, "%s", f[0]);
-        if (!set_pin(&e->pin[0], f[1]) || !set_pin(&e->pin[1], f[2]))
+        if (!set_pin(&e->pin[0], f[1]) || !set_pin(&e->pin[1], f[2]) ||
+            (nf == 4 && !set_pin(&e->pin[2], f[3])))
             return jpki_error_set(err, JPKI_ERR_FORMAT, "%s line %zu: PIN too long", name, lineno);
         for (size_t i = 0; i < m->n; i++)
             if (strcmp(m->e[i].serial, e->serial) == 0)
@@ -271,7 +284,7 @@ jpki_rc pin_map_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secret *
                     jpki_error *err)
 {
     const pin_map *m = ctx;
-    int slot = id == JPKI_PIN_SIGN ? 1 : id == JPKI_PIN_AUTH ? 0 : -1;
+    int slot = id == JPKI_PIN_SIGN ? 1 : id == JPKI_PIN_AUTH ? 0 : id == JPKI_PIN_CARDINFO ? 2 : -1;
     for (size_t i = 0; m && slot >= 0 && i < m->n; i++) {
         if (strcmp(m->e[i].serial, serial) != 0)
             continue;

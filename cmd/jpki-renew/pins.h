@@ -21,16 +21,17 @@ typedef struct pin_source {
     bool proxy;        /* prompts say the PIN comes from the inquiry form */
     unsigned kinds;    /* bit (1 << jpki_key_kind) of the --cert set: which lines come */
     bool loaded;
-    bool have[2];      /* by jpki_key_kind */
-    jpki_secret line[2];
+    bool have[3];      /* auth, sign, card-info */
+    jpki_secret line[3];
 } pin_source;
 
 void pin_source_init(pin_source *s);
 /* pin_get_fn over a pin_source.  From --pin-fd/--pin-file: one line per
  * certificate of the --cert set, auth PIN first, then the signature
- * password (all read at the first request; fewer lines are fine as long as
- * the PINs actually needed are there).  Otherwise asked on the terminal,
- * only when needed. */
+ * password, then optionally the card-info PIN (needed only to issue a
+ * signature certificate on a card that has none); all read at the first
+ * request; fewer lines are fine as long as the PINs actually needed are
+ * there.  Otherwise asked on the terminal, only when needed. */
 jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secret *out,
                        jpki_error *err);
 void pin_source_close(pin_source *s); /* wipes */
@@ -38,7 +39,7 @@ void pin_source_close(pin_source *s); /* wipes */
 /* ---- batch: the PIN map ---- */
 
 /* A text file, mode 0600 (no group/other bits), one card per line:
- *     SERIAL AUTH-PIN SIGN-PASSWORD
+ *     SERIAL AUTH-PIN SIGN-PASSWORD [CARDINFO-PIN]
  * '-' for a PIN not given; blank lines and lines starting with '#' are
  * ignored.  At most PIN_MAP_MAX_BYTES. */
 #define PIN_MAP_MAX_BYTES (1024 * 1024)

@@ -423,6 +423,56 @@ static void pending_key_needs_the_pin(void **state)
     mbedtls_rsa_free(&pub);
 }
 
+/* A card whose signature key and certificate were deleted (password
+ * reset): the holder's data comes from the card-info application. */
+static void reissue_sign_from_holder_data(void **state)
+{
+    fixture *x = *state;
+    const sim_persona *p = sim_persona_find("hanako");
+    assert_non_null(p);
+    jpki_secret ci = secret_of("5678"), bad = secret_of("0000"), pw = secret_of("NEWPW7");
+    jpki_holder h;
+    /* without the card-info PIN the card shows nothing */
+    assert_int_not_equal(jpki_read_holder(&x->c, &h, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_verify_pin(&x->c, JPKI_PIN_CARDINFO, &bad, false, &x->e),
+                     JPKI_ERR_PIN_WRONG);
+    assert_int_equal(jpki_renew_verify_pin(&x->c, JPKI_PIN_CARDINFO, &ci, false, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_holder(&x->c, &h, &x->e), JPKI_OK);
+    assert_string_equal(h.name, p->name);
+    assert_string_equal(h.address, p->address);
+    assert_string_equal(h.birth, p->birth);
+    assert_string_equal(h.sex, p->sex);
+    /* the same subjectAltName the test CA builds from the persona */
+    uint8_t *san, want[1024];
+    size_t san_len, want_len;
+    testca_holder_attrs ha = {p->name, p->sex, p->birth, p->address};
+    assert_int_equal(testca_san_build(&ha, want, sizeof want, &want_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_holder_san(&h, &san, &san_len, &x->e), JPKI_OK);
+    assert_int_equal(san_len, want_len);
+    assert_memory_equal(san, want, san_len);
+    free(san);
+
+    assert_int_equal(jpki_issuer_authenticate(&x->c, &x->ik, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_reset(&x->c, JPKI_PIN_SIGN, &pw, &x->e), JPKI_OK);
+    jpki_secret a = secret_of("1234");
+    assert_int_equal(jpki_renew_verify_pin(&x->c, JPKI_PIN_AUTH, &a, false, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_verify_pin(&x->c, JPKI_PIN_SIGN, &pw, false, &x->e), JPKI_OK);
+    /* no holder data given: refused before a key is generated */
+    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_SIGN, NULL, true, NULL, &x->e), JPKI_ERR_STATE);
+    assert_non_null(strstr(x->e.message, "card-info"));
+    jpki_card_key_view v;
+    assert_int_equal(jpki_renew_key_view(&x->c, JPKI_KEY_SIGN, &v, NULL, &x->e), JPKI_OK);
+    assert_false(v.pending);
+    assert_false(v.active);
+    x->rn.holder = &h;
+    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_SIGN, NULL, true, NULL, &x->e), JPKI_OK);
+    jpki_cert_info info;
+    assert_int_equal(jpki_cert_parse(x->rn.active_cert[JPKI_KEY_SIGN],
+                                     x->rn.active_cert_len[JPKI_KEY_SIGN], &info, &x->e), JPKI_OK);
+    assert_string_equal(info.birth, p->birth);
+    assert_string_equal(info.name, p->name);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +483,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(install_from_journal_after_interrupted_write, setup, teardown),
         cmocka_unit_test_setup_teardown(written_bytes_activated_or_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(pending_key_needs_the_pin, setup, teardown),
+        cmocka_unit_test_setup_teardown(reissue_sign_from_holder_data, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, fx_teardown);
 }
