@@ -14,5 +14,6 @@
 #include "jpki/csr.h"
 #include "jpki/journal.h"
 #include "jpki/renew.h"
+#include "jpki/records.h"
 #define JPKI_VERSION "0.1.0"
 #endif

@@ -112,7 +112,9 @@ cleanup_all() {
     local f
     for f in "$JPKI_WORK"/sim.*.pid; do
         [ -e "$f" ] || continue
-        kill -KILL "$(cat "$f")" 2>/dev/null
+        # Reap it here, with stderr closed, so bash's "Killed" job notice
+        # does not end up in the output.
+        { kill -KILL "$(cat "$f")"; wait "$(cat "$f")"; } 2>/dev/null
     done
     pcscd_stop
 }
