@@ -184,7 +184,7 @@ int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
         fflush(stderr);
     }
 
-    size_t renewed = 0, skipped = 0, failed = 0, other = 0;
+    size_t renewed = 0, skipped = 0, failed = 0;
     for (size_t i = 0; i < n; i++) {
         flow_result *r = &st.res[i];
         const char *serial = r->serial[0] ? r->serial : (cards[i].serial[0] ? cards[i].serial : "?");
@@ -197,10 +197,8 @@ int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
             snprintf(detail, sizeof detail, ":%s%s", (r->renewed & KIND_BIT(JPKI_KEY_AUTH)) ? " auth" : "",
                      (r->renewed & KIND_BIT(JPKI_KEY_SIGN)) ? " sign" : "");
             renewed++;
-        } else if (r->outcome == OUT_SKIPPED) {
-            skipped++;
         } else {
-            other++;
+            skipped++; /* done before (journal), or nothing to do */
         }
         clean(detail);
         char reader[260];
@@ -211,7 +209,6 @@ int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
     fprintf(out, "%zu card%s: %zu renewed, %zu skipped, %zu failed\n", n, n == 1 ? "" : "s",
             renewed, skipped, failed);
     fflush(out);
-    (void)other;
 
     int rc = failed == 0 ? CLI_EXIT_OK : (renewed + skipped > 0 ? CLI_EXIT_PARTIAL : CLI_EXIT_FAIL);
     pthread_mutex_destroy(&st.lock);

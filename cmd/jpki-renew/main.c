@@ -217,7 +217,7 @@ static int check_args(const options *o)
         bad = "renewing needs a CA: --ca-cmd CMD (or use request and install)";
     else if ((o->mode == MODE_REQUEST || o->mode == MODE_INSTALL) && o->ca_cmd)
         bad = "--ca-cmd is for renew and resume; request/install are the two ends of a pipe";
-    else if (o->batch && o->pin_map_fd >= 0 && o->pin_map_fd == 0)
+    else if (o->batch && o->pin_map_fd == 0)
         bad = "--pin-map-fd 0: stdin carries the records";
     else if (o->mode == MODE_INSTALL && o->pin_fd == 0)
         bad = "--pin-fd 0: stdin carries the certificates";
