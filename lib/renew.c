@@ -190,8 +190,7 @@ static jpki_rc load_template(const jpki_renewal *rn, jpki_key_kind kind, jpki_cs
     uint8_t *der = NULL;
     size_t len = 0;
     jpki_rc rc = jpki_read_cert(c, cert_of(kind), &der, &len, err);
-    /* Absent: an empty EF, or "referenced data not found" (6A88). */
-    bool absent = rc == JPKI_ERR_NOT_FOUND || (rc != JPKI_OK && err && err->sw == 0x6A88);
+    bool absent = rc == JPKI_ERR_NOT_FOUND; /* an empty EF, or 6A88 */
     if (absent && kind == JPKI_KEY_SIGN) {
         /* No signature certificate (after a password reset, or a face
          * authentication card made a PIN card again): the subject is the
