@@ -15,6 +15,10 @@ jpki_rc card_end(jpki_card *c, jpki_rc rc, jpki_error *err);
 /* jpki_transmit; any transport failure also drops the selection cache. */
 jpki_rc card_send(jpki_card *c, const jpki_apdu *a, jpki_response *r, jpki_error *err);
 
+/* Select the application and EF that hold PIN id (VERIFY, CHANGE and the
+ * issuer's RESET RETRY COUNTER all act on the selected PIN EF). */
+jpki_rc card_select_pin(jpki_card *c, jpki_pin_id id, jpki_error *err);
+
 /* A response buffer on the heap (64 KiB is too much for small stacks). */
 jpki_response *card_response_new(jpki_error *err);
 

@@ -23,7 +23,7 @@ static const char *pin_label(jpki_pin_id id)
                                : id == JPKI_PIN_CARDINFO ? "card-info PIN" : "resident-registry PIN";
 }
 
-static jpki_rc select_pin(jpki_card *c, jpki_pin_id id, jpki_error *err)
+jpki_rc card_select_pin(jpki_card *c, jpki_pin_id id, jpki_error *err)
 {
     jpki_rc rc = jpki_select_app(c, pin_location[id].app, err);
     return rc == JPKI_OK ? jpki_select_ef(c, pin_location[id].ef, err) : rc;
@@ -42,7 +42,7 @@ static bool is_blocked_sw(uint16_t sw)
 static jpki_rc status_in_tx(jpki_card *c, jpki_pin_id id, jpki_pin_status *st,
                             jpki_response *r, jpki_error *err)
 {
-    jpki_rc rc = select_pin(c, id, err);
+    jpki_rc rc = card_select_pin(c, id, err);
     if (rc == JPKI_ERR_NOT_FOUND || rc == JPKI_ERR_NOT_JPKI) {
         jpki_error_clear(err); /* an absent PIN is an answer, not a failure */
         return JPKI_OK;
@@ -143,7 +143,7 @@ static jpki_rc send_pin_command(jpki_card *c, jpki_pin_id id, uint8_t ins, uint8
         free(r);
         return rc;
     }
-    rc = select_pin(c, id, err);
+    rc = card_select_pin(c, id, err);
     if (rc == JPKI_ERR_NOT_FOUND)
         jpki_error_set(err, rc, "this card has no %s", pin_label(id));
     if (rc == JPKI_OK) {

@@ -18,6 +18,7 @@ static jpki_rc read_status_error(jpki_error *err, uint16_t sw)
     case 0x6982:
         return card_sw_error(err, JPKI_ERR_AUTH, sw, "reading: PIN not verified");
     case 0x6A82:
+    case 0x6A88: /* referenced data not found: the EF holds no object (yet) */
         return card_sw_error(err, JPKI_ERR_NOT_FOUND, sw, "reading");
     case 0x6986:
         return card_sw_error(err, JPKI_ERR_STATE, sw, "reading: no file selected");

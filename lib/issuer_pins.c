@@ -9,18 +9,8 @@
 #include "jpki/apdu.h"
 #include "jpki/issuer.h"
 #include "jpki/profile.h"
+#include "card_internal.h"
 #include "issuer_internal.h"
-
-/* Where each PIN lives: application and EF. */
-static const struct {
-    jpki_app app;
-    uint16_t ef;
-} pin_location[JPKI_PIN_COUNT] = {
-    [JPKI_PIN_AUTH] = {JPKI_APP_JPKI, JPKI_EF_AUTH_PIN},
-    [JPKI_PIN_SIGN] = {JPKI_APP_JPKI, JPKI_EF_SIGN_PIN},
-    [JPKI_PIN_CARDINFO] = {JPKI_APP_CARDINFO, JPKI_EF_CARDINFO_PIN},
-    [JPKI_PIN_REGISTRY] = {JPKI_APP_REGISTRY, JPKI_EF_REGISTRY_PIN},
-};
 
 /* Tag of each PIN in ENABLE VERIFICATION REQUIREMENT's data. */
 static const uint8_t face_tag[JPKI_PIN_COUNT] = {
@@ -51,9 +41,7 @@ jpki_rc jpki_pin_reset(jpki_card *c, jpki_pin_id id, const jpki_secret *newpin, 
             return jpki_error_prefix(err, "%s", what);
     }
 
-    jpki_rc rc = jpki_select_app(c, pin_location[id].app, err);
-    if (rc == JPKI_OK)
-        rc = jpki_select_ef(c, pin_location[id].ef, err);
+    jpki_rc rc = card_select_pin(c, id, err);
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "%s", what);
 

@@ -527,7 +527,7 @@ jpki_resume_action jpki_resume_decide(const jpki_journal_card_state *js, jpki_ke
     if (k && k->last == JPKI_STEP_ACTIVATED)
         return JPKI_RESUME_CONFIRM;
     if (card->pending) {
-        if (k && k->cert && k->has_key &&
+        if (k && k->cert && k->has_key && card->have_fp &&
             memcmp(k->key, card->pending_fp, JPKI_JOURNAL_FP_LEN) == 0)
             return JPKI_RESUME_INSTALL;
         if (card->pending_cert)

@@ -33,6 +33,23 @@ static jpki_cert_kind ca_of(jpki_key_kind kind)
     return kind == JPKI_KEY_SIGN ? JPKI_CERT_SIGN_CA : JPKI_CERT_AUTH_CA;
 }
 
+void jpki_renewal_clear(jpki_renewal *rn)
+{
+    for (int k = 0; k < 2; k++) {
+        free(rn->active_cert[k]);
+        rn->active_cert[k] = NULL;
+        rn->active_cert_len[k] = 0;
+    }
+}
+
+/* Keep the certificate just read back (takes ownership of der). */
+static void keep_active(jpki_renewal *rn, jpki_key_kind kind, uint8_t *der, size_t len)
+{
+    free(rn->active_cert[kind]);
+    rn->active_cert[kind] = der;
+    rn->active_cert_len[kind] = len;
+}
+
 static void progress(jpki_renewal *rn, jpki_key_kind kind, const char *step)
 {
     if (rn->progress)
@@ -138,18 +155,14 @@ jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view
     view->active = st.key[kind].active;
     view->pending = st.key[kind].pending;
     view->pending_cert = st.key[kind].pending_cert;
-    if (!view->pending)
+    if (!view->pending || !pub)
         return JPKI_OK;
-    mbedtls_rsa_context tmp;
-    mbedtls_rsa_init(&tmp, MBEDTLS_RSA_PKCS_V15, 0);
-    mbedtls_rsa_context *k = pub ? pub : &tmp;
-    if ((rc = jpki_keypair_pending(c, kind, false, k, err)) != JPKI_OK) {
-        mbedtls_rsa_free(&tmp);
-        return jpki_error_prefix(err, "reading the pending %s key", jpki_key_kind_name(kind));
-    }
-    rc = jpki_rsa_pub_fingerprint(k, view->pending_fp, err);
-    mbedtls_rsa_free(&tmp);
-    return rc;
+    if ((rc = jpki_keypair_pending(c, kind, false, pub, err)) != JPKI_OK)
+        return rc; /* the message names the step and the key */
+    if ((rc = jpki_rsa_pub_fingerprint(pub, view->pending_fp, err)) != JPKI_OK)
+        return rc;
+    view->have_fp = true;
+    return JPKI_OK;
 }
 
 /* ---- CSR ---- */
@@ -170,28 +183,39 @@ static jpki_rc card_sign(void *ctx, const uint8_t *di, size_t dlen, uint8_t *sig
 
 /* Subject (and subjectAltName) the new certificate should carry: those of
  * the certificate it replaces. */
-static jpki_rc load_template(jpki_card *c, jpki_key_kind kind, jpki_csr_template *t,
+static jpki_rc load_template(const jpki_renewal *rn, jpki_key_kind kind, jpki_csr_template *t,
                              jpki_error *err)
 {
+    jpki_card *c = rn->card;
     uint8_t *der = NULL;
     size_t len = 0;
     jpki_rc rc = jpki_read_cert(c, cert_of(kind), &der, &len, err);
-    if (rc == JPKI_ERR_NOT_FOUND && kind == JPKI_KEY_SIGN) {
-        /* No signature certificate (after a password reset or face mode):
-         * the holder is still the authentication certificate's subject; the
-         * CA supplies the rest from its own records. */
-        rc = jpki_read_cert(c, JPKI_CERT_AUTH, &der, &len, err);
-        if (rc == JPKI_OK) {
-            rc = jpki_csr_template_from_cert(der, len, t, err);
-            free(t->san);
-            t->san = NULL;
-            t->san_len = 0;
-            free(der);
+    bool absent = rc == JPKI_ERR_NOT_FOUND; /* an empty EF, or 6A88 */
+    if (absent && kind == JPKI_KEY_SIGN) {
+        /* No signature certificate (after a password reset, or a face
+         * authentication card made a PIN card again): the subject is the
+         * authentication certificate's, the holder's name, sex, birth date
+         * and address come from the card-info application. */
+        if (!rn->holder)
+            return jpki_error_set(err, JPKI_ERR_STATE,
+                                  "the card has no signature certificate to copy the holder's "
+                                  "data from: it must be read from the card-info application "
+                                  "(card-info PIN)");
+        if ((rc = jpki_read_cert(c, JPKI_CERT_AUTH, &der, &len, err)) != JPKI_OK)
             return rc;
-        }
+        rc = jpki_csr_template_from_cert(der, len, t, err);
+        free(der);
+        if (rc != JPKI_OK)
+            return rc;
+        free(t->san);
+        t->san = NULL;
+        t->san_len = 0;
+        if ((rc = jpki_holder_san(rn->holder, &t->san, &t->san_len, err)) != JPKI_OK)
+            jpki_csr_template_free(t);
+        return rc;
     }
     if (rc != JPKI_OK)
-        return jpki_error_prefix(err, "reading the current %s certificate", jpki_key_kind_name(kind));
+        return rc;
     rc = jpki_csr_template_from_cert(der, len, t, err);
     free(der);
     return rc;
@@ -207,16 +231,12 @@ jpki_rc jpki_renew_request(jpki_renewal *rn, jpki_key_kind kind, bool generate,
     uint8_t fp[JPKI_JOURNAL_FP_LEN];
     /* Read the template first: a card whose certificate cannot be read
      * should fail before it gets a pending key. */
-    jpki_rc rc = load_template(rn->card, kind, &t, err);
+    jpki_rc rc = load_template(rn, kind, &t, err);
     if (rc != JPKI_OK)
         return rc;
     progress(rn, kind, generate ? "generate" : "pending-key");
-    rc = jpki_keypair_pending(rn->card, kind, generate, pub, err);
-    if (rc != JPKI_OK) {
-        jpki_error_prefix(err, "%s the %s key pair", generate ? "generating" : "reading",
-                          jpki_key_kind_name(kind));
+    if ((rc = jpki_keypair_pending(rn->card, kind, generate, pub, err)) != JPKI_OK)
         goto out;
-    }
     if ((rc = jpki_rsa_pub_fingerprint(pub, fp, err)) != JPKI_OK)
         goto out;
     if ((rc = journal_key_step(rn, JPKI_STEP_PENDING_KEY, kind, fp, NULL, 0, err)) != JPKI_OK)
@@ -284,10 +304,8 @@ jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const mbedtls_
                             jpki_key_kind_name(kind));
         goto out;
     }
-    if ((rc = jpki_read_cert(c, ca_of(kind), &ca_der, &ca_len, err)) != JPKI_OK) {
-        jpki_error_prefix(err, "reading the %s CA certificate from the card", jpki_key_kind_name(kind));
+    if ((rc = jpki_read_cert(c, ca_of(kind), &ca_der, &ca_len, err)) != JPKI_OK)
         goto out;
-    }
     if ((r = mbedtls_x509_crt_parse_der(&ca, ca_der, ca_len)) != 0) {
         rc = jpki_error_set(err, JPKI_ERR_CERT, "the card's %s CA certificate does not parse (mbedTLS -0x%04X)",
                             jpki_key_kind_name(kind), (unsigned)-r);
@@ -318,9 +336,12 @@ static jpki_rc read_back(jpki_renewal *rn, jpki_key_kind kind, const uint8_t *ce
     progress(rn, kind, "read-back");
     jpki_rc rc = jpki_read_cert(rn->card, cert_of(kind), &got, &got_len, err);
     if (rc != JPKI_OK)
-        return jpki_error_prefix(err, "reading the %s certificate back", jpki_key_kind_name(kind));
+        return jpki_error_prefix(err, "after writing");
     bool same = got_len == len && memcmp(got, cert, len) == 0;
-    free(got);
+    if (same)
+        keep_active(rn, kind, got, got_len);
+    else
+        free(got);
     if (!same)
         return jpki_error_set(err, mismatch_code,
                               mismatch_code == JPKI_ERR_STATE
@@ -347,10 +368,10 @@ jpki_rc jpki_renew_install(jpki_renewal *rn, jpki_key_kind kind, const mbedtls_r
         return rc;
     progress(rn, kind, "write");
     if ((rc = jpki_cert_write_pending(rn->card, kind, cert, len, err)) != JPKI_OK)
-        return jpki_error_prefix(err, "writing the %s certificate", jpki_key_kind_name(kind));
+        return rc;
     progress(rn, kind, "activate");
     if ((rc = jpki_cert_activate(rn->card, kind, err)) != JPKI_OK)
-        return jpki_error_prefix(err, "activating the %s certificate", jpki_key_kind_name(kind));
+        return rc;
     if ((rc = journal_key_step(rn, JPKI_STEP_ACTIVATED, kind, fp, NULL, 0, err)) != JPKI_OK)
         return rc;
     return read_back(rn, kind, cert, len, JPKI_ERR_CERT, err);
@@ -378,20 +399,23 @@ static jpki_rc activate_written(jpki_renewal *rn, jpki_key_kind kind, bool *refu
     progress(rn, kind, "activate");
     if ((rc = jpki_cert_activate(rn->card, kind, err)) != JPKI_OK) {
         *refused = err && err->sw == 0x6A80;
-        jpki_error_prefix(err, "activating the written %s certificate", jpki_key_kind_name(kind));
         goto out;
     }
     /* Now check what became active, and record it for a later resume. */
     progress(rn, kind, "read-back");
     if ((rc = jpki_read_cert(rn->card, cert_of(kind), &cert, &len, err)) != JPKI_OK) {
-        jpki_error_prefix(err, "reading the %s certificate back", jpki_key_kind_name(kind));
+        jpki_error_prefix(err, "after activation");
         goto out;
     }
     if ((rc = journal_key_step(rn, JPKI_STEP_CERT_ISSUED, kind, v.pending_fp, cert, len, err)) != JPKI_OK ||
         (rc = journal_key_step(rn, JPKI_STEP_ACTIVATED, kind, v.pending_fp, NULL, 0, err)) != JPKI_OK)
         goto out;
-    if ((rc = jpki_renew_check_issued(rn->card, kind, &pub, cert, len, err)) != JPKI_OK)
+    if ((rc = jpki_renew_check_issued(rn->card, kind, &pub, cert, len, err)) != JPKI_OK) {
         jpki_error_prefix(err, "after activation");
+        goto out;
+    }
+    keep_active(rn, kind, cert, len);
+    cert = NULL;
 out:
     free(cert);
     mbedtls_rsa_free(&pub);

@@ -282,3 +282,32 @@ jpki_rc counter_pin_state(jpki_card *c, jpki_pin_id id, bool face_mode, char *bu
         snprintf(buf, n, "%d of %d tries left", st->tries_left, max);
     return JPKI_OK;
 }
+
+int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, void *ctx)
+{
+    jpki_error err;
+    jpki_error_clear(&err);
+    jpki_transport *t = NULL;
+    jpki_rc rc = cli_open(cc, NULL, &t, &err);
+    if (rc == JPKI_OK)
+        rc = jpki_transport_begin(t, &err);
+    int x;
+    if (rc != JPKI_OK) {
+        x = cli_report(prog, &err);
+    } else {
+        jpki_card card;
+        jpki_card_init(&card, t);
+        x = op(&card, ctx, &err);
+        /* Reset the card: no issuer session may outlive this command. */
+        jpki_error end_err;
+        jpki_error_clear(&end_err);
+        /* A card (or pcscd) that is gone holds no session: nothing to warn
+         * about, and the error already said what happened in one line. */
+        if (jpki_transport_end(t, true, &end_err) != JPKI_OK &&
+            end_err.code != JPKI_ERR_CARD_REMOVED && end_err.code != JPKI_ERR_NO_CARD &&
+            end_err.code != JPKI_ERR_READER_GONE && end_err.code != JPKI_ERR_NO_SERVICE)
+            cli_errorf(prog, "warning: ending the card session: %s", end_err.message);
+    }
+    cli_close(cc, t);
+    return x;
+}

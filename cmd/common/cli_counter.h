@@ -63,6 +63,13 @@ int counter_require_confirmation_path(const char *prog, const counter_opts *o);
  * on (CLI_EXIT_OK); anything else is CLI_EXIT_FAIL with "cancelled". */
 int counter_confirm(const char *prog, const counter_opts *o, const char *question);
 
+/* Open the reader, hold one PC/SC transaction, run op(card, ctx, err),
+ * and end by resetting the card so no issuer session or verified PIN
+ * outlives the command.  Returns op's exit code, or the one for a failure
+ * to open the card (reported here). */
+typedef int (*counter_card_op)(jpki_card *card, void *ctx, jpki_error *err);
+int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, void *ctx);
+
 /* "auth PIN (user authentication)" etc., for messages. */
 const char *counter_pin_title(jpki_pin_id id);
 /* Read a PIN's retry state (never spends a try) and describe it into buf:

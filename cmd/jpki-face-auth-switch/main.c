@@ -102,8 +102,10 @@ static int show_result(jpki_card *card, jpki_error *err)
     return CLI_EXIT_OK;
 }
 
-static int switch_on_card(jpki_card *card, switch_job *job, jpki_error *err)
+/* counter_card_op: runs inside the command's one transaction. */
+static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
 {
+    switch_job *job = ctx;
     jpki_issuance_status st;
     jpki_rc rc = jpki_issuance_status_get(card, &st, err);
     if (rc != JPKI_OK)
@@ -211,30 +213,8 @@ int main(int argc, char **argv)
         }
     }
 
-    jpki_error err;
-    jpki_error_clear(&err);
-    jpki_transport *t = NULL;
-    jpki_rc rc = cli_open(&cc, NULL, &t, &err);
-    if (rc == JPKI_OK)
-        rc = jpki_transport_begin(t, &err);
-    if (rc != JPKI_OK) {
-        x = cli_report(prog, &err);
-    } else {
-        jpki_card card;
-        jpki_card_init(&card, t);
-        x = switch_on_card(&card, &job, &err);
-        /* Reset the card: no issuer session may outlive this command. */
-        jpki_error end_err;
-        jpki_error_clear(&end_err);
-        /* A card (or pcscd) that is gone holds no session: nothing to warn
-         * about, and the error already said what happened in one line. */
-        if (jpki_transport_end(t, true, &end_err) != JPKI_OK &&
-            end_err.code != JPKI_ERR_CARD_REMOVED && end_err.code != JPKI_ERR_NO_CARD &&
-            end_err.code != JPKI_ERR_READER_GONE && end_err.code != JPKI_ERR_NO_SERVICE)
-            cli_errorf(prog, "warning: ending the card session: %s", end_err.message);
-    }
+    x = counter_run_on_card(prog, &cc, switch_on_card, &job);
     wipe_job(&job);
-    cli_close(&cc, t);
     fflush(stdout);
     return x;
 }

@@ -48,8 +48,10 @@ typedef struct reset_job {
 } reset_job;
 
 /* Everything that talks to the card, inside one transaction. */
-static int reset_on_card(jpki_card *card, reset_job *job, jpki_error *err)
+/* counter_card_op: runs inside the command's one transaction. */
+static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
 {
+    reset_job *job = ctx;
     const char *title = counter_pin_title(job->id);
     jpki_issuance_status st;
     jpki_rc rc = jpki_issuance_status_get(card, &st, err);
@@ -177,31 +179,9 @@ int main(int argc, char **argv)
         return x;
     }
 
-    jpki_error err;
-    jpki_error_clear(&err);
-    jpki_transport *t = NULL;
-    jpki_rc rc = cli_open(&cc, NULL, &t, &err);
-    if (rc == JPKI_OK)
-        rc = jpki_transport_begin(t, &err);
-    if (rc != JPKI_OK) {
-        x = cli_report(prog, &err);
-    } else {
-        jpki_card card;
-        jpki_card_init(&card, t);
-        x = reset_on_card(&card, &job, &err);
-        /* Reset the card: no issuer session may outlive this command. */
-        jpki_error end_err;
-        jpki_error_clear(&end_err);
-        /* A card (or pcscd) that is gone holds no session: nothing to warn
-         * about, and the error already said what happened in one line. */
-        if (jpki_transport_end(t, true, &end_err) != JPKI_OK &&
-            end_err.code != JPKI_ERR_CARD_REMOVED && end_err.code != JPKI_ERR_NO_CARD &&
-            end_err.code != JPKI_ERR_READER_GONE && end_err.code != JPKI_ERR_NO_SERVICE)
-            cli_errorf(prog, "warning: ending the card session: %s", end_err.message);
-    }
+    x = counter_run_on_card(prog, &cc, reset_on_card, &job);
     jpki_issuer_key_wipe(&job.key);
     jpki_secret_wipe(&job.newpin);
-    cli_close(&cc, t);
     fflush(stdout);
     return x;
 }

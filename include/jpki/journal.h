@@ -136,7 +136,8 @@ typedef struct jpki_card_key_view {
     bool active;
     bool pending;
     bool pending_cert;        /* pending certificate bytes were written */
-    uint8_t pending_fp[JPKI_JOURNAL_FP_LEN]; /* valid when pending */
+    bool have_fp;             /* pending_fp was read from the card */
+    uint8_t pending_fp[JPKI_JOURNAL_FP_LEN]; /* valid when have_fp */
 } jpki_card_key_view;
 
 typedef enum jpki_resume_action {

@@ -36,6 +36,21 @@ typedef jpki_rc (*jpki_ca_issue_fn)(void *ctx, jpki_key_kind kind,
                                     uint8_t **out, size_t *out_len,
                                     jpki_error *err);
 
+/* The holder's basic-4 data from the card-info input support application
+ * (EF 0002; needs the card-info PIN verified), for a signature certificate
+ * issued again when the card has none to copy the holder's data from. */
+typedef struct jpki_holder {
+    char name[256];    /* UTF-8 */
+    char address[512]; /* UTF-8 */
+    char birth[9];     /* YYYYMMDD */
+    char sex[2];       /* "1", "2" or "9" */
+} jpki_holder;
+
+jpki_rc jpki_read_holder(jpki_card *c, jpki_holder *h, jpki_error *err);
+/* DER GeneralNames of otherNames 1.2.392.200149.8.5.5.1 (name), .3 (sex),
+ * .4 (birth date), .5 (address), UTF8String values; *san malloc'd. */
+jpki_rc jpki_holder_san(const jpki_holder *h, uint8_t **san, size_t *san_len, jpki_error *err);
+
 typedef struct jpki_renewal {
     jpki_card *card;
     jpki_journal *journal;      /* NULL: no journal */
@@ -47,7 +62,19 @@ typedef struct jpki_renewal {
      * may be NULL. */
     void (*progress)(void *ctx, jpki_key_kind kind, const char *step);
     void *progress_ctx;
+    /* The holder's data, read by the caller (jpki_read_holder, with the
+     * card-info PIN) when the card has no signature certificate to copy it
+     * from; NULL otherwise.  Read it before verifying the JPKI PINs: the
+     * card forgets verified PINs when another application is selected. */
+    const jpki_holder *holder;
+    /* Filled by the steps that read a key's certificate back after it
+     * became active (install, activate, confirm): the DER as the card
+     * holds it, owned here; free with jpki_renewal_clear. */
+    uint8_t *active_cert[2];
+    size_t active_cert_len[2];
 } jpki_renewal;
+
+void jpki_renewal_clear(jpki_renewal *rn);
 
 /* Card serial from the common record (the journal key). */
 jpki_rc jpki_renew_identify(jpki_renewal *rn, jpki_error *err);
@@ -65,17 +92,20 @@ jpki_rc jpki_renew_verify_pin(jpki_card *c, jpki_pin_id id, const jpki_secret *p
 jpki_pin_id jpki_renew_pin_for(jpki_key_kind kind);
 const char *jpki_key_kind_name(jpki_key_kind kind); /* "auth" / "sign" */
 
-/* What the card says about key kind: GET DATA DF30 plus, when a key is
- * pending, that key read back into pub (public part only; may be NULL; the
- * caller has run mbedtls_rsa_init on it and frees it). */
+/* What the card says about key kind: GET DATA DF30 (no conditions) and,
+ * when pub is not NULL and a key is pending, that key read back into pub
+ * (public part only; the caller has run mbedtls_rsa_init on it and frees
+ * it) and its fingerprint into view->pending_fp.  Reading the pending key
+ * needs the issuer session and the key's PIN verified. */
 jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view *view,
                             mbedtls_rsa_context *pub, jpki_error *err);
 
 /* Generate a pending key (generate=true) or reuse the one on the card, and
  * build the CSR for it, signed by the card (issuer session and the key's
  * PIN needed).  Subject and subjectAltName come from the key's current
- * certificate (for the signature key, when it is absent, the subject of the
- * authentication certificate).  pub (mbedtls_rsa_init'd by the caller, who
+ * certificate.  For the signature key, when that certificate is absent, the
+ * subject is the authentication certificate's and the subjectAltName is
+ * made from rn->holder (JPKI_ERR_STATE when that is NULL).  pub (mbedtls_rsa_init'd by the caller, who
  * frees it) receives the pending key.  Journal: pending-key, csr. */
 jpki_rc jpki_renew_request(jpki_renewal *rn, jpki_key_kind kind, bool generate,
                            mbedtls_rsa_context *pub, uint8_t **csr, size_t *csr_len,

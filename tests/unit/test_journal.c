@@ -282,7 +282,8 @@ static void second_process_is_locked_out(void **state)
 
 static jpki_card_key_view view(bool pending, uint8_t fp, bool pending_cert)
 {
-    jpki_card_key_view v = {.active = true, .pending = pending, .pending_cert = pending_cert};
+    jpki_card_key_view v = {.active = true, .pending = pending, .pending_cert = pending_cert,
+                            .have_fp = pending};
     memset(v.pending_fp, fp, sizeof v.pending_fp);
     return v;
 }
@@ -317,6 +318,11 @@ static void resume_decisions(void **state)
     assert_int_equal(jpki_resume_decide(&s, JPKI_KEY_SIGN, &pend_a_written), JPKI_RESUME_INSTALL);
     /* ...but the card holds another pending key: that certificate is useless */
     assert_int_equal(jpki_resume_decide(&s, JPKI_KEY_SIGN, &pend_b), JPKI_RESUME_REQUEST);
+    /* ...or the pending key was not read (no PIN yet): no certificate is
+     * handed out on a guess */
+    jpki_card_key_view unread = pend_a;
+    unread.have_fp = false;
+    assert_int_equal(jpki_resume_decide(&s, JPKI_KEY_SIGN, &unread), JPKI_RESUME_REQUEST);
     /* ...pending key gone: ACTIVATE must have happened; confirm, never redo */
     assert_int_equal(jpki_resume_decide(&s, JPKI_KEY_SIGN, &none), JPKI_RESUME_CONFIRM);
     /* the other key is untouched */

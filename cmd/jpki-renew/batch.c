@@ -1,0 +1,219 @@
+/* Batch renewal (batch.h).  Cards are grouped by reader; each group runs
+ * in its own thread, so N readers work in parallel while the cards of one
+ * reader (if listed more than once) go one after the other.  The threads
+ * share only the journal (internally locked), the read-only PIN map, the
+ * issuer key and the progress line (locked here). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+
+typedef struct batch_state {
+    batch_opts *bo;
+    const batch_card *cards;
+    size_t n;
+    flow_result *res;
+    pthread_mutex_t lock;
+    size_t finished;
+} batch_state;
+
+typedef struct group {
+    batch_state *st;
+    size_t *idx;  /* card indices of this reader, input order */
+    size_t count;
+    pthread_t thread;
+} group;
+
+typedef struct progress_ctx {
+    batch_state *st;
+    size_t card;
+} progress_ctx;
+
+static void draw(batch_state *st, const char *serial, const char *what)
+{
+    /* One line, redrawn: "[2/3 done] 123456789012345 sign: activate" */
+    fprintf(stderr, "\r\033[K[%zu/%zu done] %s %s", st->finished, st->n, serial, what);
+    fflush(stderr);
+}
+
+static void on_progress(void *ctx, const char *serial, const char *what)
+{
+    progress_ctx *p = ctx;
+    batch_state *st = p->st;
+    if (!st->bo->show_progress)
+        return;
+    pthread_mutex_lock(&st->lock);
+    draw(st, serial[0] ? serial : st->cards[p->card].serial, what);
+    pthread_mutex_unlock(&st->lock);
+}
+
+static void run_card(batch_state *st, size_t i)
+{
+    const batch_card *c = &st->cards[i];
+    flow_result *res = &st->res[i];
+    batch_opts *bo = st->bo;
+    /* Every card gets its own trace (a CBOR trace file is one session). */
+    cli_common cc = *bo->cc;
+    cc.tr = NULL;
+    char trace_path[600];
+    if (bo->cc->trace_file) {
+        snprintf(trace_path, sizeof trace_path, "%s.%zu", bo->cc->trace_file, i);
+        cc.trace_file = trace_path;
+    }
+    progress_ctx pc = {.st = st, .card = i};
+    flow_opts fo = bo->flow;
+    fo.kinds = c->kinds ? c->kinds : bo->flow.kinds;
+    fo.progress = on_progress;
+    fo.progress_ctx = &pc;
+
+    jpki_transport *t = NULL;
+    jpki_error err;
+    jpki_error_clear(&err);
+    if (cli_open(&cc, c->reader, &t, &err) != JPKI_OK) {
+        memset(res, 0, sizeof *res);
+        res->err = err;
+        res->outcome = OUT_FAILED;
+        res->exit_code = cli_exit_for(err.code);
+        snprintf(res->serial, sizeof res->serial, "%.15s", c->serial);
+    } else {
+        flow_run(&fo, t, c->reader, c->serial, res);
+        cli_close(&cc, t);
+    }
+    pthread_mutex_lock(&st->lock);
+    st->finished++;
+    if (bo->show_progress)
+        draw(st, res->serial[0] ? res->serial : c->serial,
+             res->outcome == OUT_FAILED ? "failed" : "finished");
+    pthread_mutex_unlock(&st->lock);
+}
+
+static void *group_main(void *arg)
+{
+    group *g = arg;
+    for (size_t k = 0; k < g->count; k++)
+        run_card(g->st, g->idx[k]);
+    return NULL;
+}
+
+static const char *outcome_text(const flow_result *r)
+{
+    switch (r->outcome) {
+    case OUT_DONE: return "renewed";
+    case OUT_PENDING: return "pending";
+    case OUT_SKIPPED: return "skipped (journal: already done)";
+    case OUT_NOTHING: return "nothing to do";
+    case OUT_FAILED: return "FAILED";
+    }
+    return "?";
+}
+
+/* Printable, one line. */
+static void clean(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7F)
+            *s = ' ';
+}
+
+int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
+{
+    batch_state st = {.bo = bo, .cards = cards, .n = n};
+    st.res = calloc(n ? n : 1, sizeof *st.res);
+    group *groups = calloc(n ? n : 1, sizeof *groups);
+    size_t *idx = calloc(n ? n : 1, sizeof *idx);
+    size_t ngroups = 0;
+    if (!st.res || !groups || !idx) {
+        cli_errorf(bo->prog, "out of memory");
+        free(st.res);
+        free(groups);
+        free(idx);
+        return CLI_EXIT_FAIL;
+    }
+    pthread_mutex_init(&st.lock, NULL);
+
+    /* Group by reader name (first appearance order), keeping input order
+     * inside each group: gid[i] is card i's group, first[g] a card of g. */
+    size_t *gid = calloc(n ? n : 1, sizeof *gid), *first = calloc(n ? n : 1, sizeof *first);
+    if (!gid || !first) {
+        cli_errorf(bo->prog, "out of memory");
+        free(gid);
+        free(first);
+        free(st.res);
+        free(groups);
+        free(idx);
+        return CLI_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t g = 0;
+        while (g < ngroups && strcmp(cards[first[g]].reader, cards[i].reader) != 0)
+            g++;
+        if (g == ngroups)
+            first[ngroups++] = i;
+        gid[i] = g;
+        groups[g].count++;
+    }
+    size_t pos = 0;
+    for (size_t g = 0; g < ngroups; g++) {
+        groups[g].st = &st;
+        groups[g].idx = idx + pos;
+        pos += groups[g].count;
+        groups[g].count = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        group *gr = &groups[gid[i]];
+        gr->idx[gr->count++] = i;
+    }
+    free(gid);
+    free(first);
+
+    bool *joinable = calloc(ngroups ? ngroups : 1, sizeof *joinable);
+    for (size_t g = 0; g < ngroups; g++) {
+        if (joinable && pthread_create(&groups[g].thread, NULL, group_main, &groups[g]) == 0)
+            joinable[g] = true;
+        else
+            group_main(&groups[g]); /* no thread: this reader's cards here, in turn */
+    }
+    for (size_t g = 0; g < ngroups; g++)
+        if (joinable && joinable[g])
+            pthread_join(groups[g].thread, NULL);
+    free(joinable);
+    if (bo->show_progress) {
+        fprintf(stderr, "\r\033[K");
+        fflush(stderr);
+    }
+
+    size_t renewed = 0, skipped = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        flow_result *r = &st.res[i];
+        const char *serial = r->serial[0] ? r->serial : (cards[i].serial[0] ? cards[i].serial : "?");
+        char detail[300] = "";
+        if (r->outcome == OUT_FAILED) {
+            snprintf(detail, sizeof detail, " (exit %d): %s%s", r->exit_code, r->err.message,
+                     r->left_pending ? "; resumable" : "");
+            failed++;
+        } else if (r->outcome == OUT_DONE) {
+            snprintf(detail, sizeof detail, ":%s%s", (r->renewed & KIND_BIT(JPKI_KEY_AUTH)) ? " auth" : "",
+                     (r->renewed & KIND_BIT(JPKI_KEY_SIGN)) ? " sign" : "");
+            renewed++;
+        } else {
+            skipped++; /* done before (journal), or nothing to do */
+        }
+        clean(detail);
+        char reader[260];
+        snprintf(reader, sizeof reader, "%s", cards[i].reader);
+        clean(reader);
+        fprintf(out, "%s [%s] %s%s\n", serial, reader, outcome_text(r), detail);
+    }
+    fprintf(out, "%zu card%s: %zu renewed, %zu skipped, %zu failed\n", n, n == 1 ? "" : "s",
+            renewed, skipped, failed);
+    fflush(out);
+
+    int rc = failed == 0 ? CLI_EXIT_OK : (renewed + skipped > 0 ? CLI_EXIT_PARTIAL : CLI_EXIT_FAIL);
+    pthread_mutex_destroy(&st.lock);
+    free(st.res);
+    free(groups);
+    free(idx);
+    return rc;
+}

@@ -1,0 +1,27 @@
+/* --ca-cmd: the CA as a shell command.  The CSR (PEM) goes to its stdin,
+ * the certificate (PEM or DER, maybe with its chain) comes from its stdout.
+ * Card data never becomes part of the command line: the command sees it
+ * only as environment variables (JPKI_CERT_KIND=auth|sign,
+ * JPKI_CARD_SERIAL=15 digits). */
+#ifndef JPKI_RENEW_CA_CMD_H
+#define JPKI_RENEW_CA_CMD_H
+
+#include "jpki/jpki.h"
+#include "jpki/renew.h"
+
+#define CA_CMD_DEFAULT_TIMEOUT 120 /* seconds */
+#define CA_CMD_MAX_OUTPUT (256 * 1024)
+
+typedef struct ca_cmd {
+    const char *cmd;
+    int timeout_s;
+} ca_cmd;
+
+/* jpki_ca_issue_fn over a ca_cmd.  A command that fails, times out (its
+ * whole process group is killed), prints nothing or too much is
+ * JPKI_ERR_IO with a one-line reason (its last line of stderr, if any). */
+jpki_rc ca_cmd_issue(void *ctx, jpki_key_kind kind, const char *serial,
+                     const uint8_t *csr, size_t csr_len, uint8_t **out, size_t *out_len,
+                     jpki_error *err);
+
+#endif

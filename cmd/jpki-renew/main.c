@@ -1,0 +1,423 @@
+/* jpki-renew: renew the card's certificates at the municipal counter --
+ * for the holder, by proxy, or for a batch of cards on many readers.
+ * See man/jpki-renew.1. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "ca_cmd.h"
+#include "cli.h"
+#include "flow.h"
+#include "pins.h"
+
+static const char *PROG = "jpki-renew";
+
+#define INPUT_MAX (256 * 1024)
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: jpki-renew [renew] --ca-cmd CMD [OPTIONS]     renew (holder or --proxy)\n"
+        "       jpki-renew request [OPTIONS] > csr.pem        CSR(s) out, new key pending\n"
+        "       jpki-renew install [OPTIONS] < cert.pem       certificate(s) in, finish\n"
+        "       jpki-renew resume [--ca-cmd CMD] [OPTIONS]    finish an interrupted renewal\n"
+        "       jpki-renew --batch --journal F --pin-map M --ca-cmd CMD < records\n"
+        "\n"
+        "Options:\n"
+        "      --cert auth|sign|both  certificates to renew (default both; install and\n"
+        "                           resume: the ones with a pending key)\n"
+        "      --issuer-key-file F  issuer key (32 hex digits, file mode 0600)\n"
+        "      --issuer-key-fd N    issuer key from file descriptor N\n"
+        "      --pin-fd N           PINs from fd N, a line per --cert certificate:\n"
+        "                           auth PIN first, then the signature password\n"
+        "      --pin-file F         the same from a file (mode 0600)\n"
+        "      --proxy              proxy renewal: PINs from the inquiry-and-answer form;\n"
+        "                           one VERIFY each, a mismatch stops (document inquiry)\n"
+        "      --force              allow spending a PIN's last try\n"
+        "      --ca-cmd CMD         CA command: CSR on its stdin, certificate on its stdout\n"
+        "                           (run by /bin/sh; sees JPKI_CERT_KIND, JPKI_CARD_SERIAL)\n"
+        "      --ca-timeout SECS    kill the CA command after SECS (default %d)\n"
+        "      --journal F          append-only CBOR journal of every step (resumable)\n"
+        "      --batch              renew every card listed by jpki-status records on stdin,\n"
+        "                           all readers in parallel (needs --journal and --pin-map)\n"
+        "      --pin-map F          batch PINs: \"SERIAL AUTH-PIN SIGN-PASSWORD\" lines (0600)\n"
+        "      --pin-map-fd N       the same from file descriptor N\n"
+        CLI_COMMON_HELP
+        "  -h, --help               this help\n"
+        "  -V, --version            version\n"
+        "\n"
+        "Exit status: 0 done, 1 failed, 2 usage/input, 3 no card/reader, 4 PIN (wrong,\n"
+        "blocked, last try refused; proxy: document inquiry needed), 5 issuer key,\n"
+        "6 batch: some cards failed, 7 interrupted: new key pending, run resume.\n",
+        CA_CMD_DEFAULT_TIMEOUT);
+}
+
+enum {
+    OPT_CERT = 0x2000, OPT_ISSUER_FILE, OPT_ISSUER_FD, OPT_PIN_FD, OPT_PIN_FILE, OPT_PROXY,
+    OPT_FORCE, OPT_CA_CMD, OPT_CA_TIMEOUT, OPT_JOURNAL, OPT_BATCH, OPT_PIN_MAP, OPT_PIN_MAP_FD
+};
+
+typedef struct options {
+    run_mode mode;
+    unsigned kinds;
+    const char *issuer_file;
+    int issuer_fd;
+    int pin_fd;
+    const char *pin_file;
+    bool proxy, force, batch;
+    const char *ca_cmd;
+    int ca_timeout;
+    const char *journal;
+    const char *pin_map;
+    int pin_map_fd;
+    cli_common cc;
+} options;
+
+static bool parse_int(const char *s, int min, int max, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+/* Returns -1 to go on, else an exit code. */
+static int parse_args(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"issuer-key-file", required_argument, NULL, OPT_ISSUER_FILE},
+        {"issuer-key-fd", required_argument, NULL, OPT_ISSUER_FD},
+        {"pin-fd", required_argument, NULL, OPT_PIN_FD},
+        {"pin-file", required_argument, NULL, OPT_PIN_FILE},
+        {"proxy", no_argument, NULL, OPT_PROXY},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"ca-cmd", required_argument, NULL, OPT_CA_CMD},
+        {"ca-timeout", required_argument, NULL, OPT_CA_TIMEOUT},
+        {"journal", required_argument, NULL, OPT_JOURNAL},
+        {"batch", no_argument, NULL, OPT_BATCH},
+        {"pin-map", required_argument, NULL, OPT_PIN_MAP},
+        {"pin-map-fd", required_argument, NULL, OPT_PIN_MAP_FD},
+        CLI_COMMON_LONGOPTS,
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->issuer_fd = o->pin_fd = o->pin_map_fd = -1;
+    o->ca_timeout = CA_CMD_DEFAULT_TIMEOUT;
+    cli_common_init(&o->cc);
+    int c;
+    while ((c = getopt_long(argc, argv, "hV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (cli_common_option(&o->cc, c, optarg))
+            continue;
+        switch (c) {
+        case OPT_CERT:
+            if (strcmp(optarg, "auth") == 0)
+                o->kinds = KIND_BIT(JPKI_KEY_AUTH);
+            else if (strcmp(optarg, "sign") == 0)
+                o->kinds = KIND_BIT(JPKI_KEY_SIGN);
+            else if (strcmp(optarg, "both") == 0)
+                o->kinds = KINDS_BOTH;
+            else {
+                cli_errorf(PROG, "--cert: want auth, sign or both, not \"%s\"", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_ISSUER_FILE: o->issuer_file = optarg; break;
+        case OPT_ISSUER_FD:
+        case OPT_PIN_FD:
+        case OPT_PIN_MAP_FD: {
+            int fd;
+            if (!parse_int(optarg, 0, 1 << 20, &fd)) {
+                cli_errorf(PROG, "bad file descriptor \"%s\"", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            *(c == OPT_ISSUER_FD ? &o->issuer_fd : c == OPT_PIN_FD ? &o->pin_fd : &o->pin_map_fd) = fd;
+            break;
+        }
+        case OPT_PIN_FILE: o->pin_file = optarg; break;
+        case OPT_PROXY: o->proxy = true; break;
+        case OPT_FORCE: o->force = true; break;
+        case OPT_CA_CMD: o->ca_cmd = optarg; break;
+        case OPT_CA_TIMEOUT:
+            if (!parse_int(optarg, 1, 86400, &o->ca_timeout)) {
+                cli_errorf(PROG, "--ca-timeout: want 1..86400 seconds, not \"%s\"", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_JOURNAL: o->journal = optarg; break;
+        case OPT_BATCH: o->batch = true; break;
+        case OPT_PIN_MAP: o->pin_map = optarg; break;
+        case 'h':
+            usage(stdout);
+            return CLI_EXIT_OK;
+        case 'V':
+            printf("jpki-renew %s\n", JPKI_VERSION);
+            return CLI_EXIT_OK;
+        default:
+            fprintf(stderr, "Try 'jpki-renew --help'.\n");
+            return CLI_EXIT_USAGE;
+        }
+    }
+    o->mode = MODE_RENEW;
+    if (optind < argc) {
+        const char *m = argv[optind++];
+        if (strcmp(m, "renew") == 0)
+            o->mode = MODE_RENEW;
+        else if (strcmp(m, "request") == 0)
+            o->mode = MODE_REQUEST;
+        else if (strcmp(m, "install") == 0)
+            o->mode = MODE_INSTALL;
+        else if (strcmp(m, "resume") == 0)
+            o->mode = MODE_RESUME;
+        else {
+            cli_errorf(PROG, "unknown mode \"%s\" (renew, request, install, resume)", m);
+            return CLI_EXIT_USAGE;
+        }
+        if (optind < argc) {
+            cli_errorf(PROG, "unexpected argument \"%s\"", argv[optind]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+/* Combinations that cannot work are refused before anything is touched. */
+static int check_args(const options *o)
+{
+    const char *bad = NULL;
+    if (!o->issuer_file && o->issuer_fd < 0)
+        bad = "the counter's issuer key is needed: --issuer-key-file F or --issuer-key-fd N";
+    else if (o->issuer_file && o->issuer_fd >= 0)
+        bad = "--issuer-key-file and --issuer-key-fd exclude each other";
+    else if (o->pin_file && o->pin_fd >= 0)
+        bad = "--pin-file and --pin-fd exclude each other";
+    else if (o->batch && o->mode != MODE_RENEW)
+        bad = "--batch renews (and resumes through its journal); no other mode";
+    else if (o->batch && !o->journal)
+        bad = "--batch needs --journal F (it is what keeps a card from being renewed twice)";
+    else if (o->batch && !o->pin_map && o->pin_map_fd < 0)
+        bad = "--batch needs --pin-map F or --pin-map-fd N";
+    else if (o->batch && (o->pin_file || o->pin_fd >= 0))
+        bad = "--batch takes PINs from --pin-map, not --pin-file/--pin-fd";
+    else if (!o->batch && (o->pin_map || o->pin_map_fd >= 0))
+        bad = "--pin-map is for --batch";
+    else if (o->pin_map && o->pin_map_fd >= 0)
+        bad = "--pin-map and --pin-map-fd exclude each other";
+    else if (o->mode == MODE_RENEW && !o->ca_cmd)
+        bad = "renewing needs a CA: --ca-cmd CMD (or use request and install)";
+    else if ((o->mode == MODE_REQUEST || o->mode == MODE_INSTALL) && o->ca_cmd)
+        bad = "--ca-cmd is for renew and resume; request/install are the two ends of a pipe";
+    else if (o->batch && o->pin_map_fd == 0)
+        bad = "--pin-map-fd 0: stdin carries the records";
+    else if (o->mode == MODE_INSTALL && o->pin_fd == 0)
+        bad = "--pin-fd 0: stdin carries the certificates";
+    else if (o->issuer_fd >= 0 && o->issuer_fd == o->pin_fd)
+        bad = "the issuer key and the PINs cannot share a file descriptor";
+    if (bad) {
+        cli_errorf(PROG, "%s", bad);
+        return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+static jpki_rc read_all(FILE *f, uint8_t **buf, size_t *len, jpki_error *err)
+{
+    size_t cap = 8192, n = 0;
+    uint8_t *b = malloc(cap);
+    if (!b)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
+    for (;;) {
+        if (n == cap) {
+            if (cap >= INPUT_MAX) {
+                free(b);
+                return jpki_error_set(err, JPKI_ERR_LIMIT, "input larger than %d bytes", INPUT_MAX);
+            }
+            uint8_t *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(b);
+        return jpki_error_set(err, JPKI_ERR_IO, "reading stdin failed");
+    }
+    *buf = b;
+    *len = n;
+    return JPKI_OK;
+}
+
+static void on_progress_tty(void *ctx, const char *serial, const char *what)
+{
+    (void)ctx;
+    (void)serial;
+    fprintf(stderr, "\r\033[K%s", what);
+    fflush(stderr);
+}
+
+static int run_single(const options *o, flow_opts *fo)
+{
+    pin_source ps;
+    pin_source_init(&ps);
+    ps.fd = o->pin_fd;
+    ps.file = o->pin_file;
+    ps.proxy = o->proxy;
+    ps.kinds = o->kinds ? o->kinds : KINDS_BOTH;
+    fo->get_pin = pin_source_get;
+    fo->pin_ctx = &ps;
+    uint8_t *input = NULL;
+    jpki_error err;
+    jpki_error_clear(&err);
+    int code;
+    if (o->mode == MODE_INSTALL) {
+        if (read_all(stdin, &input, &fo->install_len, &err) != JPKI_OK) {
+            code = cli_report(PROG, &err);
+            goto out;
+        }
+        if (fo->install_len == 0) {
+            cli_errorf(PROG, "install: no certificate on stdin");
+            code = CLI_EXIT_USAGE;
+            goto out;
+        }
+        fo->install_input = input;
+    }
+    cli_common cc = o->cc;
+    jpki_transport *t = NULL;
+    if (cli_open(&cc, NULL, &t, &err) != JPKI_OK) {
+        code = cli_report(PROG, &err);
+        goto out;
+    }
+    bool tty = isatty(STDERR_FILENO);
+    if (tty)
+        fo->progress = on_progress_tty;
+    flow_result res;
+    flow_run(fo, t, NULL, NULL, &res);
+    cli_close(&cc, t);
+    if (tty) {
+        fprintf(stderr, "\r\033[K");
+        fflush(stderr);
+    }
+    /* Status lines: stdout, except when stdout carries CSRs for a pipe. */
+    FILE *status = res.outcome == OUT_PENDING ? stderr : stdout;
+    for (int k = 0; k < 2; k++)
+        if (res.line[k][0])
+            fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", res.serial,
+                    res.line[k]);
+    code = res.exit_code;
+    switch (res.outcome) {
+    case OUT_SKIPPED:
+        printf("%s: already renewed according to journal %s; skipped\n", res.serial, o->journal);
+        break;
+    case OUT_NOTHING:
+        printf("%s: nothing to resume (no pending key on the card)\n", res.serial);
+        break;
+    case OUT_FAILED:
+        if (res.left_pending)
+            cli_errorf(PROG, "%s%s%s; the card keeps its current certificate and the new key "
+                       "is pending: finish with `jpki-renew resume`",
+                       res.serial, res.serial[0] ? ": " : "", res.err.message);
+        else
+            cli_errorf(PROG, "%s%s%s", res.serial, res.serial[0] ? ": " : "", res.err.message);
+        break;
+    default:
+        break;
+    }
+out:
+    pin_source_close(&ps);
+    free(input);
+    return code;
+}
+
+static int run_batch(const options *o, flow_opts *fo)
+{
+    pin_map *pm = NULL;
+    jpki_error err;
+    jpki_error_clear(&err);
+    jpki_rc rc = o->pin_map ? pin_map_load_file(o->pin_map, &pm, &err)
+                            : pin_map_load_fd(o->pin_map_fd, &pm, &err);
+    if (rc != JPKI_OK)
+        return cli_report(PROG, &err);
+    batch_card *cards = NULL;
+    size_t n = 0;
+    rc = batch_read_input(stdin, o->kinds ? o->kinds : KINDS_BOTH, o->kinds != 0, &cards, &n, &err);
+    if (rc != JPKI_OK) {
+        pin_map_free(pm);
+        jpki_error_prefix(&err, "batch input");
+        return cli_report(PROG, &err);
+    }
+    fo->get_pin = pin_map_get;
+    fo->pin_ctx = pm;
+    cli_common cc = o->cc;
+    batch_opts bo = {.flow = *fo, .cc = &cc, .show_progress = isatty(STDERR_FILENO), .prog = PROG};
+    int code = batch_run(&bo, cards, n, stdout);
+    free(cards);
+    pin_map_free(pm);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    int code = parse_args(argc, argv, &o);
+    if (code != -1)
+        return code;
+    if ((code = check_args(&o)) != -1)
+        return code;
+    jpki_secret_protect_process();
+    /* A CA command that exits without reading its stdin must not kill us
+     * with SIGPIPE: that is reported as the command's failure instead. */
+    signal(SIGPIPE, SIG_IGN);
+
+    jpki_error err;
+    jpki_error_clear(&err);
+    jpki_issuer_key ik;
+    jpki_rc rc = o.issuer_file ? jpki_issuer_key_load_file(o.issuer_file, &ik, &err)
+                               : jpki_issuer_key_load_fd(o.issuer_fd, &ik, &err);
+    if (rc != JPKI_OK) {
+        jpki_error_prefix(&err, "issuer key");
+        return cli_report(PROG, &err);
+    }
+    jpki_journal *j = NULL;
+    if (o.journal) {
+        if ((rc = jpki_journal_open(o.journal, &j, &err)) != JPKI_OK) {
+            jpki_issuer_key_wipe(&ik);
+            return cli_report(PROG, &err);
+        }
+        if (jpki_journal_dropped_bytes(j))
+            cli_errorf(PROG, "journal %s: dropped an incomplete last record (%zu bytes)",
+                       o.journal, jpki_journal_dropped_bytes(j));
+    }
+    ca_cmd ca = {.cmd = o.ca_cmd, .timeout_s = o.ca_timeout};
+    flow_opts fo = {
+        .mode = o.mode,
+        .kinds = o.kinds,
+        .proxy = o.proxy,
+        .force = o.force,
+        .issuer = &ik,
+        .journal = j,
+        .ca = o.ca_cmd ? ca_cmd_issue : NULL,
+        .ca_ctx = &ca,
+        .csr_out = stdout,
+    };
+    code = o.batch ? run_batch(&o, &fo) : run_single(&o, &fo);
+    jpki_journal_close(j);
+    jpki_issuer_key_wipe(&ik);
+    return code;
+}
