@@ -87,12 +87,15 @@ sim_stop() {
 
 # wait_card IDX [present|absent]: until PC/SC reports reader IDX with/without a card.
 wait_card() {
-    local idx=$1 want=${2:-present} n=0 line
+    local idx=$1 want=${2:-present} n=0 line max=100
+    # A virtual card under valgrind needs seconds to load its state (RSA key
+    # checks), more on a busy machine: give it 30 s instead of 10.
+    [ "${JPKI_VALGRIND:-0}" = 1 ] && max=300
     while :; do
         line=$(opensc-tool -l 2>/dev/null | awk -v i="$idx" '$1 == i { print $2 }')
         if [ "$want" = present ] && [ "$line" = Yes ]; then return 0; fi
         if [ "$want" = absent ] && [ "$line" = No ]; then return 0; fi
-        n=$((n + 1)); [ $n -gt 100 ] && { echo "reader $idx: card not $want" >&2; return 1; }
+        n=$((n + 1)); [ $n -gt $max ] && { echo "reader $idx: card not $want" >&2; return 1; }
         sleep 0.1
     done
 }
