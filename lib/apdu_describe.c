@@ -579,7 +579,8 @@ void jpki_apdu_ctx_update(jpki_apdu_ctx *ctx, const uint8_t *capdu, size_t clen,
     if (a.ins != JPKI_INS_SELECT || !selected_ok(sw))
         return;
     if (a.p1 == 0x04 && a.nc <= JPKI_AID_MAX) {
-        memcpy(ctx->aid, a.data, a.nc);
+        if (a.nc) /* an empty AID has no data pointer: memcpy(NULL) is UB */
+            memcpy(ctx->aid, a.data, a.nc);
         ctx->aid_len = a.nc;
         jpki_aid_label(a.data, a.nc, &ctx->app);
         ctx->ef_selected = false;

@@ -16,6 +16,12 @@ jpki_rc jpki_pcsc_map_error(LONG rv, pcsc_phase phase, const char *reader,
         rc = jpki_error_set(err, JPKI_ERR_NO_SERVICE,
                             "%s: the PC/SC service (pcscd) is not running", what);
         break;
+    case SCARD_F_COMM_ERROR:
+        /* libpcsclite's answer when its socket to pcscd breaks: pcscd was
+         * stopped (or died) in the middle of the operation. */
+        rc = jpki_error_set(err, JPKI_ERR_NO_SERVICE,
+                            "%s: %s: the PC/SC service (pcscd) went away", r, what);
+        break;
     case SCARD_E_NO_READERS_AVAILABLE:
     case SCARD_E_UNKNOWN_READER:
     case SCARD_E_READER_UNAVAILABLE:

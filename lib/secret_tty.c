@@ -3,6 +3,7 @@
  * terminal's settings come back even when a signal arrives mid-prompt. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
@@ -60,12 +61,41 @@ static void put(int fd, const char *s)
 
 typedef enum { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_SIGNAL, LINE_ERROR } line_result;
 
+/* Wait until fd is readable or one of the caught signals arrives.  The
+ * signals are blocked except inside ppoll, which unblocks them atomically:
+ * a signal that lands between the got_signal check and the wait cannot be
+ * lost (with a plain read() it was, and the prompt then ignored that ^C or
+ * kill and hung -- reliably so under valgrind). */
+static bool wait_readable(int fd)
+{
+    sigset_t block, orig;
+    sigemptyset(&block);
+    for (size_t i = 0; i < NCAUGHT; i++)
+        sigaddset(&block, caught[i]);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    bool ready = false;
+    while (!got_signal) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = ppoll(&p, 1, NULL, &orig);
+        if (r > 0) {
+            ready = true;
+            break;
+        }
+        if (r < 0 && errno != EINTR) {
+            ready = true; /* let read() report the error */
+            break;
+        }
+    }
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    return ready && !got_signal;
+}
+
 static line_result read_tty_line(int fd, jpki_secret *out)
 {
     size_t n = 0;
     bool too_long = false;
     for (;;) {
-        if (got_signal)
+        if (got_signal || !wait_readable(fd))
             return LINE_SIGNAL;
         unsigned char c;
         ssize_t r = read(fd, &c, 1);

@@ -44,8 +44,9 @@ static bool raises_security_state(const uint8_t *c, size_t n)
     return n > 5 && (c[1] == 0x20 || c[1] == 0x24 || c[1] == 0x82);
 }
 
-/* A reader answering fewer than 2 bytes (no status word) usually means the
- * card went away mid-command (vpcd does this when the card disconnects);
+/* A reader answering fewer than 2 bytes (no status word), or failing the
+ * transmit with SCARD_E_NOT_TRANSACTED, usually means the card went away
+ * mid-command (vpcd does both when the card disconnects);
  * pcscd notices the removal only at its next poll, so ask for a little while
  * before calling it garbage. */
 #define REMOVAL_POLL_MS 100
@@ -76,6 +77,10 @@ static jpki_rc pcsc_transmit(jpki_transport *t, const uint8_t *capdu, size_t cle
     const SCARD_IO_REQUEST *pci = p->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     DWORD n = (DWORD)*rlen;
     LONG rv = SCardTransmit(p->card, pci, capdu, (DWORD)clen, NULL, rapdu, &n);
+    /* A card pulled while pcscd waits for its answer comes back as
+     * SCARD_E_NOT_TRANSACTED ("Transaction failed"), not as a removal. */
+    if (rv == SCARD_E_NOT_TRANSACTED && card_gone(p))
+        rv = SCARD_W_REMOVED_CARD;
     if (rv != SCARD_S_SUCCESS) {
         if (rv == SCARD_W_RESET_CARD)
             acknowledge_reset(p);

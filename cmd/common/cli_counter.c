@@ -301,7 +301,11 @@ int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, vo
         /* Reset the card: no issuer session may outlive this command. */
         jpki_error end_err;
         jpki_error_clear(&end_err);
-        if (jpki_transport_end(t, true, &end_err) != JPKI_OK)
+        /* A card (or pcscd) that is gone holds no session: nothing to warn
+         * about, and the error already said what happened in one line. */
+        if (jpki_transport_end(t, true, &end_err) != JPKI_OK &&
+            end_err.code != JPKI_ERR_CARD_REMOVED && end_err.code != JPKI_ERR_NO_CARD &&
+            end_err.code != JPKI_ERR_READER_GONE && end_err.code != JPKI_ERR_NO_SERVICE)
             cli_errorf(prog, "warning: ending the card session: %s", end_err.message);
     }
     cli_close(cc, t);

@@ -170,12 +170,26 @@ static void get_text(reader *r, const cbor_item_t *map, const char *key, char *o
         bad(r, key, "has invalid characters");
 }
 
+/* libcbor 0.8's cbor_is_null/cbor_is_bool assert (and so abort) when given
+ * a float, which is the same major type as null/true/false: a hostile
+ * state file with a float where null or a bool belongs would kill the
+ * process.  Check the width first. */
+static bool is_null(const cbor_item_t *v)
+{
+    return cbor_isa_float_ctrl(v) && cbor_float_get_width(v) == CBOR_FLOAT_0 && cbor_is_null(v);
+}
+
+static bool is_bool(const cbor_item_t *v)
+{
+    return cbor_isa_float_ctrl(v) && cbor_float_get_width(v) == CBOR_FLOAT_0 && cbor_is_bool(v);
+}
+
 /* Bytes or null (absent) of at most max bytes. */
 static void get_blob(reader *r, const cbor_item_t *map, const char *key, sim_blob *out,
                      size_t max, bool nullable)
 {
     cbor_item_t *v = map_get(map, key);
-    if (v && nullable && cbor_is_null(v))
+    if (v && nullable && is_null(v))
         return;
     if (!v || !cbor_isa_bytestring(v) || !cbor_bytestring_is_definite(v)) {
         bad(r, key, "is missing or not bytes");
@@ -223,7 +237,7 @@ static void read_pins(reader *r, const cbor_item_t *root, sim_persist *st)
             return;
         }
         st->pin[i].tries = (uint8_t)t;
-        if (cbor_is_null(val)) {
+        if (is_null(val)) {
             st->pin[i].len = 0;
             continue;
         }
@@ -280,7 +294,7 @@ static void read_root(reader *r, const cbor_item_t *root, sim_persist *st)
     get_text(r, root, "persona", st->persona, sizeof st->persona, 0,
              "abcdefghijklmnopqrstuvwxyz0123456789-_");
     cbor_item_t *face = map_get(root, "face_mode");
-    if (!r->failed && (!face || !cbor_is_bool(face)))
+    if (!r->failed && (!face || !is_bool(face)))
         bad(r, "face_mode", "is not a bool");
     else if (!r->failed)
         st->face_mode = cbor_get_bool(face);

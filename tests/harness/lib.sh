@@ -118,3 +118,78 @@ cleanup_all() {
     done
     pcscd_stop
 }
+
+# ---- fault injection (tests/integration/t_fault_*.sh) ----
+
+# skip_all REASON: the test cannot run here (a command it needs is not
+# built yet); says so and ends the test with nothing counted.
+skip_all() { echo "# SKIP: $*"; exit 0; }
+
+# sim_wait_exit NAME [SECS]: wait until a card started with --remove-after
+# has pulled itself and exited (up to SECS, default 10), then forget it;
+# a card still running (the operation needed fewer APDUs) is stopped.
+sim_wait_exit() {
+    local pid n=0 max=$((${2:-10} * 20))
+    pid=$(cat "$JPKI_WORK/sim.$1.pid" 2>/dev/null) || return 0
+    while kill -0 "$pid" 2>/dev/null && [ $n -lt $max ]; do n=$((n + 1)); sleep 0.05; done
+    sim_stop "$1"
+}
+
+# removal_sweep TEMPLATE [MAX]: pull the card at every APDU index.
+# For N = 0, 1, 2, ...: a fresh copy of TEMPLATE as $JPKI_WORK/card.state
+# in reader 0 with --remove-after N, then the test's functions:
+#   fault_op N        the operation (its exit status is passed on)
+#   fault_after N RC  assertions on the pulled card (sim stopped; the
+#                     state file is what the card holds)
+#   fault_resume N    reinsert (the card is running again) and finish
+#   fault_done N      assertions on the finished card (sim stopped)
+# The sweep ends at the first N where fault_op succeeds with the card
+# never pulled (that N is the operation's APDU count), or at MAX.
+# JPKI_FAULT_STRIDE (default 1; 5 under valgrind) steps N faster.
+# Sets FAULT_LAST (the last N tried) and FAULT_COMPLETE (1 if it ended).
+removal_sweep() {
+    local tmpl=$1 max=${2:-400} n=0 rc stride
+    stride=${JPKI_FAULT_STRIDE:-$([ "${JPKI_VALGRIND:-0}" = 1 ] && echo 5 || echo 1)}
+    FAULT_COMPLETE=0
+    while [ $n -le "$max" ]; do
+        FAULT_LAST=$n
+        cp "$tmpl" "$JPKI_WORK/card.state"
+        if ! sim_start card 0 "$JPKI_WORK/card.state" --remove-after "$n"; then
+            nok "card inserted for removal after $n APDUs"; return 1
+        fi
+        fault_op "$n"; rc=$?
+        local pulled=0
+        grep -q "card removed after $n APDUs" "$JPKI_WORK/sim.card.log" 2>/dev/null && pulled=1
+        sim_wait_exit card
+        grep -q "card removed after $n APDUs" "$JPKI_WORK/sim.card.log" 2>/dev/null && pulled=1
+        # Reinserting before pcscd saw the reader empty would look to it
+        # like the same card that never left (and fail its first APDU).
+        wait_card 0 absent
+        : > "$JPKI_WORK/sim.card.log"
+        if [ "$rc" = 0 ] && [ $pulled = 0 ]; then
+            fault_done "$n"
+            FAULT_COMPLETE=1
+            return 0
+        fi
+        fault_after "$n" "$rc"
+        if ! sim_start card 0 "$JPKI_WORK/card.state"; then
+            nok "card reinserted after removal at $n"; return 1
+        fi
+        fault_resume "$n"
+        sim_stop card
+        wait_card 0 absent
+        fault_done "$n"
+        n=$((n + stride))
+    done
+}
+
+# card_facts STATE: jpki-test-cardcheck's report of a state file, one
+# "KEY=VALUE ..." line per PIN/key (see tests/tools/jpki-test-cardcheck.c).
+card_facts() { jpki-test-cardcheck "$1"; }
+# pin_tries FACTS NAME -> tries left of PIN NAME
+pin_tries() { printf '%s\n' "$1" | awk -v p="$2" '$1 == "pin" && $2 == p { sub("tries=", "", $3); print $3 }'; }
+# key_fact FACTS KIND FIELD -> value of FIELD (cert, pending, match, spki_sha256, ...)
+key_fact() {
+    printf '%s\n' "$1" | awk -v k="$2" -v f="$3" '$1 == "key" && $2 == k {
+        for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }'
+}
