@@ -125,13 +125,13 @@ $(B)/tests/%: tests/unit/%.c $(TEST_DEPS)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOL_BINS)
-	@JPKI_FUZZ_CORPUS=1 tools/run-checks.sh "$(B)" $(UNIT_BINS)
+	@JPKI_FUZZ_CORPUS=1 JPKI_CC="$(CC)" JPKI_SAN="$(SAN)" tools/run-checks.sh "$(B)" $(UNIT_BINS)
 
 check-unit: all $(UNIT_BINS) $(TOOL_BINS)
 	@tools/run-checks.sh --unit-only "$(B)" $(UNIT_BINS)
 
 check-integration: all $(TOOL_BINS)
-	@tools/run-checks.sh --integration-only "$(B)"
+	@JPKI_CC="$(CC)" JPKI_SAN="$(SAN)" tools/run-checks.sh --integration-only "$(B)"
 
 # Sanitizer build in its own tree; the whole suite runs against it.
 check-asan: deps
@@ -163,7 +163,11 @@ install: all
 	ln -sf libjpki.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libjpki.so.$(SOVERSION)
 	ln -sf libjpki.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libjpki.so
 	install -m 644 include/jpki/*.h $(DESTDIR)$(INCDIR)/jpki/
-	install -m 644 $(B)/libjpki.pc $(DESTDIR)$(PKGDIR)/
+	# Written here, not copied from the build, so the PREFIX/LIBDIR given to
+	# `make install` are the ones in the installed file.
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' tools/libjpki.pc.in > $(DESTDIR)$(PKGDIR)/libjpki.pc
+	chmod 644 $(DESTDIR)$(PKGDIR)/libjpki.pc
 	for m in $(MANS); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 

@@ -9,7 +9,6 @@
 #include "cert_internal.h"
 
 /* 1.2.392.200149.8.5.5.x */
-static const uint8_t jpki_san_arc[] = {0x2A, 0x83, 0x08, 0x8C, 0x9B, 0x55, 0x08, 0x05, 0x05};
 /* [0] constructed: both the otherName choice and its EXPLICIT value */
 #define CTX0_CONSTRUCTED (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 0)
 
@@ -49,7 +48,8 @@ static jpki_rc other_name(unsigned char *p, const unsigned char *end, jpki_cert_
     const unsigned char *oid = p;
     size_t oidlen = len;
     p += len;
-    if (oidlen != sizeof jpki_san_arc + 1 || memcmp(oid, jpki_san_arc, sizeof jpki_san_arc) != 0)
+    if (oidlen != JPKI_SAN_OID_PREFIX_LEN + 1 ||
+        memcmp(oid, JPKI_SAN_OID_PREFIX, JPKI_SAN_OID_PREFIX_LEN) != 0)
         return JPKI_OK; /* someone else's otherName */
     if ((ret = mbedtls_asn1_get_tag(&p, end, &len, CTX0_CONSTRUCTED)) != 0)
         return bad(err, "JPKI otherName without a value", ret);
@@ -63,10 +63,10 @@ static jpki_rc other_name(unsigned char *p, const unsigned char *end, jpki_cert_
     if ((ret = mbedtls_asn1_get_tag(&p, vend, &len, tag)) != 0)
         return bad(err, "malformed JPKI otherName value", ret);
     switch (oid[oidlen - 1]) {
-    case 1: return store(info->name, sizeof info->name, p, len, "name", err);
-    case 3: return store(info->sex, sizeof info->sex, p, len, "sex", err);
-    case 4: return store(info->birth, sizeof info->birth, p, len, "birth date", err);
-    case 5: return store(info->address, sizeof info->address, p, len, "address", err);
+    case JPKI_SAN_NAME: return store(info->name, sizeof info->name, p, len, "name", err);
+    case JPKI_SAN_SEX: return store(info->sex, sizeof info->sex, p, len, "sex", err);
+    case JPKI_SAN_BIRTH: return store(info->birth, sizeof info->birth, p, len, "birth date", err);
+    case JPKI_SAN_ADDRESS: return store(info->address, sizeof info->address, p, len, "address", err);
     default: return JPKI_OK; /* .2/.6: substitute-character forms */
     }
 }

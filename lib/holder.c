@@ -11,14 +11,11 @@
 #include <mbedtls/asn1write.h>
 
 #include "card_internal.h"
+#include "jpki/cert.h"
 #include "jpki/profile.h"
 #include "jpki/renew.h"
 
 #define BASIC4_MAX 2048
-
-/* 1.2.392.200149.8.5.5 in DER; the last arc is the attribute */
-static const char SAN_OID_PREFIX[] = "\x2A\x83\x08\x8C\x9B\x55\x08\x05\x05";
-#define SAN_OID_PREFIX_LEN (sizeof SAN_OID_PREFIX - 1)
 
 /* Copy a text value: no NUL, no control bytes, fits. */
 static bool take_text(const uint8_t *v, size_t n, char *dst, size_t cap)
@@ -91,25 +88,6 @@ jpki_rc jpki_read_holder(jpki_card *c, jpki_holder *h, jpki_error *err)
     return rc;
 }
 
-static int other_name(unsigned char **p, unsigned char *start, uint8_t arc, const char *value)
-{
-    int ret; /* used by MBEDTLS_ASN1_CHK_ADD */
-    size_t len = 0;
-    char oid[SAN_OID_PREFIX_LEN + 1];
-    memcpy(oid, SAN_OID_PREFIX, SAN_OID_PREFIX_LEN);
-    oid[SAN_OID_PREFIX_LEN] = (char)arc;
-    /* otherName ::= [0] { type-id OID, value [0] EXPLICIT UTF8String } */
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_utf8_string(p, start, value, strlen(value)));
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_len(p, start, len));
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_tag(p, start, MBEDTLS_ASN1_CONTEXT_SPECIFIC |
-                                                                MBEDTLS_ASN1_CONSTRUCTED | 0));
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_oid(p, start, oid, sizeof oid));
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_len(p, start, len));
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_tag(p, start, MBEDTLS_ASN1_CONTEXT_SPECIFIC |
-                                                                MBEDTLS_ASN1_CONSTRUCTED | 0));
-    return (int)len;
-}
-
 jpki_rc jpki_holder_san(const jpki_holder *h, uint8_t **san, size_t *san_len, jpki_error *err)
 {
     *san = NULL;
@@ -123,9 +101,10 @@ jpki_rc jpki_holder_san(const jpki_holder *h, uint8_t **san, size_t *san_len, jp
     int r;
     /* written backwards: the last otherName first */
     const struct { uint8_t arc; const char *v; } items[] = {
-        {5, h->address}, {4, h->birth}, {3, h->sex}, {1, h->name}};
+        {JPKI_SAN_ADDRESS, h->address}, {JPKI_SAN_BIRTH, h->birth},
+        {JPKI_SAN_SEX, h->sex}, {JPKI_SAN_NAME, h->name}};
     for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
-        if ((r = other_name(&p, buf, items[i].arc, items[i].v)) < 0)
+        if ((r = jpki_san_write_other_name(&p, buf, items[i].arc, items[i].v)) < 0)
             goto fail;
         len += (size_t)r;
     }

@@ -3,6 +3,7 @@
 # tests (real pcscd + vsmartcard-vpcd + jpki-card-sim, one private namespace
 # per test), then print one summary line: "N passed, M failed".
 # Usage: run-checks.sh [--unit-only|--integration-only] BUILD_DIR [UNIT_BINS...]
+# JPKI_ONLY=t_x,t_y limits the integration tests; JPKI_VERBOSE=1 shows their output.
 set -u
 mode=all
 case "${1:-}" in --unit-only) mode=unit; shift;; --integration-only) mode=integration; shift;; esac
@@ -50,6 +51,8 @@ if [ "$mode" != unit ]; then
     for t in "$src"/tests/integration/t_*.sh; do
         [ -e "$t" ] || continue
         name=$(basename "$t" .sh)
+        # JPKI_ONLY=t_a,t_b runs just those integration tests (while debugging).
+        if [ -n "${JPKI_ONLY:-}" ] && [[ ",$JPKI_ONLY," != *",$name,"* ]]; then continue; fi
         out=$(JPKI_SRC="$src" JPKI_BUILD="$src/$B" JPKI_BIN_DIR="$bindir" \
               timeout "${JPKI_TEST_TIMEOUT:-600}" unshare -m -n -p --fork --mount-proc \
               "$src/tests/harness/isolated.sh" "$t" 2>&1)

@@ -21,6 +21,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "atomic_file.h"
+#include "jpki/cert.h"
 #include "testca.h"
 
 #define JST_OFFSET (9 * 3600)
@@ -127,27 +128,6 @@ static void validity_string(testca_date d, bool end, char out[32])
 /* ================= subjectAltName ================= */
 
 /* 1.2.392.200149.8.5.5.x in DER */
-#define SAN_OID_PREFIX "\x2A\x83\x08\x8C\x9B\x55\x08\x05\x05"
-#define SAN_OID_PREFIX_LEN 9
-
-static int write_other_name(unsigned char **p, unsigned char *start, uint8_t last_arc,
-                            const char *value)
-{
-    int ret;
-    size_t len = 0;
-    char oid[SAN_OID_PREFIX_LEN + 1];
-    memcpy(oid, SAN_OID_PREFIX, SAN_OID_PREFIX_LEN);
-    oid[SAN_OID_PREFIX_LEN] = (char)last_arc;
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_utf8_string(p, start, value, strlen(value)));
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_len(p, start, len));
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_tag(p, start, MBEDTLS_ASN1_CONTEXT_SPECIFIC |
-                                                                   MBEDTLS_ASN1_CONSTRUCTED | 0));
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_oid(p, start, oid, sizeof oid));
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_len(p, start, len));
-    MBEDTLS_ASN1_CHK_ADD(len, mbedtls_asn1_write_tag(p, start, MBEDTLS_ASN1_CONTEXT_SPECIFIC |
-                                                                   MBEDTLS_ASN1_CONSTRUCTED | 0));
-    return (int)len;
-}
 
 jpki_rc testca_san_build(const testca_holder_attrs *h, uint8_t *buf, size_t cap, size_t *len,
                          jpki_error *err)
@@ -158,16 +138,16 @@ jpki_rc testca_san_build(const testca_holder_attrs *h, uint8_t *buf, size_t cap,
     int ret;
     size_t n = 0;
     /* asn1write fills backwards: last otherName first. */
-    if ((ret = write_other_name(&p, buf, 5, h->address)) < 0)
+    if ((ret = jpki_san_write_other_name(&p, buf, JPKI_SAN_ADDRESS, h->address)) < 0)
         goto fail;
     n += (size_t)ret;
-    if ((ret = write_other_name(&p, buf, 4, h->birth)) < 0)
+    if ((ret = jpki_san_write_other_name(&p, buf, JPKI_SAN_BIRTH, h->birth)) < 0)
         goto fail;
     n += (size_t)ret;
-    if ((ret = write_other_name(&p, buf, 3, h->sex)) < 0)
+    if ((ret = jpki_san_write_other_name(&p, buf, JPKI_SAN_SEX, h->sex)) < 0)
         goto fail;
     n += (size_t)ret;
-    if ((ret = write_other_name(&p, buf, 1, h->name)) < 0)
+    if ((ret = jpki_san_write_other_name(&p, buf, JPKI_SAN_NAME, h->name)) < 0)
         goto fail;
     n += (size_t)ret;
     if ((ret = mbedtls_asn1_write_len(&p, buf, n)) < 0)
@@ -206,9 +186,9 @@ jpki_rc testca_san_birth(const uint8_t *san, size_t len, testca_date *birth, boo
             return jpki_error_set(err, JPKI_ERR_FORMAT, "subjectAltName: otherName without OID");
         oid.p = p;
         p += oid.len;
-        bool is_birth = oid.len == SAN_OID_PREFIX_LEN + 1 &&
-                        memcmp(oid.p, SAN_OID_PREFIX, SAN_OID_PREFIX_LEN) == 0 &&
-                        oid.p[SAN_OID_PREFIX_LEN] == 4;
+        bool is_birth = oid.len == JPKI_SAN_OID_PREFIX_LEN + 1 &&
+                        memcmp(oid.p, JPKI_SAN_OID_PREFIX, JPKI_SAN_OID_PREFIX_LEN) == 0 &&
+                        oid.p[JPKI_SAN_OID_PREFIX_LEN] == JPKI_SAN_BIRTH;
         if (is_birth) {
             size_t vl;
             if (mbedtls_asn1_get_tag(&p, next, &vl, MBEDTLS_ASN1_CONTEXT_SPECIFIC |

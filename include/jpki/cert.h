@@ -28,6 +28,19 @@ typedef struct jpki_cert_info {
     char address[512];
 } jpki_cert_info;
 
+/* The signature certificate's subjectAltName otherNames are
+ * 1.2.392.200149.8.5.5.ARC (DER content octets of the OID without ARC). */
+#define JPKI_SAN_OID_PREFIX "\x2A\x83\x08\x8C\x9B\x55\x08\x05\x05"
+#define JPKI_SAN_OID_PREFIX_LEN 9
+enum { JPKI_SAN_NAME = 1, JPKI_SAN_SEX = 3, JPKI_SAN_BIRTH = 4, JPKI_SAN_ADDRESS = 5 };
+
+/* Write otherName ::= [0] { OID prefix.ARC, [0] EXPLICIT UTF8String utf8 }
+ * backwards in front of *p (mbedtls asn1write convention, start is the
+ * buffer's beginning).  Returns the length written or a negative mbedTLS
+ * error. */
+int jpki_san_write_other_name(unsigned char **p, unsigned char *start, uint8_t arc,
+                              const char *utf8);
+
 /* DER or PEM (one certificate). */
 jpki_rc jpki_cert_parse(const uint8_t *buf, size_t len, jpki_cert_info *info,
                         jpki_error *err);

@@ -124,9 +124,14 @@ cleanup_all() {
 
 # ---- fault injection (tests/integration/t_fault_*.sh) ----
 
-# skip_all REASON: the test cannot run here (a command it needs is not
-# built yet); says so and ends the test with nothing counted.
-skip_all() { echo "# SKIP: $*"; exit 0; }
+# require_commands CMD...: every command is part of the project, so a
+# missing one fails the test (never a silent skip).
+require_commands() {
+    local c
+    for c in "$@"; do
+        command -v "$c" > /dev/null || { nok "$c is not built"; finish; exit 1; }
+    done
+}
 
 # sim_wait_exit NAME [SECS]: wait until a card started with --remove-after
 # has pulled itself and exited (up to SECS, default 10), then forget it;

@@ -5,8 +5,7 @@
 # from the journal -- no card renewed twice, both end with new certificates
 # matching their keys, PIN counters untouched.
 
-command -v jpki-renew >/dev/null && command -v jpki-status >/dev/null ||
-    skip_all "jpki-renew --batch / jpki-status are not built yet"
+require_commands jpki-renew jpki-status
 
 pcscd_start 1
 make_card hanako "$JPKI_WORK/hanako.card"

@@ -6,8 +6,7 @@
 # that the command does not set.  After the rerun: the change is complete.
 # The card's state is read with tests/tools/jpki-test-cardcheck.
 
-command -v jpki-reset-pin >/dev/null && command -v jpki-face-auth-switch >/dev/null ||
-    skip_all "jpki-reset-pin / jpki-face-auth-switch are not built yet"
+require_commands jpki-reset-pin jpki-face-auth-switch
 
 pcscd_start 1
 make_card hanako "$JPKI_WORK/hanako.card"

@@ -9,7 +9,7 @@
 # "done" and names the keys the card holds.
 # The card's state and the journal are read with jpki-test-cardcheck.
 
-command -v jpki-renew >/dev/null || skip_all "jpki-renew is not built yet"
+require_commands jpki-renew
 
 pcscd_start 1
 make_card hanako "$JPKI_WORK/hanako.card"

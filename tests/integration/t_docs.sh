@@ -1,0 +1,22 @@
+# Documentation kept in step with the code: every binary answers --help and
+# --version with exit 0, has a man page with an EXIT STATUS section, and
+# every long option its --help lists is documented in that man page.
+# No card needed.
+for b in "$JPKI_BUILD"/bin/*; do
+    n=$(basename "$b")
+    help=$("$b" --help 2>&1); rc=$?
+    check "$n --help exits 0" test "$rc" = 0
+    "$b" --version > /dev/null 2>&1
+    check "$n --version exits 0" test $? = 0
+    page="$JPKI_SRC/man/$n.1"
+    check "$n has a man page" test -f "$page" || continue
+    check "$n man page has EXIT STATUS" grep -q '^\.SH "\{0,1\}EXIT STATUS' "$page"
+    opts=$(printf '%s\n' "$help" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
+    documented=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$page" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
+    missing=$(comm -23 <(printf '%s\n' "$opts") <(printf '%s\n' "$documented") | tr '\n' ' ')
+    check "$n: every --help option is in the man page${missing:+ (missing: $missing)}" test -z "$missing"
+done
+for p in jpki-records.5 jpki-trace.5 jpki-card-profile.7; do
+    check "man page $p exists" test -f "$JPKI_SRC/man/$p"
+done
+finish
