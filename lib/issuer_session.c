@@ -2,10 +2,8 @@
  * GET CHALLENGE + MUTUAL AUTHENTICATE with AES-128-CMAC, the issuance
  * status (GET DATA DF30), and the status-word mapping every issuer command
  * shares. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <mbedtls/cipher.h>
 #include <mbedtls/cmac.h>
@@ -111,22 +109,6 @@ int issuer_ber_length(const uint8_t **p, const uint8_t *end, size_t *len)
 
 /* ---- mutual authentication ---- */
 
-static jpki_rc random_bytes(uint8_t *out, size_t n, jpki_error *err)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = getrandom(out + got, n - got, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return jpki_error_set(err, JPKI_ERR_IO, "issuer authentication: getrandom: %s",
-                                  strerror(errno));
-        }
-        got += (size_t)r;
-    }
-    return JPKI_OK;
-}
-
 /* CMAC_K(tag || a || b) with a and b JPKI_CHALLENGE_LEN bytes each. */
 static jpki_rc mutual_mac(const jpki_issuer_key *k, uint8_t tag, const uint8_t *a,
                           const uint8_t *b, uint8_t mac[JPKI_MAC_LEN], jpki_error *err)
@@ -186,8 +168,10 @@ jpki_rc jpki_issuer_authenticate(jpki_card *c, const jpki_issuer_key *k, jpki_er
     }
     memcpy(rc_card, r->data, JPKI_CHALLENGE_LEN);
 
-    if ((rc = random_bytes(rh, sizeof rh, err)) != JPKI_OK)
+    if ((rc = jpki_transport_host_random(c->t, rh, sizeof rh, err)) != JPKI_OK) {
+        jpki_error_prefix(err, "issuer authentication");
         goto out;
+    }
     memcpy(data, rh, JPKI_CHALLENGE_LEN);
     if ((rc = mutual_mac(k, JPKI_MUTUAL_TAG_HOST, rc_card, rh, data + JPKI_CHALLENGE_LEN, err)) !=
         JPKI_OK)

@@ -2,8 +2,10 @@
  * APDUs that would hang vpcd, following 61xx (GET RESPONSE) and 6Cxx (resend
  * with the exact Le), tracing every physical exchange, and nesting
  * transactions so only the outermost begin/end reaches the card. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "jpki/profile.h"
@@ -210,4 +212,21 @@ void jpki_transport_close(jpki_transport *t)
     if (t->trace)
         jpki_trace_event(t->trace, t->reader, "disconnect");
     t->ops->destroy(t);
+}
+
+jpki_rc jpki_transport_host_random(jpki_transport *t, uint8_t *out, size_t n, jpki_error *err)
+{
+    if (t && t->ops->host_random)
+        return t->ops->host_random(t, out, n, err);
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = getrandom(out + got, n - got, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return jpki_error_set(err, JPKI_ERR_IO, "getrandom: %s", strerror(errno));
+        }
+        got += (size_t)r;
+    }
+    return JPKI_OK;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jpki/apdu_describe.h"
+#include "jpki/profile.h"
 #include "jpki/trace.h"
 #include "jpki/transport.h"
 
@@ -126,12 +127,34 @@ static void replay_destroy(jpki_transport *t)
     free(rt);
 }
 
+/* The host's random bytes of the session are in the recording: the host
+ * challenge is the start of the next MUTUAL AUTHENTICATE's data.  Giving
+ * them back lets a recorded issuer session (a renewal, a PIN reset) play
+ * back exactly instead of stopping at a MAC the card never computed. */
+static jpki_rc replay_host_random(jpki_transport *t, uint8_t *out, size_t n, jpki_error *err)
+{
+    replay_transport *rt = (replay_transport *)t;
+    for (size_t i = rt->next; i < rt->log->count; i++) {
+        const jpki_trace_item *it = &rt->log->items[i];
+        if (!replayable(it) || it->clen < 5 || it->capdu[1] != JPKI_INS_MUTUAL_AUTH)
+            continue;
+        if (it->capdu[4] < n || it->clen < 5 + n)
+            break;
+        memcpy(out, it->capdu + 5, n);
+        return JPKI_OK;
+    }
+    return jpki_error_set(err, JPKI_ERR_TRANSPORT,
+                          "replay %s: the recording holds no host challenge for this session",
+                          rt->path);
+}
+
 static const jpki_transport_ops replay_ops = {
     .kind = "replay",
     .transmit = replay_transmit,
     .begin = replay_begin,
     .end = replay_end,
     .destroy = replay_destroy,
+    .host_random = replay_host_random,
 };
 
 jpki_rc jpki_replay_transport_open(const char *trace_path, jpki_transport **out,

@@ -29,6 +29,10 @@ typedef struct jpki_transport_ops {
     /* End it; reset_card drops the card's security state (SCARD_RESET_CARD). */
     jpki_rc (*end)(jpki_transport *t, bool reset_card, jpki_error *err);
     void (*destroy)(jpki_transport *t);
+    /* Optional: the host's random bytes for protocols (the issuer's host
+     * challenge).  NULL = the kernel's getrandom.  A replay supplies the
+     * recorded ones so a recorded issuer session plays back. */
+    jpki_rc (*host_random)(jpki_transport *t, uint8_t *out, size_t n, jpki_error *err);
 } jpki_transport_ops;
 
 struct jpki_transport {
@@ -58,6 +62,10 @@ jpki_rc jpki_transmit_raw(jpki_transport *t, const uint8_t *capdu, size_t clen,
 jpki_rc jpki_transport_begin(jpki_transport *t, jpki_error *err);
 jpki_rc jpki_transport_end(jpki_transport *t, bool reset_card, jpki_error *err);
 void jpki_transport_close(jpki_transport *t);
+
+/* n random bytes for the host's side of a protocol run on this card (see
+ * jpki_transport_ops.host_random). */
+jpki_rc jpki_transport_host_random(jpki_transport *t, uint8_t *out, size_t n, jpki_error *err);
 
 /* True when the ATR's historical bytes carry a card-capabilities object
  * (compact-TLV tag 7) whose third byte announces extended Lc/Le fields.

@@ -285,7 +285,9 @@ static jpki_rc cnt_end(jpki_transport *t, bool reset, jpki_error *err)
     return JPKI_OK;
 }
 static void cnt_destroy(jpki_transport *t) { (void)t; }
-static const jpki_transport_ops cnt_ops = {"count", cnt_transmit, cnt_begin, cnt_end, cnt_destroy};
+static const jpki_transport_ops cnt_ops = {
+    .kind = "count", .transmit = cnt_transmit, .begin = cnt_begin, .end = cnt_end,
+    .destroy = cnt_destroy};
 
 static void nested_transactions_reach_card_once(void **state)
 {
