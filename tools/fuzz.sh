@@ -14,9 +14,10 @@ FB=build-fuzz
 targets=$(ls tests/fuzz/fuzz_*.c 2>/dev/null | sed 's|tests/fuzz/\(.*\)\.c|\1|')
 [ -n "$targets" ] || { echo "no fuzz targets"; exit 0; }
 
+mkdir -p $FB
 make --no-print-directory B=$FB CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
     SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
-    fuzz-targets >"$FB.log" 2>&1 || { mkdir -p $FB; cat "$FB.log" >&2; echo "fuzz build failed" >&2; exit 1; }
+    fuzz-targets >"$FB/build.log" 2>&1 || { mkdir -p $FB; cat "$FB/build.log" >&2; echo "fuzz build failed" >&2; exit 1; }
 [ "$mode" = build ] && exit 0
 
 pass=0; fail=0
