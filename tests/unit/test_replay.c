@@ -312,6 +312,83 @@ static void get_response_round_trip(void **state)
     jpki_transport_close(t);
 }
 
+/* Counter operations traced in both formats: the issuer key never reaches
+ * the card (so no trace), the new PIN of RESET RETRY COUNTER and the four
+ * PINs of ENABLE VERIFICATION REQUIREMENT are redacted. */
+static void issuer_session_traces_hold_no_secret(void **state)
+{
+    (void)state;
+    char card_path[PATH_MAX], rec[160];
+    snprintf(rec, sizeof rec, "%s/issuer.cbor", tmpdir);
+    sim_card *card = fx_card(card_path, sizeof card_path);
+    assert_non_null(card);
+    jpki_error e;
+    jpki_error_clear(&e);
+    jpki_issuer_key key;
+    assert_int_equal(jpki_issuer_key_load_file(fx.key, &key, &e), JPKI_OK);
+    jpki_transport *t;
+    assert_int_equal(jpki_mem_transport_new(sim_card_apdu, card, atr, sizeof atr, &t, &e), JPKI_OK);
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *tf = open_memstream(&text, &text_len);
+    jpki_trace *tr = jpki_trace_new();
+    jpki_trace_set_text(tr, tf);
+    assert_int_equal(jpki_trace_set_cbor_file(tr, rec, &e), JPKI_OK);
+    t->trace = tr;
+    jpki_card c;
+    jpki_card_init(&c, t);
+    jpki_secret newpin;
+    memset(&newpin, 0, sizeof newpin);
+    memcpy(newpin.buf, "8642", 4);
+    newpin.len = 4;
+    jpki_secret pins[JPKI_PIN_COUNT];
+    const char *const values[JPKI_PIN_COUNT] = {"9753", "QWERTY77", "8531", "7410"};
+    for (int i = 0; i < JPKI_PIN_COUNT; i++) {
+        memset(&pins[i], 0, sizeof pins[i]);
+        memcpy(pins[i].buf, values[i], strlen(values[i]));
+        pins[i].len = strlen(values[i]);
+    }
+    assert_int_equal(jpki_issuer_authenticate(&c, &key, &e), JPKI_OK);
+    assert_int_equal(jpki_pin_reset(&c, JPKI_PIN_AUTH, &newpin, &e), JPKI_OK);
+    assert_int_equal(jpki_face_mode_enter(&c, &e), JPKI_OK);
+    assert_int_equal(jpki_face_mode_leave(&c, pins, &e), JPKI_OK);
+    jpki_transport_close(t);
+    jpki_trace_free(tr);
+    fclose(tf);
+    sim_card_free(card);
+
+    FILE *f = fopen(rec, "rb");
+    assert_non_null(f);
+    static uint8_t bytes[1 << 16];
+    size_t n = fread(bytes, 1, sizeof bytes, f);
+    fclose(f);
+    char keyhex[2 * JPKI_ISSUER_KEY_LEN + 1], keyspaced[3 * JPKI_ISSUER_KEY_LEN];
+    for (int i = 0; i < JPKI_ISSUER_KEY_LEN; i++) {
+        snprintf(keyhex + 2 * i, 3, "%02X", key.key[i]);
+        snprintf(keyspaced + 3 * i, 4, "%02X ", key.key[i]);
+    }
+    keyspaced[3 * JPKI_ISSUER_KEY_LEN - 1] = '\0';
+    /* the key as bytes, and the first 8 of them (a partial leak) */
+    assert_null(memmem(bytes, n, key.key, 8));
+    assert_null(memmem(text, text_len, keyhex, 16));
+    assert_null(memmem(text, text_len, keyspaced, 3 * 8 - 1));
+    assert_null(memmem(bytes, n, "8642", 4));
+    assert_null(strstr(text, "38 36 34 32"));
+    for (int i = 0; i < JPKI_PIN_COUNT; i++) {
+        assert_null(memmem(bytes, n, values[i], strlen(values[i])));
+        assert_null(strstr(text, values[i]));
+    }
+    /* ... and the trace says what happened. */
+    assert_non_null(strstr(text, "MUTUAL AUTHENTICATE (issuer session): host challenge 8 bytes + MAC 16 bytes"));
+    assert_non_null(strstr(text, "RESET RETRY COUNTER EF 0018 (auth PIN): new PIN (4 bytes, redacted) and full tries"));
+    assert_non_null(strstr(text, "DISABLE VERIFICATION REQUIREMENT: enter face-authentication mode"));
+    assert_non_null(strstr(text, "auth PIN 4 bytes, sign password 8 bytes, card-info PIN 4 bytes, registry PIN 4 bytes, PINs redacted"));
+    free(text);
+    jpki_issuer_key_wipe(&key);
+    for (int i = 0; i < JPKI_PIN_COUNT; i++)
+        jpki_secret_wipe(&pins[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +397,7 @@ int main(void)
         cmocka_unit_test(bad_recordings_are_refused),
         cmocka_unit_test(card_api_round_trip),
         cmocka_unit_test(get_response_round_trip),
+        cmocka_unit_test(issuer_session_traces_hold_no_secret),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
