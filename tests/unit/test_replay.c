@@ -362,7 +362,7 @@ static void issuer_session_traces_hold_no_secret(void **state)
     static uint8_t bytes[1 << 16];
     size_t n = fread(bytes, 1, sizeof bytes, f);
     fclose(f);
-    char keyhex[2 * JPKI_ISSUER_KEY_LEN + 1], keyspaced[3 * JPKI_ISSUER_KEY_LEN];
+    char keyhex[2 * JPKI_ISSUER_KEY_LEN + 1], keyspaced[3 * JPKI_ISSUER_KEY_LEN + 1];
     for (int i = 0; i < JPKI_ISSUER_KEY_LEN; i++) {
         snprintf(keyhex + 2 * i, 3, "%02X", key.key[i]);
         snprintf(keyspaced + 3 * i, 4, "%02X ", key.key[i]);
