@@ -2,6 +2,7 @@
 # Sources are discovered, so adding a file needs no edit here:
 #   lib/*.c                 -> libjpki (static + shared)
 #   cmd/common/*.c          -> build/libcmdcommon.a (CLI glue shared by commands)
+#   cmd/testkit/*.c         -> build/libjpki-testkit.a (shared by the test tools only)
 #   cmd/NAME/main.c         -> binary NAME; other cmd/NAME/*.c -> build/cmd/NAME/libNAME.a
 #   tests/unit/test_*.c     -> cmocka unit tests (tests/unit/support/*.c linked in)
 #   tests/tools/*.c         -> build/tests/tools/NAME, on PATH in integration tests
@@ -28,7 +29,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2
 PKG_CFLAGS := $(shell pkg-config --cflags libpcsclite libcbor 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs libpcsclite libcbor 2>/dev/null)
 DEP_LIBS := $(PKG_LIBS) -lmbedx509 -lmbedcrypto -lpthread
-ALL_CFLAGS = $(CPPFLAGS_BASE) $(PKG_CFLAGS) $(WARN) $(OPT) $(SAN) $(CFLAGS)
+ALL_CFLAGS = $(CPPFLAGS_BASE) $(ROOM_INC) $(PKG_CFLAGS) $(WARN) $(OPT) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 LIB_SRC := $(wildcard lib/*.c)
@@ -43,7 +44,25 @@ COMMON_A := $(B)/libcmdcommon.a
 CMDS := $(patsubst cmd/%/main.c,%,$(wildcard cmd/*/main.c))
 BINS := $(CMDS:%=$(B)/bin/%)
 SCRIPTS := $(wildcard cmd/*.sh)
+
+# Rooms: the product commands, and the test kit (virtual card + test CA)
+# that is built and tested here but installed only by `make install-testkit`.
+TESTKIT_CMDS := $(filter jpki-card-sim jpki-ca,$(CMDS))
+PRODUCT_CMDS := $(filter-out $(TESTKIT_CMDS),$(CMDS))
+# The test kit's libraries, each with its declared interface header:
+#   libjpki-card-sim.a  cmd/jpki-card-sim/engine.h (sim.h: white-box tests)
+#   libjpki-ca.a        cmd/jpki-ca/testca.h (testca.c, csr.c)
+#   libjpki-testkit.a   cmd/testkit/atomic_file.h
 SIM_A := $(B)/cmd/jpki-card-sim/libjpki-card-sim.a
+TESTCA_A := $(B)/cmd/jpki-ca/libjpki-ca.a
+APDU_A := $(B)/cmd/jpki-apdu/libjpki-apdu.a
+TESTKIT_SRC := $(wildcard cmd/testkit/*.c)
+TESTKIT_A := $(B)/libjpki-testkit.a
+# Which folders, besides include/ and cmd/common/, a room's code may see.
+$(B)/cmd/jpki-card-sim/%.o: ROOM_INC := -Icmd/jpki-ca -Icmd/testkit
+$(B)/cmd/jpki-ca/%.o: ROOM_INC := -Icmd/testkit
+jpki-card-sim_LINK := $(TESTCA_A) $(TESTKIT_A)
+jpki-ca_LINK := $(TESTKIT_A)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -59,7 +78,7 @@ FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 MANS := $(wildcard man/*.1 man/*.5 man/*.7)
 
 .PHONY: fuzz-targets all deps check check-unit check-integration check-asan check-valgrind demo \
-        install uninstall clean fuzz fuzz-long bench
+        install install-testkit uninstall uninstall-testkit clean fuzz fuzz-long bench
 .SECONDARY:
 
 all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc
@@ -85,13 +104,17 @@ $(COMMON_A): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(TESTKIT_A): $(TESTKIT_SRC:%.c=$(B)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 # Per-command helper archive: every .c of cmd/NAME except main.c.
 define CMD_RULES
 $(1)_EXTRA_SRC := $$(filter-out cmd/$(1)/main.c,$$(wildcard cmd/$(1)/*.c))
 $(B)/cmd/$(1)/lib$(1).a: $$($(1)_EXTRA_SRC:%.c=$(B)/%.o)
 	@mkdir -p $$(dir $$@)
 	rm -f $$@ && ar rcs $$@ $$^ $$(if $$^,,&& ar rcs $$@)
-$(B)/bin/$(1): $(B)/cmd/$(1)/main.o $(B)/cmd/$(1)/lib$(1).a $(COMMON_A) $(LIB_A)
+$(B)/bin/$(1): $(B)/cmd/$(1)/main.o $(B)/cmd/$(1)/lib$(1).a $$($(1)_LINK) $(COMMON_A) $(LIB_A)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $(DEP_LIBS)
 endef
@@ -102,18 +125,20 @@ $(B)/libjpki.pc: tools/libjpki.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
 	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-TEST_DEPS := $(SUPPORT_OBJ) $(if $(wildcard cmd/jpki-card-sim/main.c),$(SIM_A)) $(COMMON_A) $(LIB_A)
+TEST_DEPS := $(SUPPORT_OBJ) $(SIM_A) $(TESTCA_A) $(APDU_A) $(TESTKIT_A) $(COMMON_A) $(LIB_A)
+# Tests see the declared interfaces of the rooms they use, nothing else of cmd/.
+TEST_INC := -Icmd/jpki-card-sim -Icmd/jpki-ca -Icmd/jpki-apdu
 
 # Test-only programs used by integration tests (linked like the commands).
 $(B)/tests/tools/%: tests/tools/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Icmd -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(TEST_DEPS) $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) $(TEST_INC) -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(TEST_DEPS) $(DEP_LIBS)
 
 # libFuzzer targets; built by `make fuzz` in build-fuzz with clang and
 # SAN=-fsanitize=fuzzer-no-link,address,undefined (see tools/fuzz.sh).
 $(B)/fuzz/%: tests/fuzz/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Icmd -fsanitize=fuzzer,address,undefined -o $@ $^ $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz $(TEST_INC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(DEP_LIBS)
 
 fuzz-targets: $(FUZZ_BINS)
 
@@ -121,7 +146,7 @@ fuzz-targets: $(FUZZ_BINS)
 # a test also rebuilds when a header or an included source changes.
 $(B)/tests/%: tests/unit/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Icmd -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(TEST_DEPS) -lcmocka $(DEP_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(TEST_INC) -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(TEST_DEPS) -lcmocka $(DEP_LIBS)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOL_BINS)
@@ -155,9 +180,20 @@ fuzz-long:
 bench: all
 	@for b in bench/*.sh; do [ -e "$$b" ] && bash "$$b" "$(B)"; done; true
 
+# `make install` installs the product only; the test kit (virtual card and
+# test CA, with their man pages) is `make install-testkit`.
+PRODUCT_BINS := $(PRODUCT_CMDS:%=$(B)/bin/%)
+TESTKIT_BINS := $(TESTKIT_CMDS:%=$(B)/bin/%)
+TESTKIT_MANS := $(filter $(TESTKIT_CMDS:%=man/%.1),$(MANS))
+PRODUCT_MANS := $(filter-out $(TESTKIT_MANS),$(MANS))
+# install_mans PAGES / uninstall_mans PAGES: each page into man<section>.
+install_mans = for m in $(1); do s=$${m\#\#*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+uninstall_mans = for m in $(1); do s=$${m\#\#*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m\#\#*/}; done
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/jpki $(DESTDIR)$(PKGDIR)
-	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(PRODUCT_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libjpki.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libjpki.so.$(SOVERSION)
@@ -168,14 +204,23 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
 	    -e 's|@VERSION@|$(VERSION)|g' tools/libjpki.pc.in > $(DESTDIR)$(PKGDIR)/libjpki.pc
 	chmod 644 $(DESTDIR)$(PKGDIR)/libjpki.pc
-	for m in $(MANS); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
-	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	$(call install_mans,$(PRODUCT_MANS))
+
+install-testkit: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(TESTKIT_BINS) $(DESTDIR)$(BINDIR)/
+	$(call install_mans,$(TESTKIT_MANS))
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(CMDS))
-	rm -f $(DESTDIR)$(LIBDIR)/libjpki.*
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PRODUCT_CMDS))
+	rm -f $(DESTDIR)$(LIBDIR)/libjpki.a $(DESTDIR)$(LIBDIR)/libjpki.so*
 	rm -rf $(DESTDIR)$(INCDIR)/jpki
 	rm -f $(DESTDIR)$(PKGDIR)/libjpki.pc
+	$(call uninstall_mans,$(PRODUCT_MANS))
+
+uninstall-testkit:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TESTKIT_CMDS))
+	$(call uninstall_mans,$(TESTKIT_MANS))
 
 clean:
 	rm -rf build build-asan build-fuzz

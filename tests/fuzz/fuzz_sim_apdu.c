@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jpki-card-sim/sim.h"
+#include "sim.h"
 #include "fuzz_sim_fixture.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

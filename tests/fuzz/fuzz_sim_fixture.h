@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jpki-card-sim/engine.h"
+#include "engine.h"
 #include "testca.h"
 
 static char fixture_dir[PATH_MAX / 2];

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "jpki/apdu.h"
-#include "jpki-card-sim/sim.h"
+#include "sim.h"
 #include "fuzz_sim_fixture.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -1,7 +1,9 @@
 # make install into a staging DESTDIR: binaries, libraries, headers, man
 # pages and a libjpki.pc with which pkg-config builds a program against the
 # installed library (issue: "pkg-config --libs libjpki works after make
-# install DESTDIR=...").  No card needed.
+# install DESTDIR=...").  The test kit (jpki-card-sim, jpki-ca) comes only
+# with make install-testkit, and make uninstall{,-testkit} leave no file.
+# No card needed.
 W=$JPKI_WORK
 stage=$W/stage
 out=$(make --no-print-directory -C "$JPKI_SRC" B="$JPKI_BUILD" PREFIX=/usr DESTDIR="$stage" install 2>&1)
@@ -15,6 +17,10 @@ check "jpki-card-profile(7) installed" test -f "$stage/usr/share/man/man7/jpki-c
 check "static library installed" test -f "$stage/usr/lib/libjpki.a"
 check "shared library soname link" test -L "$stage/usr/lib/libjpki.so.0"
 check "umbrella header installed" test -f "$stage/usr/include/jpki/jpki.h"
+for b in jpki-card-sim jpki-ca; do
+    check "no test tool $b after make install" test ! -e "$stage/usr/bin/$b"
+    check "no man page of $b after make install" test ! -e "$stage/usr/share/man/man1/$b.1"
+done
 
 export PKG_CONFIG_PATH="$stage/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"
 libs=$(pkg-config --libs libjpki 2>&1)
@@ -38,4 +44,19 @@ check "a program builds against the installed library" test $? = 0 || cat "$W/cc
 res=$(LD_LIBRARY_PATH="$stage/usr/lib" "$W/use")
 check "and runs with the installed shared library" contains "$res" "63C1: wrong PIN or counter, 1 try left|pin-blocked"
 check "it is linked against libjpki.so.0" contains "$(LD_LIBRARY_PATH="$stage/usr/lib" ldd "$W/use")" "libjpki.so.0 => $stage/usr/lib/libjpki.so.0"
+
+# The test kit, on request only.
+make --no-print-directory -C "$JPKI_SRC" B="$JPKI_BUILD" PREFIX=/usr DESTDIR="$stage" install-testkit > "$W/kit.log" 2>&1
+check "make install-testkit exits 0" test $? = 0 || tail -5 "$W/kit.log"
+for b in jpki-card-sim jpki-ca; do
+    check "install-testkit installs $b" test -x "$stage/usr/bin/$b"
+    check "install-testkit installs the man page of $b" test -f "$stage/usr/share/man/man1/$b.1"
+done
+check "installed jpki-card-sim runs" contains "$("$stage/usr/bin/jpki-card-sim" --help 2>&1)" "jpki-card-sim"
+
+# Both uninstalls together leave only (empty) directories behind.
+make --no-print-directory -C "$JPKI_SRC" B="$JPKI_BUILD" PREFIX=/usr DESTDIR="$stage" uninstall uninstall-testkit > "$W/un.log" 2>&1
+check "make uninstall uninstall-testkit exit 0" test $? = 0 || tail -5 "$W/un.log"
+left=$(find "$stage" ! -type d)
+check "nothing left after uninstall" test -z "$left" || echo "$left"
 finish

@@ -35,7 +35,7 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
-#include "jpki-card-sim/sim.h"
+#include "sim.h"
 #include "jpki/jpki.h"
 #include "jpki/journal.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jpki-card-sim/engine.h"
+#include "engine.h"
 #include "jpki/profile.h"
 #include "testca.h"
 

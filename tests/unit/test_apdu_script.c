@@ -1,15 +1,16 @@
 /* jpki-apdu's script language (parsing, expectations, placeholders and the
  * PIN-placement rules) and its runner against in-process cards: the
  * simulator's engine and a scripted card that answers 61xx.  The command's
- * sources are compiled into this test. */
+ * code comes from its archive (build/cmd/jpki-apdu/libjpki-apdu.a) through
+ * its interface header run.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "jpki-apdu/run.c"
-#include "jpki-apdu/script.c"
+#include "cli.h"
+#include "run.h"
 /* The shared fixture also defines helpers this test does not use. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"

@@ -24,7 +24,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/rsa.h>
 
-#include "jpki-card-sim/engine.h"
+#include "engine.h"
 #include "jpki/jpki.h"
 #include "testca.h"
 

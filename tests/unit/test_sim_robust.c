@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "jpki-card-sim/sim.h"
+#include "sim.h"
 #include "sim_test_util.h"
 
 static int group_setup(void **state)
