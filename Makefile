@@ -78,7 +78,7 @@ FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 MANS := $(wildcard man/*.1 man/*.5 man/*.7)
 
 .PHONY: fuzz-targets all deps check check-unit check-integration check-asan check-valgrind demo \
-        install install-testkit uninstall uninstall-testkit clean fuzz fuzz-long bench
+        install install-testkit uninstall uninstall-testkit debian-symbols clean fuzz fuzz-long bench
 .SECONDARY:
 
 all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc
@@ -221,6 +221,11 @@ uninstall:
 uninstall-testkit:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TESTKIT_CMDS))
 	$(call uninstall_mans,$(TESTKIT_MANS))
+
+# Regenerate debian/libjpki0.symbols from the shared library just built
+# (after the library's exports change; see debian/README.source).
+debian-symbols: $(LIB_SO)
+	dpkg-gensymbols -q -plibjpki0 -v$(VERSION) -e$(LIB_SO) -Odebian/libjpki0.symbols
 
 clean:
 	rm -rf build build-asan build-fuzz
