@@ -223,9 +223,11 @@ uninstall-testkit:
 	$(call uninstall_mans,$(TESTKIT_MANS))
 
 # Regenerate debian/libjpki0.symbols from the shared library just built
-# (after the library's exports change; see debian/README.source).
+# (after the library's exports change; see debian/README.source).  From an
+# empty template, so symbols that are gone leave no #MISSING lines behind.
 debian-symbols: $(LIB_SO)
-	dpkg-gensymbols -q -plibjpki0 -v$(VERSION) -e$(LIB_SO) -Odebian/libjpki0.symbols
+	dpkg-gensymbols -q -plibjpki0 -v$(VERSION) -e$(LIB_SO) -I/dev/null -O$(B)/libjpki0.symbols
+	sed '1a * Build-Depends-Package: libjpki-dev' $(B)/libjpki0.symbols > debian/libjpki0.symbols
 
 clean:
 	rm -rf build build-asan build-fuzz
