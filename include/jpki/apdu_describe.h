@@ -32,6 +32,8 @@ typedef struct jpki_apdu_ctx {
     bool chained;
 } jpki_apdu_ctx;
 
+/* Reset a describe context to "no exchange seen yet" (all zero); NULL is a no-op.
+ * The context is caller-owned and holds no heap memory. */
 JPKI_API void jpki_apdu_ctx_init(jpki_apdu_ctx *ctx);
 
 /* Display name of a known AID ("JPKI", "card-info input support", ...) and

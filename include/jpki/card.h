@@ -47,6 +47,8 @@ typedef struct jpki_pin_status {
     bool present;      /* the PIN's application/EF answered */
 } jpki_pin_status;
 
+/* Bind a caller-owned card handle to transport t: zeroes *c and records t
+ * (not owned: the caller closes the transport after the card is done). */
 JPKI_API void jpki_card_init(jpki_card *c, jpki_transport *t);
 
 JPKI_API const char *jpki_app_name(jpki_app app);            /* "jpki", "cardinfo", ... */

@@ -70,6 +70,7 @@ typedef struct jpki_csr_template {
 
 JPKI_API jpki_rc jpki_csr_template_from_cert(const uint8_t *der, size_t len,
                                     jpki_csr_template *t, jpki_error *err);
+/* Free the subject and SAN a template owns and zero it; NULL is a no-op. */
 JPKI_API void jpki_csr_template_free(jpki_csr_template *t);
 
 /* DER DigestInfo { sha256, hash } (51 bytes) for the card. */

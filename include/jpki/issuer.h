@@ -29,6 +29,8 @@ typedef struct jpki_issuer_key {
  * readable.  From an fd: the same text. */
 JPKI_API jpki_rc jpki_issuer_key_load_file(const char *path, jpki_issuer_key *k, jpki_error *err);
 JPKI_API jpki_rc jpki_issuer_key_load_fd(int fd, jpki_issuer_key *k, jpki_error *err);
+/* Overwrite the key bytes so the issuer key does not linger in memory;
+ * NULL is a no-op.  Call it once the key is no longer needed. */
 JPKI_API void jpki_issuer_key_wipe(jpki_issuer_key *k);
 
 /* GET CHALLENGE + MUTUAL AUTHENTICATE; verifies the card's answer too. */

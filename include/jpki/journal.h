@@ -106,6 +106,7 @@ typedef struct jpki_journal_card_state {
     char error[JPKI_JOURNAL_MAX_TEXT + 1];
 } jpki_journal_card_state;
 
+/* Free the certificates *s owns and clear the pointers; NULL is a no-op. */
 JPKI_API void jpki_journal_card_state_free(jpki_journal_card_state *s);
 
 /* ---- the open journal file ---- */

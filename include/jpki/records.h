@@ -131,6 +131,7 @@ typedef struct jpki_record_reader jpki_record_reader;
  * caller sniffing the input kind); they are consumed first. */
 JPKI_API jpki_rc jpki_record_reader_new(FILE *in, const uint8_t *prefix, size_t plen,
                                jpki_record_reader **out, jpki_error *err);
+/* Free a record reader and its buffers; NULL is a no-op. */
 JPKI_API void jpki_record_reader_free(jpki_record_reader *r);
 /* Next record into rec (cleared first).  *got = false at a clean end of
  * the stream.  Errors name the record number ("record 3: ..."); after an

@@ -20,6 +20,8 @@ extern "C" {
 typedef struct jpki_trace jpki_trace;
 
 JPKI_API jpki_trace *jpki_trace_new(void);
+/* Finish the trace (writes the final header when it goes to a file), close
+ * its file and free the handle; NULL is a no-op. */
 JPKI_API void jpki_trace_free(jpki_trace *tr); /* closes and finalises the CBOR file */
 
 /* Annotated text lines to f (not owned). */

@@ -63,6 +63,9 @@ JPKI_API jpki_rc jpki_transmit_raw(jpki_transport *t, const uint8_t *capdu, size
 /* Transactions nest: only the outermost begin/end reach the card. */
 JPKI_API jpki_rc jpki_transport_begin(jpki_transport *t, jpki_error *err);
 JPKI_API jpki_rc jpki_transport_end(jpki_transport *t, bool reset_card, jpki_error *err);
+/* End any transaction still open on t (without a card reset), log the
+ * disconnect to its trace, and destroy t through its implementation, which
+ * frees the handle; the trace is not owned and stays open.  NULL is a no-op. */
 JPKI_API void jpki_transport_close(jpki_transport *t);
 
 /* n random bytes for the host's side of a protocol run on this card (see
