@@ -68,6 +68,9 @@ typedef struct jpki_csr_template {
     size_t san_len;
 } jpki_csr_template;
 
+/* Take the subject and SAN of an old certificate (DER) into *t (zeroed
+ * first) for the renewal CSR; JPKI_ERR_CERT when it does not parse.  The
+ * template owns copies: release with jpki_csr_template_free. */
 JPKI_API jpki_rc jpki_csr_template_from_cert(const uint8_t *der, size_t len,
                                     jpki_csr_template *t, jpki_error *err);
 /* Free the subject and SAN a template owns and zero it; NULL is a no-op. */

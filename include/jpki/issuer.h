@@ -49,6 +49,9 @@ typedef struct jpki_issuance_status {
     jpki_key_state key[2]; /* indexed by jpki_key_kind */
 } jpki_issuance_status;
 
+/* GET DATA the card's issuance status into *st (caller-owned, no heap
+ * memory).  JPKI_ERR_ARG for a missing argument; card and format errors as
+ * jpki_rc with err filled. */
 JPKI_API jpki_rc jpki_issuance_status_get(jpki_card *c, jpki_issuance_status *st, jpki_error *err);
 
 /* Generate (or, with generate=false, read back) the pending key pair of

@@ -53,6 +53,8 @@ typedef enum jpki_journal_step {
     JPKI_STEP_FAILED
 } jpki_journal_step;
 
+/* The step's name as written in the journal; "?" for an unknown value.
+ * Static storage, never NULL. */
 JPKI_API const char *jpki_journal_step_name(jpki_journal_step s);
 
 typedef struct jpki_journal_record {

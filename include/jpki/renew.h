@@ -48,6 +48,9 @@ typedef struct jpki_holder {
     char sex[2];       /* "1", "2" or "9" */
 } jpki_holder;
 
+/* Read the holder's name, address, birth date and sex from the card-info
+ * application into *h (zeroed first, caller-owned).  Errors are prefixed
+ * with what was being read. */
 JPKI_API jpki_rc jpki_read_holder(jpki_card *c, jpki_holder *h, jpki_error *err);
 /* DER GeneralNames of otherNames 1.2.392.200149.8.5.5.1 (name), .3 (sex),
  * .4 (birth date), .5 (address), UTF8String values; *san malloc'd. */
@@ -76,6 +79,8 @@ typedef struct jpki_renewal {
     size_t active_cert_len[2];
 } jpki_renewal;
 
+/* Free the certificates the renewal read back (active_cert[]) and reset
+ * their lengths; the card and journal it points to are not touched. */
 JPKI_API void jpki_renewal_clear(jpki_renewal *rn);
 
 /* Card serial from the common record (the journal key). */

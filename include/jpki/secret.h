@@ -33,6 +33,7 @@ typedef enum jpki_pin_id {
 
 /* Overwrite with zeros in a way the compiler keeps. */
 JPKI_API void jpki_wipe(void *p, size_t n);
+/* Zero the secret's buffer and length; NULL is a no-op. */
 JPKI_API void jpki_secret_wipe(jpki_secret *s);
 
 /* Read one line (without the newline) from a terminal with echo off,

@@ -19,6 +19,9 @@ extern "C" {
 
 typedef struct jpki_trace jpki_trace;
 
+/* A new trace with no output yet (see jpki_trace_set_text and
+ * jpki_trace_set_cbor_file); NULL when out of memory.
+ * The caller owns it and releases it with jpki_trace_free. */
 JPKI_API jpki_trace *jpki_trace_new(void);
 /* Finish the trace (writes the final header when it goes to a file), close
  * its file and free the handle; NULL is a no-op. */
