@@ -119,6 +119,8 @@ typedef struct jpki_journal jpki_journal;
  * tail so new records follow intact ones.  The file is locked (flock) for
  * the life of the handle: a second process gets JPKI_ERR_STATE. */
 JPKI_API jpki_rc jpki_journal_open(const char *path, jpki_journal **out, jpki_error *err);
+/* Close the journal file (releasing its lock) and free the handle with the
+ * card states it holds; NULL is a no-op. */
 JPKI_API void jpki_journal_close(jpki_journal *j);
 /* Bytes of an interrupted last record that jpki_journal_open cut off (0 if
  * none), so the caller can say so. */
@@ -156,6 +158,8 @@ typedef enum jpki_resume_action {
                              * read it back; a mismatch is JPKI_ERR_STATE */
 } jpki_resume_action;
 
+/* A short English name for the action ("generate", "install", ...) for
+ * messages; static storage, never NULL. */
 JPKI_API const char *jpki_resume_action_name(jpki_resume_action a);
 
 /* js may be NULL (no journal, or nothing about this card). */

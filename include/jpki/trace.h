@@ -119,6 +119,8 @@ JPKI_API jpki_rc jpki_trace_load(const char *path, bool allow_truncated, jpki_tr
 /* The same from memory (the bytes are copied). */
 JPKI_API jpki_rc jpki_trace_load_buffer(const uint8_t *buf, size_t len, bool allow_truncated,
                                jpki_trace_log **out, jpki_error *err);
+/* Free a loaded trace log and everything its events point into; NULL is a
+ * no-op. */
 JPKI_API void jpki_trace_log_free(jpki_trace_log *log);
 
 #ifdef __cplusplus
