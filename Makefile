@@ -91,12 +91,16 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c $< -o $@
 
+# Library objects export only what include/jpki marks JPKI_API.
+$(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
+
 $(LIB_A): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libjpki.so.$(SOVERSION) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+$(LIB_SO): $(LIB_OBJ) lib/libjpki.map
+	$(CC) -shared -Wl,-soname,libjpki.so.$(SOVERSION) -Wl,--version-script=lib/libjpki.map \
+	    $(ALL_LDFLAGS) -o $@ $(LIB_OBJ) $(DEP_LIBS)
 	ln -sf libjpki.so.$(VERSION) $(B)/libjpki.so.$(SOVERSION)
 	ln -sf libjpki.so.$(VERSION) $(B)/libjpki.so
 

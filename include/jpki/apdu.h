@@ -3,6 +3,8 @@
 #ifndef JPKI_APDU_H
 #define JPKI_APDU_H
 
+#include "jpki/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,26 +36,26 @@ typedef struct jpki_response {
 
 /* Encode cmd into out (capacity cap).  Extended length is used only when
  * needed, and refused (JPKI_ERR_UNSUPPORTED) unless extended_ok. */
-jpki_rc jpki_apdu_encode(const jpki_apdu *cmd, bool extended_ok, uint8_t *out,
+JPKI_API jpki_rc jpki_apdu_encode(const jpki_apdu *cmd, bool extended_ok, uint8_t *out,
                          size_t cap, size_t *out_len, jpki_error *err);
 
 /* Parse an encoded command APDU (all four ISO cases, short and extended).
  * cmd->data points into buf. */
-jpki_rc jpki_apdu_parse(const uint8_t *buf, size_t len, jpki_apdu *cmd,
+JPKI_API jpki_rc jpki_apdu_parse(const uint8_t *buf, size_t len, jpki_apdu *cmd,
                         jpki_error *err);
 
 /* Split a raw response (data || SW1 SW2) into resp. */
-jpki_rc jpki_response_parse(const uint8_t *buf, size_t len, jpki_response *resp,
+JPKI_API jpki_rc jpki_response_parse(const uint8_t *buf, size_t len, jpki_response *resp,
                             jpki_error *err);
 
 /* Readable meaning of a status word, e.g. "63C2: wrong PIN, 2 tries left",
  * "6983: authentication method blocked", "6A82: file not found".
  * Always returns buf. */
-const char *jpki_sw_describe(uint16_t sw, char *buf, size_t n);
+JPKI_API const char *jpki_sw_describe(uint16_t sw, char *buf, size_t n);
 
 /* Name of an instruction byte, e.g. "SELECT", "READ BINARY", "VERIFY";
  * "INS xx" style text is written to buf for unknown ones.  Returns buf. */
-const char *jpki_ins_name(uint8_t cla, uint8_t ins, char *buf, size_t n);
+JPKI_API const char *jpki_ins_name(uint8_t cla, uint8_t ins, char *buf, size_t n);
 
 static inline bool jpki_sw_ok(uint16_t sw) { return sw == 0x9000; }
 

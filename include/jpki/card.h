@@ -3,6 +3,8 @@
 #ifndef JPKI_CARD_H
 #define JPKI_CARD_H
 
+#include "jpki/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,56 +47,58 @@ typedef struct jpki_pin_status {
     bool present;      /* the PIN's application/EF answered */
 } jpki_pin_status;
 
-void jpki_card_init(jpki_card *c, jpki_transport *t);
+/* Bind a caller-owned card handle to transport t: zeroes *c and records t
+ * (not owned: the caller closes the transport after the card is done). */
+JPKI_API void jpki_card_init(jpki_card *c, jpki_transport *t);
 
-const char *jpki_app_name(jpki_app app);            /* "jpki", "cardinfo", ... */
-const char *jpki_cert_kind_name(jpki_cert_kind k);  /* "auth", "auth-ca", "sign", "sign-ca" */
-jpki_rc jpki_cert_kind_parse(const char *s, jpki_cert_kind *out, jpki_error *err);
+JPKI_API const char *jpki_app_name(jpki_app app);            /* "jpki", "cardinfo", ... */
+JPKI_API const char *jpki_cert_kind_name(jpki_cert_kind k);  /* "auth", "auth-ca", "sign", "sign-ca" */
+JPKI_API jpki_rc jpki_cert_kind_parse(const char *s, jpki_cert_kind *out, jpki_error *err);
 
 /* SELECT by AID (00 A4 04 0C).  6A82 -> JPKI_ERR_NOT_FOUND
  * (for JPKI_APP_JPKI: JPKI_ERR_NOT_JPKI). */
-jpki_rc jpki_select_app(jpki_card *c, jpki_app app, jpki_error *err);
+JPKI_API jpki_rc jpki_select_app(jpki_card *c, jpki_app app, jpki_error *err);
 /* SELECT EF by id (00 A4 02 0C 02 xxxx) in the current application. */
-jpki_rc jpki_select_ef(jpki_card *c, uint16_t fid, jpki_error *err);
+JPKI_API jpki_rc jpki_select_ef(jpki_card *c, uint16_t fid, jpki_error *err);
 
 /* READ BINARY of the selected EF: off/len in short APDUs of <= 256 bytes. */
-jpki_rc jpki_read_binary(jpki_card *c, size_t off, size_t len, uint8_t *out,
+JPKI_API jpki_rc jpki_read_binary(jpki_card *c, size_t off, size_t len, uint8_t *out,
                          size_t *got, jpki_error *err);
 /* Read a whole DER object (size from its header, non-minimal lengths
  * accepted) from the selected EF, at most max bytes; *out is malloc'd. */
-jpki_rc jpki_read_der(jpki_card *c, size_t max, uint8_t **out, size_t *len,
+JPKI_API jpki_rc jpki_read_der(jpki_card *c, size_t max, uint8_t **out, size_t *len,
                       jpki_error *err);
 
 /* Select JPKI and read a certificate.  JPKI_ERR_NOT_FOUND when the EF is
  * empty/absent; the sign certificate needs a verified sign PIN first
  * (6982 -> JPKI_ERR_AUTH). */
-jpki_rc jpki_read_cert(jpki_card *c, jpki_cert_kind kind, uint8_t **der,
+JPKI_API jpki_rc jpki_read_cert(jpki_card *c, jpki_cert_kind kind, uint8_t **der,
                        size_t *len, jpki_error *err);
 
 /* Token (EF 0006) as a NUL-terminated string, trailing spaces removed. */
-jpki_rc jpki_read_token(jpki_card *c, char *out, size_t n, jpki_error *err);
+JPKI_API jpki_rc jpki_read_token(jpki_card *c, char *out, size_t n, jpki_error *err);
 /* Certificate-availability flags (EF 0008): auth_present, sign_present. */
-jpki_rc jpki_read_cert_flags(jpki_card *c, bool *auth_present,
+JPKI_API jpki_rc jpki_read_cert_flags(jpki_card *c, bool *auth_present,
                              bool *sign_present, jpki_error *err);
 /* Common record: card serial (15 digits), municipality (5), expiry YYYYMMDD. */
-jpki_rc jpki_read_card_id(jpki_card *c, char serial[16], char municipality[6],
+JPKI_API jpki_rc jpki_read_card_id(jpki_card *c, char serial[16], char municipality[6],
                           char expiry[9], jpki_error *err);
 
 /* Retry counter by VERIFY with no data: never spends a try. */
-jpki_rc jpki_pin_status_get(jpki_card *c, jpki_pin_id id, jpki_pin_status *st,
+JPKI_API jpki_rc jpki_pin_status_get(jpki_card *c, jpki_pin_id id, jpki_pin_status *st,
                             jpki_error *err);
 /* VERIFY.  Checks the format first (no card traffic on a bad format).
  * Wrong PIN -> JPKI_ERR_PIN_WRONG with err->tries_left; blocked ->
  * JPKI_ERR_PIN_BLOCKED. */
-jpki_rc jpki_pin_verify(jpki_card *c, jpki_pin_id id, const jpki_secret *pin,
+JPKI_API jpki_rc jpki_pin_verify(jpki_card *c, jpki_pin_id id, const jpki_secret *pin,
                         jpki_error *err);
 /* CHANGE REFERENCE DATA after a VERIFY of the same PIN. */
-jpki_rc jpki_pin_change(jpki_card *c, jpki_pin_id id, const jpki_secret *newpin,
+JPKI_API jpki_rc jpki_pin_change(jpki_card *c, jpki_pin_id id, const jpki_secret *newpin,
                         jpki_error *err);
 
 /* Sign a DER DigestInfo with the active (pending=false) or pending key;
  * the card adds PKCS#1 v1.5 padding.  sig must hold 256 bytes. */
-jpki_rc jpki_sign_digestinfo(jpki_card *c, jpki_key_kind key, bool pending,
+JPKI_API jpki_rc jpki_sign_digestinfo(jpki_card *c, jpki_key_kind key, bool pending,
                              const uint8_t *digestinfo, size_t dlen,
                              uint8_t *sig, size_t *siglen, jpki_error *err);
 

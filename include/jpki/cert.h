@@ -2,6 +2,8 @@
 #ifndef JPKI_CERT_H
 #define JPKI_CERT_H
 
+#include "jpki/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,20 +40,20 @@ enum { JPKI_SAN_NAME = 1, JPKI_SAN_SEX = 3, JPKI_SAN_BIRTH = 4, JPKI_SAN_ADDRESS
  * backwards in front of *p (mbedtls asn1write convention, start is the
  * buffer's beginning).  Returns the length written or a negative mbedTLS
  * error. */
-int jpki_san_write_other_name(unsigned char **p, unsigned char *start, uint8_t arc,
+JPKI_API int jpki_san_write_other_name(unsigned char **p, unsigned char *start, uint8_t arc,
                               const char *utf8);
 
 /* DER or PEM (one certificate). */
-jpki_rc jpki_cert_parse(const uint8_t *buf, size_t len, jpki_cert_info *info,
+JPKI_API jpki_rc jpki_cert_parse(const uint8_t *buf, size_t len, jpki_cert_info *info,
                         jpki_error *err);
 
 /* Whole days from now to not_after, rounded down (negative = expired). */
-long jpki_cert_days_left(const jpki_cert_info *info, time_t now);
+JPKI_API long jpki_cert_days_left(const jpki_cert_info *info, time_t now);
 
 /* "2025-03-31T14:59:59Z" */
-void jpki_time_format(time_t t, char *buf, size_t n);
+JPKI_API void jpki_time_format(time_t t, char *buf, size_t n);
 /* Parse "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ" or "@epoch" (UTC). */
-jpki_rc jpki_time_parse(const char *s, time_t *out, jpki_error *err);
+JPKI_API jpki_rc jpki_time_parse(const char *s, time_t *out, jpki_error *err);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,8 @@
 #ifndef JPKI_CSR_H
 #define JPKI_CSR_H
 
+#include "jpki/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,11 +51,11 @@ typedef struct jpki_csr_params {
  * verified against pub before the request is returned, so a signer that
  * used another key (a card with a different pending key) is caught here:
  * JPKI_ERR_CRYPTO.  *der is malloc'd. */
-jpki_rc jpki_csr_build(const jpki_csr_params *p, uint8_t **der, size_t *der_len,
+JPKI_API jpki_rc jpki_csr_build(const jpki_csr_params *p, uint8_t **der, size_t *der_len,
                        jpki_error *err);
 
 /* PEM ("CERTIFICATE REQUEST"), NUL-terminated, malloc'd. */
-jpki_rc jpki_csr_pem(const uint8_t *der, size_t der_len, char **pem,
+JPKI_API jpki_rc jpki_csr_pem(const uint8_t *der, size_t der_len, char **pem,
                      jpki_error *err);
 
 /* The parts of an old certificate a renewal request copies: the raw
@@ -66,22 +68,26 @@ typedef struct jpki_csr_template {
     size_t san_len;
 } jpki_csr_template;
 
-jpki_rc jpki_csr_template_from_cert(const uint8_t *der, size_t len,
+/* Take the subject and SAN of an old certificate (DER) into *t (zeroed
+ * first) for the renewal CSR; JPKI_ERR_CERT when it does not parse.  The
+ * template owns copies: release with jpki_csr_template_free. */
+JPKI_API jpki_rc jpki_csr_template_from_cert(const uint8_t *der, size_t len,
                                     jpki_csr_template *t, jpki_error *err);
-void jpki_csr_template_free(jpki_csr_template *t);
+/* Free the subject and SAN a template owns and zero it; NULL is a no-op. */
+JPKI_API void jpki_csr_template_free(jpki_csr_template *t);
 
 /* DER DigestInfo { sha256, hash } (51 bytes) for the card. */
 #define JPKI_DIGESTINFO_SHA256_LEN 51
-void jpki_digestinfo_sha256(const uint8_t hash[32],
+JPKI_API void jpki_digestinfo_sha256(const uint8_t hash[32],
                             uint8_t out[JPKI_DIGESTINFO_SHA256_LEN]);
 
 /* Do two RSA public keys have the same modulus and exponent? */
-int jpki_rsa_pub_equal(const mbedtls_rsa_context *a, const mbedtls_rsa_context *b);
+JPKI_API int jpki_rsa_pub_equal(const mbedtls_rsa_context *a, const mbedtls_rsa_context *b);
 
 /* SHA-256 over the DER SubjectPublicKeyInfo of an RSA public key: a short,
  * stable identity for the journal ("is the card's pending key the one the
  * certificate was issued for?"). */
-jpki_rc jpki_rsa_pub_fingerprint(const mbedtls_rsa_context *pub, uint8_t out[32],
+JPKI_API jpki_rc jpki_rsa_pub_fingerprint(const mbedtls_rsa_context *pub, uint8_t out[32],
                                  jpki_error *err);
 
 #ifdef __cplusplus

@@ -3,6 +3,8 @@
 #ifndef JPKI_ERROR_H
 #define JPKI_ERROR_H
 
+#include "jpki/export.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -48,18 +50,18 @@ typedef struct jpki_error {
 } jpki_error;
 
 /* Reset to JPKI_OK with an empty message. */
-void jpki_error_clear(jpki_error *err);
+JPKI_API void jpki_error_clear(jpki_error *err);
 
 /* Fill err (if not NULL) and return code.  printf-style message. */
-jpki_rc jpki_error_set(jpki_error *err, jpki_rc code, const char *fmt, ...)
+JPKI_API jpki_rc jpki_error_set(jpki_error *err, jpki_rc code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Prefix the existing message with context ("reading auth cert: ..."). */
-jpki_rc jpki_error_prefix(jpki_error *err, const char *fmt, ...)
+JPKI_API jpki_rc jpki_error_prefix(jpki_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Stable lower-case identifier of a code, e.g. "pin-blocked". */
-const char *jpki_rc_name(jpki_rc code);
+JPKI_API const char *jpki_rc_name(jpki_rc code);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,8 @@
 #ifndef JPKI_ISSUER_H
 #define JPKI_ISSUER_H
 
+#include "jpki/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,12 +27,14 @@ typedef struct jpki_issuer_key {
 /* Issuer key file format: 32 hex digits on the first line (comments '#'
  * and blank lines allowed before it).  The file must not be group/world
  * readable.  From an fd: the same text. */
-jpki_rc jpki_issuer_key_load_file(const char *path, jpki_issuer_key *k, jpki_error *err);
-jpki_rc jpki_issuer_key_load_fd(int fd, jpki_issuer_key *k, jpki_error *err);
-void jpki_issuer_key_wipe(jpki_issuer_key *k);
+JPKI_API jpki_rc jpki_issuer_key_load_file(const char *path, jpki_issuer_key *k, jpki_error *err);
+JPKI_API jpki_rc jpki_issuer_key_load_fd(int fd, jpki_issuer_key *k, jpki_error *err);
+/* Overwrite the key bytes so the issuer key does not linger in memory;
+ * NULL is a no-op.  Call it once the key is no longer needed. */
+JPKI_API void jpki_issuer_key_wipe(jpki_issuer_key *k);
 
 /* GET CHALLENGE + MUTUAL AUTHENTICATE; verifies the card's answer too. */
-jpki_rc jpki_issuer_authenticate(jpki_card *c, const jpki_issuer_key *k, jpki_error *err);
+JPKI_API jpki_rc jpki_issuer_authenticate(jpki_card *c, const jpki_issuer_key *k, jpki_error *err);
 
 typedef struct jpki_key_state {
     bool active;          /* an active key exists */
@@ -45,27 +49,30 @@ typedef struct jpki_issuance_status {
     jpki_key_state key[2]; /* indexed by jpki_key_kind */
 } jpki_issuance_status;
 
-jpki_rc jpki_issuance_status_get(jpki_card *c, jpki_issuance_status *st, jpki_error *err);
+/* GET DATA the card's issuance status into *st (caller-owned, no heap
+ * memory).  JPKI_ERR_ARG for a missing argument; card and format errors as
+ * jpki_rc with err filled. */
+JPKI_API jpki_rc jpki_issuance_status_get(jpki_card *c, jpki_issuance_status *st, jpki_error *err);
 
 /* Generate (or, with generate=false, read back) the pending key pair of
  * key; fills pub (public part only, mbedtls_rsa_init done by the callee,
  * also on error: the caller always releases it with mbedtls_rsa_free). */
-jpki_rc jpki_keypair_pending(jpki_card *c, jpki_key_kind key, bool generate,
+JPKI_API jpki_rc jpki_keypair_pending(jpki_card *c, jpki_key_kind key, bool generate,
                              mbedtls_rsa_context *pub, jpki_error *err);
 
 /* UPDATE BINARY the certificate into the pending buffer, then ACTIVATE. */
-jpki_rc jpki_cert_write_pending(jpki_card *c, jpki_key_kind key,
+JPKI_API jpki_rc jpki_cert_write_pending(jpki_card *c, jpki_key_kind key,
                                 const uint8_t *der, size_t len, jpki_error *err);
-jpki_rc jpki_cert_activate(jpki_card *c, jpki_key_kind key, jpki_error *err);
+JPKI_API jpki_rc jpki_cert_activate(jpki_card *c, jpki_key_kind key, jpki_error *err);
 
 /* RESET RETRY COUNTER: newpin NULL = unblock only (not for the sign PIN). */
-jpki_rc jpki_pin_reset(jpki_card *c, jpki_pin_id id, const jpki_secret *newpin,
+JPKI_API jpki_rc jpki_pin_reset(jpki_card *c, jpki_pin_id id, const jpki_secret *newpin,
                        jpki_error *err);
 
 /* Face-authentication mode on (pins NULL) or off (four new PINs indexed by
  * jpki_pin_id). */
-jpki_rc jpki_face_mode_enter(jpki_card *c, jpki_error *err);
-jpki_rc jpki_face_mode_leave(jpki_card *c, const jpki_secret pins[JPKI_PIN_COUNT],
+JPKI_API jpki_rc jpki_face_mode_enter(jpki_card *c, jpki_error *err);
+JPKI_API jpki_rc jpki_face_mode_leave(jpki_card *c, const jpki_secret pins[JPKI_PIN_COUNT],
                              jpki_error *err);
 
 #ifdef __cplusplus

@@ -22,6 +22,8 @@
 #ifndef JPKI_JOURNAL_H
 #define JPKI_JOURNAL_H
 
+#include "jpki/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,7 +53,9 @@ typedef enum jpki_journal_step {
     JPKI_STEP_FAILED
 } jpki_journal_step;
 
-const char *jpki_journal_step_name(jpki_journal_step s);
+/* The step's name as written in the journal; "?" for an unknown value.
+ * Static storage, never NULL. */
+JPKI_API const char *jpki_journal_step_name(jpki_journal_step s);
 
 typedef struct jpki_journal_record {
     jpki_journal_step step;
@@ -68,7 +72,7 @@ typedef struct jpki_journal_record {
 } jpki_journal_record;
 
 /* An empty record (kind -1, time 0) to fill in. */
-void jpki_journal_record_init(jpki_journal_record *r, jpki_journal_step step,
+JPKI_API void jpki_journal_record_init(jpki_journal_record *r, jpki_journal_step step,
                               const char *card);
 
 /* Parse a journal image.  Calls visit for each complete, valid record.
@@ -79,11 +83,11 @@ void jpki_journal_record_init(jpki_journal_record *r, jpki_journal_step step,
  * JPKI_ERR_FORMAT naming the byte offset; limits exceeded: JPKI_ERR_LIMIT. */
 typedef jpki_rc (*jpki_journal_visit_fn)(void *ctx, const jpki_journal_record *r,
                                          jpki_error *err);
-jpki_rc jpki_journal_parse(const uint8_t *buf, size_t len, jpki_journal_visit_fn visit,
+JPKI_API jpki_rc jpki_journal_parse(const uint8_t *buf, size_t len, jpki_journal_visit_fn visit,
                            void *ctx, size_t *valid_len, bool *torn_tail, jpki_error *err);
 
 /* Encode one record (CBOR map) into a malloc'd buffer. */
-jpki_rc jpki_journal_encode(const jpki_journal_record *r, uint8_t **out, size_t *len,
+JPKI_API jpki_rc jpki_journal_encode(const jpki_journal_record *r, uint8_t **out, size_t *len,
                             jpki_error *err);
 
 /* ---- per-card state folded from the records ---- */
@@ -104,7 +108,8 @@ typedef struct jpki_journal_card_state {
     char error[JPKI_JOURNAL_MAX_TEXT + 1];
 } jpki_journal_card_state;
 
-void jpki_journal_card_state_free(jpki_journal_card_state *s);
+/* Free the certificates *s owns and clear the pointers; NULL is a no-op. */
+JPKI_API void jpki_journal_card_state_free(jpki_journal_card_state *s);
 
 /* ---- the open journal file ---- */
 
@@ -113,20 +118,22 @@ typedef struct jpki_journal jpki_journal;
 /* Open (create 0600 if missing) and read the journal, then cut off a torn
  * tail so new records follow intact ones.  The file is locked (flock) for
  * the life of the handle: a second process gets JPKI_ERR_STATE. */
-jpki_rc jpki_journal_open(const char *path, jpki_journal **out, jpki_error *err);
-void jpki_journal_close(jpki_journal *j);
+JPKI_API jpki_rc jpki_journal_open(const char *path, jpki_journal **out, jpki_error *err);
+/* Close the journal file (releasing its lock) and free the handle with the
+ * card states it holds; NULL is a no-op. */
+JPKI_API void jpki_journal_close(jpki_journal *j);
 /* Bytes of an interrupted last record that jpki_journal_open cut off (0 if
  * none), so the caller can say so. */
-size_t jpki_journal_dropped_bytes(const jpki_journal *j);
+JPKI_API size_t jpki_journal_dropped_bytes(const jpki_journal *j);
 
 /* Append one record (time filled in when 0), write it whole and fsync.
  * Thread-safe: the batch's reader threads share one journal. */
-jpki_rc jpki_journal_append(jpki_journal *j, const jpki_journal_record *r,
+JPKI_API jpki_rc jpki_journal_append(jpki_journal *j, const jpki_journal_record *r,
                             jpki_error *err);
 
 /* Copy of what the journal knows about card serial (found=false when
  * nothing).  Free with jpki_journal_card_state_free. */
-jpki_rc jpki_journal_lookup(jpki_journal *j, const char *serial,
+JPKI_API jpki_rc jpki_journal_lookup(jpki_journal *j, const char *serial,
                             jpki_journal_card_state *out, bool *found, jpki_error *err);
 
 /* ---- resume decisions (pure) ---- */
@@ -151,10 +158,12 @@ typedef enum jpki_resume_action {
                              * read it back; a mismatch is JPKI_ERR_STATE */
 } jpki_resume_action;
 
-const char *jpki_resume_action_name(jpki_resume_action a);
+/* A short English name for the action ("generate", "install", ...) for
+ * messages; static storage, never NULL. */
+JPKI_API const char *jpki_resume_action_name(jpki_resume_action a);
 
 /* js may be NULL (no journal, or nothing about this card). */
-jpki_resume_action jpki_resume_decide(const jpki_journal_card_state *js,
+JPKI_API jpki_resume_action jpki_resume_decide(const jpki_journal_card_state *js,
                                       jpki_key_kind kind,
                                       const jpki_card_key_view *card);
 

@@ -9,6 +9,8 @@
 #ifndef JPKI_RECORDS_H
 #define JPKI_RECORDS_H
 
+#include "jpki/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -92,31 +94,31 @@ typedef struct jpki_record {
 
 /* Zeroed record with version set.  jpki_record_clear frees the DER copies
  * (and leaves an initialised, empty record). */
-void jpki_record_init(jpki_record *rec);
-void jpki_record_clear(jpki_record *rec);
+JPKI_API void jpki_record_init(jpki_record *rec);
+JPKI_API void jpki_record_clear(jpki_record *rec);
 /* Attach a copy of der to rec->certs[kind]. */
-jpki_rc jpki_record_set_der(jpki_record *rec, jpki_cert_kind kind,
+JPKI_API jpki_rc jpki_record_set_der(jpki_record *rec, jpki_cert_kind kind,
                             const uint8_t *der, size_t len, jpki_error *err);
 
 /* Names used in the encodings. */
-const char *jpki_card_mode_name(jpki_card_mode m); /* "pin", "face", "unknown" */
+JPKI_API const char *jpki_card_mode_name(jpki_card_mode m); /* "pin", "face", "unknown" */
 
 /* ---- encoding ---- */
 
 /* Encode one record: JSON ends with a newline; CBOR is one data item.
  * *out is malloc'd.  include_der=false leaves the DER copies out. */
-jpki_rc jpki_record_encode(const jpki_record *rec, jpki_record_format fmt,
+JPKI_API jpki_rc jpki_record_encode(const jpki_record *rec, jpki_record_format fmt,
                            bool include_der, uint8_t **out, size_t *len,
                            jpki_error *err);
 /* Encode and fwrite; JPKI_ERR_IO on a short write. */
-jpki_rc jpki_record_write(FILE *f, const jpki_record *rec, jpki_record_format fmt,
+JPKI_API jpki_rc jpki_record_write(FILE *f, const jpki_record *rec, jpki_record_format fmt,
                           bool include_der, jpki_error *err);
 
 /* ---- decoding ---- */
 
 /* Decode exactly one record from buf (JSON: one object, surrounding
  * whitespace allowed; CBOR: one data item, no trailing bytes). */
-jpki_rc jpki_record_decode(const uint8_t *buf, size_t len, jpki_record_format fmt,
+JPKI_API jpki_rc jpki_record_decode(const uint8_t *buf, size_t len, jpki_record_format fmt,
                            jpki_record *rec, jpki_error *err);
 
 /* Stream reader: JSON lines or a CBOR sequence, detected from the first
@@ -127,19 +129,20 @@ typedef struct jpki_record_reader jpki_record_reader;
 
 /* in is not owned.  prefix/plen are bytes already read from in (e.g. by a
  * caller sniffing the input kind); they are consumed first. */
-jpki_rc jpki_record_reader_new(FILE *in, const uint8_t *prefix, size_t plen,
+JPKI_API jpki_rc jpki_record_reader_new(FILE *in, const uint8_t *prefix, size_t plen,
                                jpki_record_reader **out, jpki_error *err);
-void jpki_record_reader_free(jpki_record_reader *r);
+/* Free a record reader and its buffers; NULL is a no-op. */
+JPKI_API void jpki_record_reader_free(jpki_record_reader *r);
 /* Next record into rec (cleared first).  *got = false at a clean end of
  * the stream.  Errors name the record number ("record 3: ..."); after an
  * error the reader stays at the error. */
-jpki_rc jpki_record_read_next(jpki_record_reader *r, jpki_record *rec, bool *got,
+JPKI_API jpki_rc jpki_record_read_next(jpki_record_reader *r, jpki_record *rec, bool *got,
                               jpki_error *err);
 /* Format of the stream (AUTO until the first byte was seen). */
-jpki_record_format jpki_record_reader_format(const jpki_record_reader *r);
+JPKI_API jpki_record_format jpki_record_reader_format(const jpki_record_reader *r);
 
 /* Guess the format from a stream's first byte(s); AUTO = neither. */
-jpki_record_format jpki_record_sniff(const uint8_t *buf, size_t len);
+JPKI_API jpki_record_format jpki_record_sniff(const uint8_t *buf, size_t len);
 
 /* ---- reading a card into a record ---- */
 
@@ -158,11 +161,11 @@ typedef struct jpki_status_options {
  * returned; a signature-password failure (wrong, blocked, last try) is
  * returned and noted in rec->certs[JPKI_CERT_SIGN].unavailable, with the
  * rest of the record valid.  rec->reader is filled from t. */
-jpki_rc jpki_record_from_card(jpki_transport *t, const jpki_status_options *opts,
+JPKI_API jpki_rc jpki_record_from_card(jpki_transport *t, const jpki_status_options *opts,
                               jpki_record *rec, jpki_error *err);
 
 /* Fill a certificate slot from a parsed certificate. */
-void jpki_record_cert_fill(jpki_record_cert *c, const char *subject, const char *issuer,
+JPKI_API void jpki_record_cert_fill(jpki_record_cert *c, const char *subject, const char *issuer,
                            const char *serial_hex, time_t not_before, time_t not_after,
                            time_t now);
 
@@ -175,18 +178,18 @@ typedef enum jpki_expiry {
     JPKI_EXPIRY_UNKNOWN = 3   /* could not tell */
 } jpki_expiry;
 
-const char *jpki_expiry_name(jpki_expiry e); /* "ok", "expiring", "expired", "unknown" */
+JPKI_API const char *jpki_expiry_name(jpki_expiry e); /* "ok", "expiring", "expired", "unknown" */
 /* Worse of two results, in monitoring-system order:
  * EXPIRED > EXPIRING > UNKNOWN > OK. */
-jpki_expiry jpki_expiry_worst(jpki_expiry a, jpki_expiry b);
+JPKI_API jpki_expiry jpki_expiry_worst(jpki_expiry a, jpki_expiry b);
 
 /* One validity period: expired when now > not_after, expiring when
  * not_after - now < within (seconds). */
-jpki_expiry jpki_expiry_classify(time_t not_after, time_t now, long long within);
+JPKI_API jpki_expiry jpki_expiry_classify(time_t not_after, time_t now, long long within);
 
 /* "90d", "12w", "3m" (30 days), "1y" (365 days), plain number = days.
  * Result in seconds. */
-jpki_rc jpki_duration_parse(const char *s, long long *seconds, jpki_error *err);
+JPKI_API jpki_rc jpki_duration_parse(const char *s, long long *seconds, jpki_error *err);
 
 /* Evaluate a record for the certificate kinds in kinds (bit per
  * jpki_cert_kind).  A kind that is present but without details (sign
@@ -194,12 +197,12 @@ jpki_rc jpki_duration_parse(const char *s, long long *seconds, jpki_error *err);
  * (strict), otherwise skipped.  Sets rec->renew to the kinds that are
  * expiring or expired.  Records with an error or without a card: UNKNOWN
  * (check rec->card_present to tell an empty reader apart). */
-jpki_expiry jpki_record_expiry(jpki_record *rec, unsigned kinds, bool strict,
+JPKI_API jpki_expiry jpki_record_expiry(jpki_record *rec, unsigned kinds, bool strict,
                                time_t now, long long within);
 
 /* Strict UTC time "YYYY-MM-DDTHH:MM:SSZ" (the record encoding). */
-void jpki_record_time_format(time_t t, char buf[32]);
-jpki_rc jpki_record_time_parse(const char *s, time_t *out, jpki_error *err);
+JPKI_API void jpki_record_time_format(time_t t, char buf[32]);
+JPKI_API jpki_rc jpki_record_time_parse(const char *s, time_t *out, jpki_error *err);
 
 #ifdef __cplusplus
 }

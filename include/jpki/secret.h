@@ -4,6 +4,8 @@
 #ifndef JPKI_SECRET_H
 #define JPKI_SECRET_H
 
+#include "jpki/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,29 +32,30 @@ typedef enum jpki_pin_id {
 #define JPKI_PIN_COUNT 4
 
 /* Overwrite with zeros in a way the compiler keeps. */
-void jpki_wipe(void *p, size_t n);
-void jpki_secret_wipe(jpki_secret *s);
+JPKI_API void jpki_wipe(void *p, size_t n);
+/* Zero the secret's buffer and length; NULL is a no-op. */
+JPKI_API void jpki_secret_wipe(jpki_secret *s);
 
 /* Read one line (without the newline) from a terminal with echo off,
  * showing prompt on the terminal (not stdout).  JPKI_ERR_IO if there is no
  * terminal. */
-jpki_rc jpki_secret_read_tty(const char *prompt, jpki_secret *out, jpki_error *err);
+JPKI_API jpki_rc jpki_secret_read_tty(const char *prompt, jpki_secret *out, jpki_error *err);
 /* Read one line from fd (not closed).  Reading stops at the newline, so
  * several secrets can come one per line from the same fd. */
-jpki_rc jpki_secret_read_fd(int fd, jpki_secret *out, jpki_error *err);
+JPKI_API jpki_rc jpki_secret_read_fd(int fd, jpki_secret *out, jpki_error *err);
 /* Read the first line of a file; refuses a file readable or writable by
  * group or others (JPKI_ERR_ARG with a message naming the mode). */
-jpki_rc jpki_secret_read_file(const char *path, jpki_secret *out, jpki_error *err);
+JPKI_API jpki_rc jpki_secret_read_file(const char *path, jpki_secret *out, jpki_error *err);
 
 /* Check a PIN against its rules before it goes near a card. */
-jpki_rc jpki_pin_check_format(jpki_pin_id id, const jpki_secret *pin, jpki_error *err);
-const char *jpki_pin_name(jpki_pin_id id);   /* "auth", "sign", "cardinfo", "registry" */
-int jpki_pin_max_tries(jpki_pin_id id);
+JPKI_API jpki_rc jpki_pin_check_format(jpki_pin_id id, const jpki_secret *pin, jpki_error *err);
+JPKI_API const char *jpki_pin_name(jpki_pin_id id);   /* "auth", "sign", "cardinfo", "registry" */
+JPKI_API int jpki_pin_max_tries(jpki_pin_id id);
 /* Parse "auth"/"sign"/"cardinfo"/"registry" (also "card-info", "resident"). */
-jpki_rc jpki_pin_parse_name(const char *s, jpki_pin_id *out, jpki_error *err);
+JPKI_API jpki_rc jpki_pin_parse_name(const char *s, jpki_pin_id *out, jpki_error *err);
 
 /* Disable core dumps and ptrace attach for this process (prctl). */
-void jpki_secret_protect_process(void);
+JPKI_API void jpki_secret_protect_process(void);
 
 #ifdef __cplusplus
 }

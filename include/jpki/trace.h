@@ -4,6 +4,8 @@
 #ifndef JPKI_TRACE_H
 #define JPKI_TRACE_H
 
+#include "jpki/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,27 +19,32 @@ extern "C" {
 
 typedef struct jpki_trace jpki_trace;
 
-jpki_trace *jpki_trace_new(void);
-void jpki_trace_free(jpki_trace *tr); /* closes and finalises the CBOR file */
+/* A new trace with no output yet (see jpki_trace_set_text and
+ * jpki_trace_set_cbor_file); NULL when out of memory.
+ * The caller owns it and releases it with jpki_trace_free. */
+JPKI_API jpki_trace *jpki_trace_new(void);
+/* Finish the trace (writes the final header when it goes to a file), close
+ * its file and free the handle; NULL is a no-op. */
+JPKI_API void jpki_trace_free(jpki_trace *tr); /* closes and finalises the CBOR file */
 
 /* Annotated text lines to f (not owned). */
-void jpki_trace_set_text(jpki_trace *tr, FILE *f);
+JPKI_API void jpki_trace_set_text(jpki_trace *tr, FILE *f);
 /* CBOR session file (created 0600, truncated). */
-jpki_rc jpki_trace_set_cbor_file(jpki_trace *tr, const char *path, jpki_error *err);
+JPKI_API jpki_rc jpki_trace_set_cbor_file(jpki_trace *tr, const char *path, jpki_error *err);
 
 /* Record one exchange.  capdu/rapdu are the raw bytes as sent/received;
  * rapdu == NULL means the transmit failed (err_text says why). */
-void jpki_trace_exchange(jpki_trace *tr, const char *reader,
+JPKI_API void jpki_trace_exchange(jpki_trace *tr, const char *reader,
                          const uint8_t *capdu, size_t clen,
                          const uint8_t *rapdu, size_t rlen,
                          double elapsed_ms, const char *err_text);
 
 /* Free-form event (connect, transaction begin/end, card reset). */
-void jpki_trace_event(jpki_trace *tr, const char *reader, const char *what);
+JPKI_API void jpki_trace_event(jpki_trace *tr, const char *reader, const char *what);
 
 /* Writes a copy of capdu with PIN data replaced by 0xFF bytes into out
  * (same length).  Returns true if anything was redacted. */
-bool jpki_trace_redact(const uint8_t *capdu, size_t clen, uint8_t *out);
+JPKI_API bool jpki_trace_redact(const uint8_t *capdu, size_t clen, uint8_t *out);
 
 /* The bytes jpki_trace_redact hides: mask[i] = 1 for PIN data, 0 elsewhere
  * (mask has clen bytes).  Returns the number of PIN bytes.  PIN data is the
@@ -45,18 +52,18 @@ bool jpki_trace_redact(const uint8_t *capdu, size_t clen, uint8_t *out);
  * their odd-INS forms) and the TLV values of ENABLE VERIFICATION
  * REQUIREMENT; an unparseable command with such an INS hides everything
  * after its header. */
-size_t jpki_trace_pin_mask(const uint8_t *capdu, size_t clen, uint8_t *mask);
+JPKI_API size_t jpki_trace_pin_mask(const uint8_t *capdu, size_t clen, uint8_t *mask);
 
 /* Session facts for the CBOR header (see jpki-trace(5)).  The header is
  * written when the first exchange or event arrives, so call these right
  * after connecting; a later jpki_trace_set_card adds a "card" item. */
-void jpki_trace_set_tool(jpki_trace *tr, const char *tool);
-void jpki_trace_set_card(jpki_trace *tr, const char *reader, const uint8_t *atr,
+JPKI_API void jpki_trace_set_tool(jpki_trace *tr, const char *tool);
+JPKI_API void jpki_trace_set_card(jpki_trace *tr, const char *reader, const uint8_t *atr,
                          size_t atr_len);
 
 /* JPKI_OK, or the first error writing the CBOR file (disk full, ...):
  * exchanges cannot report it themselves. */
-jpki_rc jpki_trace_status(const jpki_trace *tr, jpki_error *err);
+JPKI_API jpki_rc jpki_trace_status(const jpki_trace *tr, jpki_error *err);
 
 /* ---- reading a CBOR trace file (untrusted input: every length bounded) ---- */
 
@@ -107,12 +114,14 @@ typedef struct jpki_trace_log {
  * wrong types, truncated), JPKI_ERR_UNSUPPORTED (newer format version).
  * allow_truncated: a file cut short inside its last item (a crash while
  * writing) loads the complete items before it and sets log->truncated. */
-jpki_rc jpki_trace_load(const char *path, bool allow_truncated, jpki_trace_log **out,
+JPKI_API jpki_rc jpki_trace_load(const char *path, bool allow_truncated, jpki_trace_log **out,
                         jpki_error *err);
 /* The same from memory (the bytes are copied). */
-jpki_rc jpki_trace_load_buffer(const uint8_t *buf, size_t len, bool allow_truncated,
+JPKI_API jpki_rc jpki_trace_load_buffer(const uint8_t *buf, size_t len, bool allow_truncated,
                                jpki_trace_log **out, jpki_error *err);
-void jpki_trace_log_free(jpki_trace_log *log);
+/* Free a loaded trace log and everything its events point into; NULL is a
+ * no-op. */
+JPKI_API void jpki_trace_log_free(jpki_trace_log *log);
 
 #ifdef __cplusplus
 }

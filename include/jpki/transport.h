@@ -4,6 +4,8 @@
 #ifndef JPKI_TRANSPORT_H
 #define JPKI_TRANSPORT_H
 
+#include "jpki/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,39 +52,42 @@ struct jpki_transport {
 /* Transmit one command.  Encodes it, refuses 1-byte APDUs (they hang vpcd),
  * follows 61xx/6Cxx when t->auto_get_response, and feeds the trace.  A
  * status word other than 9000 is NOT an error here: callers read resp->sw. */
-jpki_rc jpki_transmit(jpki_transport *t, const jpki_apdu *cmd,
+JPKI_API jpki_rc jpki_transmit(jpki_transport *t, const jpki_apdu *cmd,
                       jpki_response *resp, jpki_error *err);
 
 /* Same for an already encoded APDU (jpki-apdu); no 61xx/6Cxx handling unless
  * t->auto_get_response. */
-jpki_rc jpki_transmit_raw(jpki_transport *t, const uint8_t *capdu, size_t clen,
+JPKI_API jpki_rc jpki_transmit_raw(jpki_transport *t, const uint8_t *capdu, size_t clen,
                           jpki_response *resp, jpki_error *err);
 
 /* Transactions nest: only the outermost begin/end reach the card. */
-jpki_rc jpki_transport_begin(jpki_transport *t, jpki_error *err);
-jpki_rc jpki_transport_end(jpki_transport *t, bool reset_card, jpki_error *err);
-void jpki_transport_close(jpki_transport *t);
+JPKI_API jpki_rc jpki_transport_begin(jpki_transport *t, jpki_error *err);
+JPKI_API jpki_rc jpki_transport_end(jpki_transport *t, bool reset_card, jpki_error *err);
+/* End any transaction still open on t (without a card reset), log the
+ * disconnect to its trace, and destroy t through its implementation, which
+ * frees the handle; the trace is not owned and stays open.  NULL is a no-op. */
+JPKI_API void jpki_transport_close(jpki_transport *t);
 
 /* n random bytes for the host's side of a protocol run on this card (see
  * jpki_transport_ops.host_random). */
-jpki_rc jpki_transport_host_random(jpki_transport *t, uint8_t *out, size_t n, jpki_error *err);
+JPKI_API jpki_rc jpki_transport_host_random(jpki_transport *t, uint8_t *out, size_t n, jpki_error *err);
 
 /* True when the ATR's historical bytes carry a card-capabilities object
  * (compact-TLV tag 7) whose third byte announces extended Lc/Le fields.
  * The JPKI ATR has no historical bytes, so this is false for it. */
-bool jpki_atr_extended_length(const uint8_t *atr, size_t len);
+JPKI_API bool jpki_atr_extended_length(const uint8_t *atr, size_t len);
 
 /* ---- PC/SC (libpcsclite) ---- */
 
 /* List reader names.  *names is a NULL-terminated array; free with
  * jpki_pcsc_free_list.  No readers is success with *count == 0. */
-jpki_rc jpki_pcsc_list_readers(char ***names, size_t *count, jpki_error *err);
-void jpki_pcsc_free_list(char **names);
+JPKI_API jpki_rc jpki_pcsc_list_readers(char ***names, size_t *count, jpki_error *err);
+JPKI_API void jpki_pcsc_free_list(char **names);
 
 /* Connect to a reader chosen by spec: NULL or "" = the first reader holding a
  * card; a decimal index into the list; an exact name; otherwise a unique
  * substring of a name.  Errors: NO_SERVICE, NO_READER, NO_CARD, PCSC. */
-jpki_rc jpki_pcsc_open(const char *spec, jpki_transport **out, jpki_error *err);
+JPKI_API jpki_rc jpki_pcsc_open(const char *spec, jpki_transport **out, jpki_error *err);
 
 /* ---- in-process card (unit tests; no PC/SC involved) ---- */
 
@@ -90,7 +95,7 @@ jpki_rc jpki_pcsc_open(const char *spec, jpki_transport **out, jpki_error *err);
  * length (>= 2), or 0 to simulate a removed card. */
 typedef size_t (*jpki_mem_handler)(void *ctx, const uint8_t *capdu, size_t clen,
                                    uint8_t *rapdu, size_t rcap);
-jpki_rc jpki_mem_transport_new(jpki_mem_handler handler, void *ctx,
+JPKI_API jpki_rc jpki_mem_transport_new(jpki_mem_handler handler, void *ctx,
                                const uint8_t *atr, size_t atr_len,
                                jpki_transport **out, jpki_error *err);
 
@@ -99,11 +104,11 @@ jpki_rc jpki_mem_transport_new(jpki_mem_handler handler, void *ctx,
 /* Plays back the responses of a recorded session.  Each transmit must match
  * the recorded command (redacted PIN bytes match any PIN of the same length);
  * a mismatch is JPKI_ERR_TRANSPORT naming the APDU index. */
-jpki_rc jpki_replay_transport_open(const char *trace_path, jpki_transport **out,
+JPKI_API jpki_rc jpki_replay_transport_open(const char *trace_path, jpki_transport **out,
                                    jpki_error *err);
 /* After a replay: JPKI_ERR_TRANSPORT when recorded APDUs were never sent
  * (the program took a different, shorter path than the recording). */
-jpki_rc jpki_replay_transport_finish(jpki_transport *t, jpki_error *err);
+JPKI_API jpki_rc jpki_replay_transport_finish(jpki_transport *t, jpki_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,27 @@
+# libjpki.so's ABI is exactly what include/jpki declares with JPKI_API:
+# every dynamic export is a jpki_ name, every export is declared in a public
+# header, and every JPKI_API declaration is exported.  No card needed.
+so="$JPKI_BUILD/libjpki.so"
+check "libjpki.so exists" test -f "$so" || { finish; exit; }
+
+# Defined dynamic symbols, minus the version node (type A, JPKI_0).
+exported=$(nm -D --defined-only "$so" | awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' | sort -u)
+# The identifier right before '(' on each line that starts with JPKI_API.
+declared=$(cat "$JPKI_SRC"/include/jpki/*.h | grep '^JPKI_API' |
+           sed -n 's/^\([^(]*[^A-Za-z0-9_(]\)\{0,1\}\([A-Za-z_][A-Za-z0-9_]*\)(.*/\2/p' | sort -u)
+
+check "some symbols are exported" test -n "$exported"
+check "some functions are declared JPKI_API" test -n "$declared"
+
+foreign=$(printf '%s\n' "$exported" | grep -v '^jpki_' | tr '\n' ' ')
+check "every export has the jpki_ prefix${foreign:+ (not: $foreign)}" test -z "$foreign"
+
+undeclared=$(comm -23 <(printf '%s\n' "$exported") <(printf '%s\n' "$declared") | tr '\n' ' ')
+check "every export is declared JPKI_API${undeclared:+ (undeclared: $undeclared)}" test -z "$undeclared"
+
+unexported=$(comm -13 <(printf '%s\n' "$exported") <(printf '%s\n' "$declared") | tr '\n' ' ')
+check "every JPKI_API declaration is exported${unexported:+ (missing: $unexported)}" test -z "$unexported"
+
+# The symbol version node the linker script gives the library.
+check "exports carry the JPKI_0 version" sh -c "objdump -T '$so' | grep -q 'JPKI_0'"
+finish
