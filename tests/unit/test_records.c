@@ -520,6 +520,18 @@ static void time_text(void **state)
     assert_int_equal(jpki_record_time_parse("2023-02-29T00:00:00Z", &t, NULL), JPKI_ERR_FORMAT);
     assert_int_equal(jpki_record_time_parse("2025-03-31", &t, NULL), JPKI_ERR_FORMAT);
     assert_int_equal(jpki_record_time_parse("2025-03-31T24:00:00Z", &t, NULL), JPKI_ERR_FORMAT);
+    /* leap second: refused here as in jpki_time_parse (one rule) */
+    assert_int_equal(jpki_record_time_parse("2016-12-31T23:59:60Z", &t, NULL), JPKI_ERR_FORMAT);
+    /* a three-digit year is written with four digits and parses back */
+    jpki_record_time_format(-30610224000LL, buf); /* 1000-01-01 */
+    assert_string_equal(buf, "1000-01-01T00:00:00Z");
+    jpki_record_time_format(-30610224001LL, buf);
+    assert_string_equal(buf, "0999-12-31T23:59:59Z");
+    assert_int_equal(jpki_record_time_parse(buf, &t, NULL), JPKI_OK);
+    assert_int_equal((long long)t, -30610224001LL);
+    /* beyond year 9999 clamps to its last second */
+    jpki_record_time_format(253402300800LL + 86400, buf);
+    assert_string_equal(buf, "9999-12-31T23:59:59Z");
 }
 
 static void durations(void **state)
