@@ -7,6 +7,7 @@
 
 #include <cbor.h>
 
+#include "cbor_reader.h"
 #include "records_internal.h"
 
 /* ---- heads ---- */
@@ -20,48 +21,44 @@ typedef struct chead {
 
 typedef enum { H_OK, H_MORE, H_BAD } hstatus;
 
+/* Heads come from the shared bounded reader; string and count limits are
+ * checked by the walkers below, which word the records' messages. */
+static const cbor_limits HEAD_ONLY = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
+
 /* Decode the head at buf[pos..len).  H_MORE: *more = bytes missing. */
 static hstatus read_head(const uint8_t *buf, size_t len, size_t pos, chead *h, size_t *more,
                          jpki_error *err)
 {
-    if (pos >= len) {
-        *more = 1;
+    cbor_token t;
+    size_t missing;
+    cbor_read r = cbor_read_token(buf, len, pos, &HEAD_ONLY, &t, &missing);
+    h->major = t.major;
+    h->ai = t.ai;
+    h->val = t.val;
+    h->hlen = t.hlen;
+    switch (r) {
+    case CBOR_READ_OK:
+        return H_OK;
+    case CBOR_READ_SHORT:
+        if (t.hlen && (t.major == 2 || t.major == 3))
+            return H_OK; /* the head is there; the walkers check the payload */
+        *more = missing;
         return H_MORE;
-    }
-    uint8_t ib = buf[pos];
-    h->major = ib >> 5;
-    h->ai = ib & 0x1F;
-    size_t extra;
-    if (h->ai < 24)
-        extra = 0;
-    else if (h->ai <= 27)
-        extra = (size_t)1 << (h->ai - 24);
-    else if (h->ai == 31) {
-        if (h->major == 7)
+    case CBOR_READ_INDEFINITE:
+        if (t.major == 7)
             jpki_error_set(err, JPKI_ERR_FORMAT, "CBOR: unexpected break byte at byte %zu", pos + 1);
         else
             jpki_error_set(err, JPKI_ERR_FORMAT,
                            "CBOR: indefinite-length item at byte %zu not accepted", pos + 1);
         return H_BAD;
-    } else {
-        jpki_error_set(err, JPKI_ERR_FORMAT, "CBOR: reserved additional information %u at byte %zu",
-                       h->ai, pos + 1);
+    default:
+        if (t.major == 7 && t.ai == 24)
+            jpki_error_set(err, JPKI_ERR_FORMAT, "CBOR: malformed simple value at byte %zu", pos + 1);
+        else
+            jpki_error_set(err, JPKI_ERR_FORMAT,
+                           "CBOR: reserved additional information %u at byte %zu", t.ai, pos + 1);
         return H_BAD;
     }
-    if (len - pos < 1 + extra) {
-        *more = 1 + extra - (len - pos);
-        return H_MORE;
-    }
-    uint64_t v = h->ai < 24 ? h->ai : 0;
-    for (size_t i = 0; i < extra; i++)
-        v = v << 8 | buf[pos + 1 + i];
-    h->val = v;
-    h->hlen = 1 + extra;
-    if (h->major == 7 && h->ai == 24 && v < 32) {
-        jpki_error_set(err, JPKI_ERR_FORMAT, "CBOR: malformed simple value at byte %zu", pos + 1);
-        return H_BAD;
-    }
-    return H_OK;
 }
 
 /* ---- measuring one item (framing a record in a stream) ---- */
