@@ -278,19 +278,11 @@ static void describe_sign(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *a)
         sb_printf(s, " | P1P2=%04X", p);
 }
 
-static void describe_parsed(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *a)
+/* VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER: the PIN commands
+ * (the PIN bytes are never shown, only their count). */
+static void describe_pin_command(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *a)
 {
-    char name[48];
     switch (a->ins) {
-    case JPKI_INS_SELECT:
-        describe_select(s, ctx, a);
-        break;
-    case JPKI_INS_READ_BINARY:
-        describe_binary(s, ctx, a, "READ BINARY");
-        break;
-    case JPKI_INS_UPDATE_BINARY:
-        describe_binary(s, ctx, a, "UPDATE BINARY");
-        break;
     case JPKI_INS_VERIFY:
         sb_printf(s, "VERIFY ");
         describe_pin_target(s, ctx, a->p2);
@@ -307,7 +299,7 @@ static void describe_parsed(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *
         sb_printf(s, a->p1 == 0x01 ? ": new PIN (%zu bytes, redacted)"
                                    : ": old and new PIN (%zu bytes, redacted)", a->nc);
         break;
-    case JPKI_INS_RESET_RETRY:
+    default: /* JPKI_INS_RESET_RETRY */
         sb_printf(s, "RESET RETRY COUNTER ");
         describe_pin_target(s, ctx, a->p2);
         if (a->p1 == JPKI_RESET_P1_NEW_PIN)
@@ -317,13 +309,13 @@ static void describe_parsed(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *
         else
             sb_printf(s, " | P1=%02X", a->p1);
         break;
-    case JPKI_INS_DISABLE_VERIF:
-        sb_printf(s, "DISABLE VERIFICATION REQUIREMENT: enter face-authentication mode");
-        break;
-    case JPKI_INS_ENABLE_VERIF:
-        sb_printf(s, "ENABLE VERIFICATION REQUIREMENT: leave face-authentication mode");
-        describe_face_pins(s, a);
-        break;
+    }
+}
+
+/* The issuer session and what it does to a certificate slot. */
+static void describe_issuance(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *a)
+{
+    switch (a->ins) {
     case JPKI_INS_GET_CHALLENGE:
         sb_printf(s, "GET CHALLENGE (issuer session)");
         break;
@@ -343,10 +335,45 @@ static void describe_parsed(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *
         else
             sb_printf(s, " | P1=%02X", a->p1);
         break;
-    case JPKI_INS_ACTIVATE_FILE:
+    default: /* JPKI_INS_ACTIVATE_FILE */
         sb_printf(s, "ACTIVATE FILE ");
         sb_current_ef(s, ctx);
         sb_printf(s, ": pending certificate and key become active");
+        break;
+    }
+}
+
+/* What the instruction does, in words. */
+static void describe_instruction(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *a)
+{
+    char name[48];
+    switch (a->ins) {
+    case JPKI_INS_SELECT:
+        describe_select(s, ctx, a);
+        break;
+    case JPKI_INS_READ_BINARY:
+        describe_binary(s, ctx, a, "READ BINARY");
+        break;
+    case JPKI_INS_UPDATE_BINARY:
+        describe_binary(s, ctx, a, "UPDATE BINARY");
+        break;
+    case JPKI_INS_VERIFY:
+    case JPKI_INS_CHANGE_REF:
+    case JPKI_INS_RESET_RETRY:
+        describe_pin_command(s, ctx, a);
+        break;
+    case JPKI_INS_DISABLE_VERIF:
+        sb_printf(s, "DISABLE VERIFICATION REQUIREMENT: enter face-authentication mode");
+        break;
+    case JPKI_INS_ENABLE_VERIF:
+        sb_printf(s, "ENABLE VERIFICATION REQUIREMENT: leave face-authentication mode");
+        describe_face_pins(s, a);
+        break;
+    case JPKI_INS_GET_CHALLENGE:
+    case JPKI_INS_MUTUAL_AUTH:
+    case JPKI_INS_GEN_KEYPAIR:
+    case JPKI_INS_ACTIVATE_FILE:
+        describe_issuance(s, ctx, a);
         break;
     case JPKI_INS_GET_DATA:
         sb_printf(s, "GET DATA tag %02X%02X", a->p1, a->p2);
@@ -367,29 +394,47 @@ static void describe_parsed(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *
                   a->p1, a->p2);
         break;
     }
+}
+
+/* " | Lc=.., Le=.." and whether the APDU needs extended lengths. */
+static void describe_lengths(sbuf *s, const jpki_apdu *a)
+{
     if (a->nc)
         sb_printf(s, " | Lc=%zu", a->nc);
     if (a->ne)
         sb_printf(s, "%sLe=%zu", a->nc ? ", " : " | ", a->ne);
     if (a->nc > 255 || a->ne > 256)
         sb_printf(s, " (extended)");
+}
+
+/* A class byte other than the usual one for this instruction, decoded. */
+static void describe_class(sbuf *s, const jpki_apdu *a)
+{
     bool usual_cla = a->cla == 0x00 ||
                      (a->cla == JPKI_CLA_PROPRIETARY && a->ins == JPKI_INS_COMPUTE_SIG);
-    if (!usual_cla) {
-        sb_printf(s, " | CLA=%02X", a->cla);
-        if (a->cla == 0xFF)
-            sb_printf(s, " invalid/reader command");
-        else {
-            if (a->cla & 0x80)
-                sb_printf(s, " proprietary");
-            if (a->cla & 0x10)
-                sb_printf(s, " chained");
-            if (a->cla & 0x0C)
-                sb_printf(s, " secure messaging");
-            if (a->cla & 0x03)
-                sb_printf(s, " channel %u", a->cla & 0x03);
-        }
+    if (usual_cla)
+        return;
+    sb_printf(s, " | CLA=%02X", a->cla);
+    if (a->cla == 0xFF) {
+        sb_printf(s, " invalid/reader command");
+        return;
     }
+    if (a->cla & 0x80)
+        sb_printf(s, " proprietary");
+    if (a->cla & 0x10)
+        sb_printf(s, " chained");
+    if (a->cla & 0x0C)
+        sb_printf(s, " secure messaging");
+    if (a->cla & 0x03)
+        sb_printf(s, " channel %u", a->cla & 0x03);
+}
+
+/* INSTRUCTION [details] | Lc=.., Le=.. [| CLA=..] */
+static void describe_parsed(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *a)
+{
+    describe_instruction(s, ctx, a);
+    describe_lengths(s, a);
+    describe_class(s, a);
 }
 
 const char *jpki_apdu_describe_command(const jpki_apdu_ctx *ctx, const uint8_t *capdu,

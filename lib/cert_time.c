@@ -1,18 +1,30 @@
 /* Times as the tools print and accept them, always UTC:
- * "2025-03-31T14:59:59Z", "2025-03-31" (midnight) or "@1743433199". */
+ * "2025-03-31T14:59:59Z", "2025-03-31" (midnight) or "@1743433199".
+ * The one parse/format pair: records (jpki_record_time_*), --now and the
+ * report timestamps all come here.
+ *
+ * Leap seconds: POSIX time has none, so "...T23:59:60Z" is refused
+ * everywhere rather than folded into :59 or the next minute; certificates
+ * and cards never carry one. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jpki/cert.h"
+#include "time_internal.h"
 
 void jpki_time_format(time_t t, char *buf, size_t n)
 {
     struct tm tm;
     if (!buf || n == 0)
         return;
-    if (!gmtime_r(&t, &tm) || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    /* %04d, not strftime's %Y: year 999 must come out as "0999" to parse
+     * back; outside 0..9999 the epoch form is the only honest one. */
+    if (gmtime_r(&t, &tm) && tm.tm_year >= -1900 && tm.tm_year <= 9999 - 1900)
+        snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    else
         snprintf(buf, n, "@%lld", (long long)t);
 }
 
@@ -52,12 +64,8 @@ static jpki_rc parse_epoch(const char *s, time_t *out, jpki_error *err)
     return JPKI_OK;
 }
 
-jpki_rc jpki_time_parse(const char *s, time_t *out, jpki_error *err)
+time_form time_parse_calendar(const char *s, time_t *out)
 {
-    if (!s || !out)
-        return jpki_error_set(err, JPKI_ERR_ARG, "time: missing argument");
-    if (s[0] == '@')
-        return parse_epoch(s, out, err);
     size_t n = strlen(s);
     int y, mo, d, h = 0, mi = 0, se = 0;
     bool ok = (n == 10 || n == 20) && num(s, 4, &y) && s[4] == '-' && num(s + 5, 2, &mo) &&
@@ -66,10 +74,9 @@ jpki_rc jpki_time_parse(const char *s, time_t *out, jpki_error *err)
         ok = s[10] == 'T' && num(s + 11, 2, &h) && s[13] == ':' && num(s + 14, 2, &mi) &&
              s[16] == ':' && num(s + 17, 2, &se) && s[19] == 'Z';
     if (!ok)
-        return jpki_error_set(err, JPKI_ERR_FORMAT,
-                              "time '%.40s': use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS", s);
+        return TIME_BAD_FORM;
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
-        return jpki_error_set(err, JPKI_ERR_FORMAT, "time '%.40s' is not a valid date/time", s);
+        return TIME_OUT_OF_RANGE;
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     tm.tm_year = y - 1900;
@@ -79,5 +86,22 @@ jpki_rc jpki_time_parse(const char *s, time_t *out, jpki_error *err)
     tm.tm_min = mi;
     tm.tm_sec = se;
     *out = timegm(&tm);
-    return JPKI_OK;
+    return n == 20 ? TIME_FULL : TIME_DATE_ONLY;
+}
+
+jpki_rc jpki_time_parse(const char *s, time_t *out, jpki_error *err)
+{
+    if (!s || !out)
+        return jpki_error_set(err, JPKI_ERR_ARG, "time: missing argument");
+    if (s[0] == '@')
+        return parse_epoch(s, out, err);
+    switch (time_parse_calendar(s, out)) {
+    case TIME_BAD_FORM:
+        return jpki_error_set(err, JPKI_ERR_FORMAT,
+                              "time '%.40s': use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS", s);
+    case TIME_OUT_OF_RANGE:
+        return jpki_error_set(err, JPKI_ERR_FORMAT, "time '%.40s' is not a valid date/time", s);
+    default:
+        return JPKI_OK;
+    }
 }

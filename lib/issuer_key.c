@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jpki/issuer.h"
@@ -128,23 +127,11 @@ jpki_rc jpki_issuer_key_load_file(const char *path, jpki_issuer_key *k, jpki_err
 {
     if (!path || !k)
         return jpki_error_set(err, JPKI_ERR_ARG, "issuer key: no file given");
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return jpki_error_set(err, JPKI_ERR_IO, "issuer key %s: %s", path, strerror(errno));
-    /* fstat on the opened file, not stat on the name: what we check is what
-     * we read. */
-    struct stat st;
-    jpki_rc rc;
-    if (fstat(fd, &st) != 0)
-        rc = jpki_error_set(err, JPKI_ERR_IO, "issuer key %s: %s", path, strerror(errno));
-    else if (!S_ISREG(st.st_mode))
-        rc = jpki_error_set(err, JPKI_ERR_ARG, "issuer key %s: not a regular file", path);
-    else if (st.st_mode & (S_IRWXG | S_IRWXO))
-        rc = jpki_error_set(err, JPKI_ERR_ARG,
-                            "issuer key %s: mode %04o lets group or others access it (chmod 600)",
-                            path, (unsigned)(st.st_mode & 07777));
-    else
-        rc = load_from_fd(fd, path, k, err);
+    int fd;
+    jpki_rc rc = jpki_secret_open_private(path, &fd, err);
+    if (rc != JPKI_OK)
+        return jpki_error_prefix(err, "issuer key");
+    rc = load_from_fd(fd, path, k, err);
     close(fd);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <cbor.h>
 
 #include "jpki/journal.h"
+#include "cbor_reader.h"
 #include "journal_internal.h"
 
 static const char *const STEP_NAMES[] = {
@@ -175,68 +176,51 @@ typedef struct item {
     size_t len;
 } item;
 
-static void on_u8(void *c, uint8_t v) { ((item *)c)->type = IT_UINT; ((item *)c)->u = v; }
-static void on_u16(void *c, uint16_t v) { ((item *)c)->type = IT_UINT; ((item *)c)->u = v; }
-static void on_u32(void *c, uint32_t v) { ((item *)c)->type = IT_UINT; ((item *)c)->u = v; }
-static void on_u64(void *c, uint64_t v) { ((item *)c)->type = IT_UINT; ((item *)c)->u = v; }
-static void on_bytes(void *c, cbor_data p, size_t n)
-{
-    ((item *)c)->type = IT_BYTES;
-    ((item *)c)->p = p;
-    ((item *)c)->len = n;
-}
-static void on_text(void *c, cbor_data p, size_t n)
-{
-    ((item *)c)->type = IT_TEXT;
-    ((item *)c)->p = p;
-    ((item *)c)->len = n;
-}
-static void on_map(void *c, size_t n) { ((item *)c)->type = IT_MAP; ((item *)c)->u = n; }
-/* Everything else we never write: indefinite lengths, arrays, tags, floats,
- * negative integers, simple values. */
-static void on_other(void *c) { ((item *)c)->type = IT_OTHER; }
-static void on_other_coll(void *c, size_t n) { (void)n; ((item *)c)->type = IT_OTHER; }
-static void on_other_i8(void *c, uint8_t v) { (void)v; ((item *)c)->type = IT_OTHER; }
-static void on_other_i16(void *c, uint16_t v) { (void)v; ((item *)c)->type = IT_OTHER; }
-static void on_other_i32(void *c, uint32_t v) { (void)v; ((item *)c)->type = IT_OTHER; }
-static void on_other_i64(void *c, uint64_t v) { (void)v; ((item *)c)->type = IT_OTHER; }
-static void on_other_f(void *c, float v) { (void)v; ((item *)c)->type = IT_OTHER; }
-static void on_other_d(void *c, double v) { (void)v; ((item *)c)->type = IT_OTHER; }
-static void on_other_b(void *c, bool v) { (void)v; ((item *)c)->type = IT_OTHER; }
-
-static const struct cbor_callbacks CALLBACKS = {
-    .uint8 = on_u8, .uint16 = on_u16, .uint32 = on_u32, .uint64 = on_u64,
-    .negint8 = on_other_i8, .negint16 = on_other_i16, .negint32 = on_other_i32,
-    .negint64 = on_other_i64,
-    .byte_string_start = on_other, .byte_string = on_bytes,
-    .string = on_text, .string_start = on_other,
-    .indef_array_start = on_other, .array_start = on_other_coll,
-    .indef_map_start = on_other, .map_start = on_map,
-    .tag = on_other_i64,
-    .float2 = on_other_f, .float4 = on_other_f, .float8 = on_other_d,
-    .undefined = on_other, .null = on_other, .boolean = on_other_b,
-    .indef_break = on_other,
+/* String lengths are bounded by the largest record; map sizes and types
+ * are checked (and worded) by parse_record. */
+static const cbor_limits JOURNAL_LIMITS = {
+    .bytes_max = JOURNAL_MAX_RECORD,
+    .text_max = JOURNAL_MAX_RECORD,
+    .items_max = UINT64_MAX,
 };
 
 typedef enum next_rc { NEXT_OK, NEXT_SHORT, NEXT_BAD } next_rc;
 
-/* Decode one item header (or whole definite string) at *off.  On
- * NEXT_SHORT, *need is how many bytes from *off the item claims (the
- * streaming decoder reports it without allocating or reading past len). */
+/* Decode one item header (or whole definite string) at *off with the
+ * shared bounded reader.  On NEXT_SHORT, *need is how many bytes from *off
+ * the item claims. */
 static next_rc next_item(const uint8_t *buf, size_t len, size_t *off, item *it, size_t *need)
 {
-    *need = 1;
-    if (*off >= len)
-        return NEXT_SHORT;
+    cbor_token t;
+    size_t more;
     memset(it, 0, sizeof *it);
-    struct cbor_decoder_result res = cbor_stream_decode(buf + *off, len - *off, &CALLBACKS, it);
-    if (res.status == CBOR_DECODER_NEDATA) {
-        *need = res.required;
+    *need = 1;
+    switch (cbor_read_token(buf, len, *off, &JOURNAL_LIMITS, &t, &more)) {
+    case CBOR_READ_OK:
+        break;
+    case CBOR_READ_SHORT:
+        *need = len - *off + more;
         return NEXT_SHORT;
-    }
-    if (res.status != CBOR_DECODER_FINISHED || it->type == IT_NONE)
+    case CBOR_READ_TOO_LONG:
+        /* a claim no record can have: reported as such by short_or_limit */
+        *need = t.hlen + (t.val > JOURNAL_MAX_RECORD ? JOURNAL_MAX_RECORD + 1 : (size_t)t.val);
+        return NEXT_SHORT;
+    case CBOR_READ_INDEFINITE:
+        /* we never write indefinite lengths: a type no key accepts */
+        it->type = IT_OTHER;
+        *off += 1;
+        return NEXT_OK;
+    default:
         return NEXT_BAD;
-    *off += res.read;
+    }
+    /* Everything but uints, definite strings and maps is a type no record
+     * key accepts (negative integers, arrays, tags, floats, simple values). */
+    it->type = t.major == 0 ? IT_UINT : t.major == 2 ? IT_BYTES : t.major == 3 ? IT_TEXT
+             : t.major == 5 ? IT_MAP : IT_OTHER;
+    it->u = t.val;
+    it->p = t.p;
+    it->len = it->type == IT_BYTES || it->type == IT_TEXT ? (size_t)t.val : 0;
+    *off += t.size;
     return NEXT_OK;
 }
 

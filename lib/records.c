@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jpki/cert.h"
 #include "records_internal.h"
+#include "time_internal.h"
 
 void jpki_record_init(jpki_record *rec)
 {
@@ -60,46 +62,25 @@ long rv_days_left(time_t t, time_t now)
 
 void jpki_record_time_format(time_t t, char buf[32])
 {
-    struct tm tm;
-    /* Four-digit years always (strftime's %Y would write "999"), so that
-     * everything written parses back. */
-    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
-        strcpy(buf, t < 0 ? "0000-01-01T00:00:00Z" : "9999-12-31T23:59:59Z");
-        return;
-    }
-    snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-static bool digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
+    /* Clamped to years 0000..9999 so that everything written parses back
+     * with jpki_record_time_parse; the format itself is jpki_time_format's. */
+    const time_t first = -62167219200LL, last = 253402300799LL;
+    jpki_time_format(t < first ? first : t > last ? last : t, buf, 32);
 }
 
 jpki_rc jpki_record_time_parse(const char *s, time_t *out, jpki_error *err)
 {
-    int y, mo, d, h, mi, se;
-    if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':' || s[19] != 'Z' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
-        !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
-        !digits(s + 17, 2, &se))
-        return jpki_error_set(err, JPKI_ERR_FORMAT, "bad time \"%.32s\" (want YYYY-MM-DDTHH:MM:SSZ)", s);
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
-        h > 23 || mi > 59 || se > 60)
+    /* Records carry only the full form; what a valid field is (and that
+     * second 60 is refused) is decided in cert_time.c alone. */
+    switch (s ? time_parse_calendar(s, out) : TIME_BAD_FORM) {
+    case TIME_FULL:
+        return JPKI_OK;
+    case TIME_OUT_OF_RANGE:
         return jpki_error_set(err, JPKI_ERR_FORMAT, "bad time \"%.32s\" (out of range)", s);
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                    .tm_min = mi, .tm_sec = se == 60 ? 59 : se};
-    *out = timegm(&tm);
-    return JPKI_OK;
+    default:
+        return jpki_error_set(err, JPKI_ERR_FORMAT, "bad time \"%.32s\" (want YYYY-MM-DDTHH:MM:SSZ)",
+                              s ? s : "");
+    }
 }
 
 /* Arena bound for decoding one record: generous next to the node sizes a

@@ -7,6 +7,7 @@
 
 #include <cbor.h>
 
+#include "cbor_reader.h"
 #include "records_internal.h"
 
 /* ---- heads ---- */
@@ -20,48 +21,44 @@ typedef struct chead {
 
 typedef enum { H_OK, H_MORE, H_BAD } hstatus;
 
+/* Heads come from the shared bounded reader; string and count limits are
+ * checked by the walkers below, which word the records' messages. */
+static const cbor_limits HEAD_ONLY = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
+
 /* Decode the head at buf[pos..len).  H_MORE: *more = bytes missing. */
 static hstatus read_head(const uint8_t *buf, size_t len, size_t pos, chead *h, size_t *more,
                          jpki_error *err)
 {
-    if (pos >= len) {
-        *more = 1;
+    cbor_token t;
+    size_t missing;
+    cbor_read r = cbor_read_token(buf, len, pos, &HEAD_ONLY, &t, &missing);
+    h->major = t.major;
+    h->ai = t.ai;
+    h->val = t.val;
+    h->hlen = t.hlen;
+    switch (r) {
+    case CBOR_READ_OK:
+        return H_OK;
+    case CBOR_READ_SHORT:
+        if (t.hlen && (t.major == 2 || t.major == 3))
+            return H_OK; /* the head is there; the walkers check the payload */
+        *more = missing;
         return H_MORE;
-    }
-    uint8_t ib = buf[pos];
-    h->major = ib >> 5;
-    h->ai = ib & 0x1F;
-    size_t extra;
-    if (h->ai < 24)
-        extra = 0;
-    else if (h->ai <= 27)
-        extra = (size_t)1 << (h->ai - 24);
-    else if (h->ai == 31) {
-        if (h->major == 7)
+    case CBOR_READ_INDEFINITE:
+        if (t.major == 7)
             jpki_error_set(err, JPKI_ERR_FORMAT, "CBOR: unexpected break byte at byte %zu", pos + 1);
         else
             jpki_error_set(err, JPKI_ERR_FORMAT,
                            "CBOR: indefinite-length item at byte %zu not accepted", pos + 1);
         return H_BAD;
-    } else {
-        jpki_error_set(err, JPKI_ERR_FORMAT, "CBOR: reserved additional information %u at byte %zu",
-                       h->ai, pos + 1);
+    default:
+        if (t.major == 7 && t.ai == 24)
+            jpki_error_set(err, JPKI_ERR_FORMAT, "CBOR: malformed simple value at byte %zu", pos + 1);
+        else
+            jpki_error_set(err, JPKI_ERR_FORMAT,
+                           "CBOR: reserved additional information %u at byte %zu", t.ai, pos + 1);
         return H_BAD;
     }
-    if (len - pos < 1 + extra) {
-        *more = 1 + extra - (len - pos);
-        return H_MORE;
-    }
-    uint64_t v = h->ai < 24 ? h->ai : 0;
-    for (size_t i = 0; i < extra; i++)
-        v = v << 8 | buf[pos + 1 + i];
-    h->val = v;
-    h->hlen = 1 + extra;
-    if (h->major == 7 && h->ai == 24 && v < 32) {
-        jpki_error_set(err, JPKI_ERR_FORMAT, "CBOR: malformed simple value at byte %zu", pos + 1);
-        return H_BAD;
-    }
-    return H_OK;
 }
 
 /* ---- measuring one item (framing a record in a stream) ---- */
@@ -176,6 +173,105 @@ static jpki_rc truncated(cp *p)
     return jpki_error_set(p->err, JPKI_ERR_FORMAT, "CBOR: truncated item at byte %zu", p->pos + 1);
 }
 
+static jpki_rc parse_item(cp *p, rv *out, int depth);
+
+/* A definite byte or text string (text: UTF-8 without NUL). */
+static jpki_rc parse_string(cp *p, const chead *h, size_t at, rv *out)
+{
+    unsigned long lim = h->major == 2 ? JPKI_RECORD_MAX_BYTES : JPKI_RECORD_MAX_TEXT;
+    if (h->val > lim)
+        return jpki_error_set(p->err, JPKI_ERR_LIMIT,
+                              "CBOR: string of %llu bytes at byte %zu exceeds the limit of %lu",
+                              (unsigned long long)h->val, at + 1, lim);
+    if (p->len - p->pos < h->val)
+        return truncated(p);
+    size_t n = (size_t)h->val;
+    uint8_t *s = rv_alloc(p->a, n + 1);
+    if (!s)
+        return too_large(p);
+    memcpy(s, p->buf + p->pos, n);
+    if (h->major == 3) {
+        if (memchr(s, 0, n))
+            return jpki_error_set(p->err, JPKI_ERR_FORMAT,
+                                  "CBOR: text string at byte %zu contains NUL", at + 1);
+        if (!rv_utf8_valid(s, n))
+            return jpki_error_set(p->err, JPKI_ERR_FORMAT,
+                                  "CBOR: text string at byte %zu is not valid UTF-8", at + 1);
+        out->kind = RV_TEXT;
+        out->u.text.p = (char *)s;
+        out->u.text.n = n;
+    } else {
+        rv_set_bytes(out, s, n);
+    }
+    p->pos += n;
+    return JPKI_OK;
+}
+
+static jpki_rc parse_array(cp *p, size_t n, rv *out, int depth)
+{
+    rv *items = rv_alloc(p->a, n * sizeof(rv));
+    if (!items)
+        return too_large(p);
+    for (size_t i = 0; i < n; i++) {
+        jpki_rc rc = parse_item(p, &items[i], depth + 1);
+        if (rc)
+            return rc;
+    }
+    out->kind = RV_ARRAY;
+    out->u.arr.items = items;
+    out->u.arr.n = n;
+    return JPKI_OK;
+}
+
+/* A map with distinct text keys. */
+static jpki_rc parse_map(cp *p, size_t n, rv *out, int depth)
+{
+    rv_pair *pairs = rv_alloc(p->a, n * sizeof(rv_pair));
+    if (!pairs)
+        return too_large(p);
+    for (size_t i = 0; i < n; i++) {
+        size_t keyat = p->pos;
+        rv key;
+        jpki_rc rc = parse_item(p, &key, depth + 1);
+        if (rc)
+            return rc;
+        if (key.kind != RV_TEXT)
+            return jpki_error_set(p->err, JPKI_ERR_FORMAT,
+                                  "CBOR: map key at byte %zu is not a text string", keyat + 1);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(pairs[k].key, key.u.text.p) == 0)
+                return jpki_error_set(p->err, JPKI_ERR_FORMAT,
+                                      "CBOR: duplicate key \"%.40s\" at byte %zu",
+                                      key.u.text.p, keyat + 1);
+        pairs[i].key = key.u.text.p;
+        rc = parse_item(p, &pairs[i].val, depth + 1);
+        if (rc)
+            return rc;
+    }
+    out->kind = RV_MAP;
+    out->u.map.pairs = pairs;
+    out->u.map.n = n;
+    return JPKI_OK;
+}
+
+/* Integers beyond int64 and simple values other than true/false/null are
+ * kept as RV_OTHER: records never use them, the schema ignores them. */
+static void parse_scalar(const chead *h, rv *out)
+{
+    if (h->major == 0 || h->major == 1) {
+        if (h->val > INT64_MAX)
+            out->kind = RV_OTHER;
+        else
+            rv_set_int(out, h->major == 0 ? (int64_t)h->val : -1 - (int64_t)h->val);
+    } else if (h->ai == 20 || h->ai == 21) {
+        rv_set_bool(out, h->ai == 21);
+    } else if (h->ai == 22) {
+        out->kind = RV_NULL;
+    } else {
+        out->kind = RV_OTHER; /* undefined, simple values, floats */
+    }
+}
+
 static jpki_rc parse_item(cp *p, rv *out, int depth)
 {
     chead h;
@@ -187,111 +283,24 @@ static jpki_rc parse_item(cp *p, rv *out, int depth)
     case H_OK: break;
     }
     p->pos += h.hlen;
-    switch (h.major) {
-    case 0:
-        if (h.val > INT64_MAX)
-            out->kind = RV_OTHER;
-        else
-            rv_set_int(out, (int64_t)h.val);
-        return JPKI_OK;
-    case 1:
-        if (h.val > INT64_MAX)
-            out->kind = RV_OTHER;
-        else
-            rv_set_int(out, -1 - (int64_t)h.val);
-        return JPKI_OK;
-    case 2: case 3: {
-        unsigned long lim = h.major == 2 ? JPKI_RECORD_MAX_BYTES : JPKI_RECORD_MAX_TEXT;
-        if (h.val > lim)
-            return jpki_error_set(p->err, JPKI_ERR_LIMIT,
-                                  "CBOR: string of %llu bytes at byte %zu exceeds the limit of %lu",
-                                  (unsigned long long)h.val, at + 1, lim);
-        if (p->len - p->pos < h.val)
-            return truncated(p);
-        size_t n = (size_t)h.val;
-        uint8_t *s = rv_alloc(p->a, n + 1);
-        if (!s)
-            return too_large(p);
-        memcpy(s, p->buf + p->pos, n);
-        if (h.major == 3) {
-            if (memchr(s, 0, n))
-                return jpki_error_set(p->err, JPKI_ERR_FORMAT,
-                                      "CBOR: text string at byte %zu contains NUL", at + 1);
-            if (!rv_utf8_valid(s, n))
-                return jpki_error_set(p->err, JPKI_ERR_FORMAT,
-                                      "CBOR: text string at byte %zu is not valid UTF-8", at + 1);
-            out->kind = RV_TEXT;
-            out->u.text.p = (char *)s;
-            out->u.text.n = n;
-        } else {
-            rv_set_bytes(out, s, n);
-        }
-        p->pos += n;
+    if (h.major == 2 || h.major == 3)
+        return parse_string(p, &h, at, out);
+    if (h.major == 0 || h.major == 1 || h.major == 7) {
+        parse_scalar(&h, out);
         return JPKI_OK;
     }
-    case 4: case 5: case 6: {
-        if (depth + 1 > JPKI_RECORD_MAX_DEPTH)
-            return jpki_error_set(p->err, JPKI_ERR_LIMIT, "CBOR: nesting deeper than %d at byte %zu",
-                                  JPKI_RECORD_MAX_DEPTH, at + 1);
-        if (h.major == 6) /* tags carry no meaning in records; read through them */
-            return parse_item(p, out, depth + 1);
-        if (h.val > JPKI_RECORD_MAX_ITEMS)
-            return jpki_error_set(p->err, JPKI_ERR_LIMIT,
-                                  "CBOR: %s of %llu at byte %zu exceeds the limit of %u",
-                                  h.major == 4 ? "array" : "map", (unsigned long long)h.val, at + 1,
-                                  JPKI_RECORD_MAX_ITEMS);
-        size_t n = (size_t)h.val;
-        if (h.major == 4) {
-            rv *items = rv_alloc(p->a, n * sizeof(rv));
-            if (!items)
-                return too_large(p);
-            for (size_t i = 0; i < n; i++) {
-                jpki_rc rc = parse_item(p, &items[i], depth + 1);
-                if (rc)
-                    return rc;
-            }
-            out->kind = RV_ARRAY;
-            out->u.arr.items = items;
-            out->u.arr.n = n;
-            return JPKI_OK;
-        }
-        rv_pair *pairs = rv_alloc(p->a, n * sizeof(rv_pair));
-        if (!pairs)
-            return too_large(p);
-        for (size_t i = 0; i < n; i++) {
-            size_t keyat = p->pos;
-            rv key;
-            jpki_rc rc = parse_item(p, &key, depth + 1);
-            if (rc)
-                return rc;
-            if (key.kind != RV_TEXT)
-                return jpki_error_set(p->err, JPKI_ERR_FORMAT,
-                                      "CBOR: map key at byte %zu is not a text string", keyat + 1);
-            for (size_t k = 0; k < i; k++)
-                if (strcmp(pairs[k].key, key.u.text.p) == 0)
-                    return jpki_error_set(p->err, JPKI_ERR_FORMAT,
-                                          "CBOR: duplicate key \"%.40s\" at byte %zu",
-                                          key.u.text.p, keyat + 1);
-            pairs[i].key = key.u.text.p;
-            rc = parse_item(p, &pairs[i].val, depth + 1);
-            if (rc)
-                return rc;
-        }
-        out->kind = RV_MAP;
-        out->u.map.pairs = pairs;
-        out->u.map.n = n;
-        return JPKI_OK;
-    }
-    case 7:
-        if (h.ai == 20 || h.ai == 21)
-            rv_set_bool(out, h.ai == 21);
-        else if (h.ai == 22)
-            out->kind = RV_NULL;
-        else
-            out->kind = RV_OTHER; /* undefined, simple values, floats */
-        return JPKI_OK;
-    }
-    return jpki_error_set(p->err, JPKI_ERR_INTERNAL, "CBOR: unreachable major type");
+    if (depth + 1 > JPKI_RECORD_MAX_DEPTH)
+        return jpki_error_set(p->err, JPKI_ERR_LIMIT, "CBOR: nesting deeper than %d at byte %zu",
+                              JPKI_RECORD_MAX_DEPTH, at + 1);
+    if (h.major == 6) /* tags carry no meaning in records; read through them */
+        return parse_item(p, out, depth + 1);
+    if (h.val > JPKI_RECORD_MAX_ITEMS)
+        return jpki_error_set(p->err, JPKI_ERR_LIMIT,
+                              "CBOR: %s of %llu at byte %zu exceeds the limit of %u",
+                              h.major == 4 ? "array" : "map", (unsigned long long)h.val, at + 1,
+                              JPKI_RECORD_MAX_ITEMS);
+    return h.major == 4 ? parse_array(p, (size_t)h.val, out, depth)
+                        : parse_map(p, (size_t)h.val, out, depth);
 }
 
 jpki_rc rv_cbor_parse(const uint8_t *buf, size_t len, rv_arena *a, rv *out, jpki_error *err)

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/base64.h>
+
 #include "records_internal.h"
 
 /* ---- arena: one free for the whole tree, and a hard byte limit so a
@@ -178,9 +180,7 @@ bool rv_utf8_valid(const uint8_t *s, size_t n)
     return true;
 }
 
-/* ---- base64 (RFC 4648, standard alphabet, padded) ---- */
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* ---- base64 (RFC 4648, standard alphabet, padded): mbedTLS does the work ---- */
 
 size_t rv_base64_len(size_t n)
 {
@@ -189,65 +189,30 @@ size_t rv_base64_len(size_t n)
 
 void rv_base64_encode(const uint8_t *in, size_t n, char *out)
 {
-    size_t o = 0, i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        out[o++] = b64[v >> 18];
-        out[o++] = b64[(v >> 12) & 63];
-        out[o++] = b64[(v >> 6) & 63];
-        out[o++] = b64[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        out[o++] = b64[v >> 18];
-        out[o++] = b64[(v >> 12) & 63];
-        out[o++] = '=';
-        out[o++] = '=';
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-        out[o++] = b64[v >> 18];
-        out[o++] = b64[(v >> 12) & 63];
-        out[o++] = b64[(v >> 6) & 63];
-        out[o++] = '=';
-    }
-    out[o] = '\0';
-}
-
-static int b64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
+    size_t olen = 0;
+    /* out holds rv_base64_len(n) + 1 bytes, exactly what mbedTLS needs */
+    if (mbedtls_base64_encode((unsigned char *)out, rv_base64_len(n) + 1, &olen, in, n) != 0)
+        olen = 0;
+    out[olen] = '\0'; /* mbedTLS writes no terminator for empty input */
 }
 
 bool rv_base64_decode(const char *in, size_t n, uint8_t *out, size_t *outlen)
 {
+    /* mbedTLS also takes line breaks and unpadded tails (PEM bodies); the
+     * records format does not, so those are refused here first. */
     if (n % 4 != 0)
         return false;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        int v[4], pad = 0;
-        for (int k = 0; k < 4; k++) {
-            if (in[i + k] == '=' && i + 4 == n && k >= 2) {
-                v[k] = 0;
-                pad++;
-            } else if (pad) {
-                return false; /* data after padding */
-            } else if ((v[k] = b64_value(in[i + k])) < 0) {
-                return false;
-            }
-        }
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        out[o++] = (uint8_t)(w >> 16);
-        if (pad < 2)
-            out[o++] = (uint8_t)(w >> 8);
-        if (pad < 1)
-            out[o++] = (uint8_t)w;
+    for (size_t i = 0; i < n; i++) {
+        char c = in[i];
+        bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '+' || c == '/';
+        if (!alpha && !(c == '=' && i + 2 >= n))
+            return false;
     }
-    *outlen = o;
+    size_t olen = 0;
+    if (mbedtls_base64_decode(out, n / 4 * 3, &olen, (const unsigned char *)in, n) != 0)
+        return false;
+    *outlen = olen;
     return true;
 }
 

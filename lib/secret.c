@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -96,32 +97,82 @@ jpki_rc jpki_secret_read_fd(int fd, jpki_secret *out, jpki_error *err)
     return jpki_secret_read_line(fd, what, out, err);
 }
 
-jpki_rc jpki_secret_read_file(const char *path, jpki_secret *out, jpki_error *err)
+jpki_rc jpki_secret_parse_fd(const char *fd_text, int *fd, jpki_error *err)
 {
-    if (!out || !path)
+    /* Strict decimal: "3" yes; "3x", "-1", " 3", "" no. */
+    long v = -1;
+    if (fd_text && *fd_text >= '0' && *fd_text <= '9') {
+        char *end;
+        errno = 0;
+        v = strtol(fd_text, &end, 10);
+        if (errno || *end != '\0' || v > JPKI_SECRET_FD_MAX)
+            v = -1;
+    }
+    if (v < 0)
+        return jpki_error_set(err, JPKI_ERR_ARG, "'%s' is not a file descriptor number (0..%d)",
+                              fd_text ? fd_text : "", JPKI_SECRET_FD_MAX);
+    *fd = (int)v;
+    return JPKI_OK;
+}
+
+jpki_rc jpki_secret_open_private(const char *path, int *fd_out, jpki_error *err)
+{
+    if (!path || !fd_out)
         return jpki_error_set(err, JPKI_ERR_ARG, "secret: missing file name");
-    jpki_secret_lock(out);
-    jpki_secret_wipe(out);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return jpki_error_set(err, JPKI_ERR_IO, "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return jpki_error_set(err, JPKI_ERR_IO, "%s: %s", path, strerror(e));
-    }
     /* Checked on the opened file, not the name, so a swap between check and
      * read cannot slip a readable file past us. */
-    if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
+    struct stat st;
+    jpki_rc rc = JPKI_OK;
+    if (fstat(fd, &st) != 0)
+        rc = jpki_error_set(err, JPKI_ERR_IO, "%s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = jpki_error_set(err, JPKI_ERR_ARG, "%s: not a regular file", path);
+    else if (st.st_uid != geteuid())
+        /* someone else's file could be changed under us by its owner */
+        rc = jpki_error_set(err, JPKI_ERR_ARG, "%s: owned by uid %u, not by you", path,
+                            (unsigned)st.st_uid);
+    else if (st.st_mode & (S_IRWXG | S_IRWXO))
+        rc = jpki_error_set(err, JPKI_ERR_ARG,
+                            "%s: mode %04o lets group or others access it; run chmod 600 on it",
+                            path, (unsigned)(st.st_mode & 07777));
+    if (rc != JPKI_OK) {
         close(fd);
-        return jpki_error_set(err, JPKI_ERR_ARG,
-                              "%s: mode %04o lets group or others access the secret; "
-                              "run chmod 600 on it", path, (unsigned)(st.st_mode & 07777));
+        return rc;
     }
-    jpki_rc rc = jpki_secret_read_line(fd, path, out, err);
+    *fd_out = fd;
+    return JPKI_OK;
+}
+
+jpki_rc jpki_secret_read_file(const char *path, jpki_secret *out, jpki_error *err)
+{
+    if (!out)
+        return jpki_error_set(err, JPKI_ERR_ARG, "secret: nowhere to put it");
+    jpki_secret_lock(out);
+    jpki_secret_wipe(out);
+    int fd;
+    jpki_rc rc = jpki_secret_open_private(path, &fd, err);
+    if (rc != JPKI_OK)
+        return rc;
+    rc = jpki_secret_read_line(fd, path, out, err);
     close(fd);
     return rc;
+}
+
+jpki_rc jpki_secret_from_file(const char *path, jpki_secret *out, jpki_error *err)
+{
+    return jpki_secret_read_file(path, out, err);
+}
+
+jpki_rc jpki_secret_from_fd(const char *fd_text, jpki_secret *out, jpki_error *err)
+{
+    int fd;
+    jpki_rc rc = jpki_secret_parse_fd(fd_text, &fd, err);
+    if (rc != JPKI_OK)
+        return rc;
+    return jpki_secret_read_fd(fd, out, err);
 }
 
 void jpki_secret_protect_process(void)

@@ -1,8 +1,7 @@
 /* Reading a jpki-trace CBOR file (jpki-trace(5)).  The file is untrusted:
- * it is read whole under a size cap, then walked token by token with
- * libcbor's streaming decoder (which allocates nothing), after checking each
- * declared string length against both our per-item caps and the bytes that
- * are really there.  cbor_load is never used: it trusts declared lengths. */
+ * it is read whole under a size cap, then walked token by token with the
+ * shared bounded reader (cbor_reader.h), which checks each declared string
+ * length against our per-item caps and the bytes that are really there. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -12,10 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cbor.h>
-
 #include "jpki/apdu.h"
 #include "jpki/trace.h"
+#include "cbor_reader.h"
 #include "trace_cbor.h"
 
 #define MAP_ENTRIES_MAX 32
@@ -116,69 +114,6 @@ static const char *tk_name(tk_type t)
     return names[t];
 }
 
-#define CB_SET(name, argtype, field, ttype)                                    \
-    static void name(void *c, argtype v)                                       \
-    {                                                                          \
-        ((token *)c)->type = ttype;                                            \
-        ((token *)c)->field = v;                                               \
-    }
-CB_SET(cb_u8, uint8_t, u, TK_UINT)
-CB_SET(cb_u16, uint16_t, u, TK_UINT)
-CB_SET(cb_u32, uint32_t, u, TK_UINT)
-CB_SET(cb_u64, uint64_t, u, TK_UINT)
-CB_SET(cb_n8, uint8_t, u, TK_NEGINT)
-CB_SET(cb_n16, uint16_t, u, TK_NEGINT)
-CB_SET(cb_n32, uint32_t, u, TK_NEGINT)
-CB_SET(cb_n64, uint64_t, u, TK_NEGINT)
-CB_SET(cb_array, size_t, u, TK_ARRAY)
-CB_SET(cb_map, size_t, u, TK_MAP)
-CB_SET(cb_tag, uint64_t, u, TK_TAG)
-CB_SET(cb_bool, bool, b, TK_BOOL)
-
-static void cb_bytes(void *c, cbor_data p, size_t n)
-{
-    token *t = c;
-    t->type = TK_BYTES;
-    t->p = p;
-    t->len = n;
-}
-
-static void cb_text(void *c, cbor_data p, size_t n)
-{
-    token *t = c;
-    t->type = TK_TEXT;
-    t->p = p;
-    t->len = n;
-}
-
-static void cb_float(void *c, float f)
-{
-    (void)f;
-    ((token *)c)->type = TK_FLOAT;
-}
-
-static void cb_double(void *c, double f)
-{
-    (void)f;
-    ((token *)c)->type = TK_FLOAT;
-}
-
-static void cb_null(void *c) { ((token *)c)->type = TK_NULL; }
-static void cb_indef(void *c) { ((token *)c)->type = TK_INDEF; }
-
-static const struct cbor_callbacks token_callbacks = {
-    .uint8 = cb_u8, .uint16 = cb_u16, .uint32 = cb_u32, .uint64 = cb_u64,
-    .negint8 = cb_n8, .negint16 = cb_n16, .negint32 = cb_n32, .negint64 = cb_n64,
-    .byte_string = cb_bytes, .byte_string_start = cb_indef,
-    .string = cb_text, .string_start = cb_indef,
-    .array_start = cb_array, .indef_array_start = cb_indef,
-    .map_start = cb_map, .indef_map_start = cb_indef,
-    .tag = cb_tag,
-    .float2 = cb_float, .float4 = cb_float, .float8 = cb_double,
-    .undefined = cb_null, .null = cb_null, .boolean = cb_bool,
-    .indef_break = cb_indef,
-};
-
 typedef enum rd_status { RD_OK, RD_TRUNCATED, RD_ERROR } rd_status;
 
 typedef struct reader {
@@ -207,52 +142,49 @@ __attribute__((format(printf, 3, 4))) static rd_status fail(reader *r, jpki_rc c
 /* Largest string any key may carry: the biggest C-APDU. */
 #define STRING_MAX JPKI_CAPDU_MAX
 
-/* Check a string's declared length before the decoder sees it. */
-static rd_status precheck(reader *r)
-{
-    uint8_t ib = r->buf[r->pos];
-    unsigned major = ib >> 5, info = ib & 0x1F;
-    if (major != 2 && major != 3)
-        return RD_OK;
-    if (info == 31)
-        return fail(r, JPKI_ERR_FORMAT, "indefinite-length string (not used by jpki-trace)");
-    if (info >= 28)
-        return fail(r, JPKI_ERR_FORMAT, "malformed CBOR (reserved length code %u)", info);
-    uint64_t n = info;
-    size_t k = 0; /* bytes of the length argument */
-    if (info >= 24) {
-        k = (size_t)1 << (info - 24);
-        if (r->len - r->pos - 1 < k)
-            return RD_TRUNCATED;
-        n = 0;
-        for (size_t i = 0; i < k; i++)
-            n = (n << 8) | r->buf[r->pos + 1 + i];
-    }
-    uint64_t cap = major == 3 ? JPKI_TRACE_TEXT_MAX : STRING_MAX;
-    if (n > cap)
-        return fail(r, JPKI_ERR_LIMIT, "%s string declares %llu bytes (limit %llu)",
-                    major == 3 ? "text" : "byte", (unsigned long long)n,
-                    (unsigned long long)cap);
-    if (n > r->len - r->pos - 1 - k)
-        return RD_TRUNCATED;
-    return RD_OK;
-}
+static const cbor_limits TRACE_LIMITS = {
+    .bytes_max = STRING_MAX,
+    .text_max = JPKI_TRACE_TEXT_MAX,
+    .items_max = UINT64_MAX, /* map sizes are checked (and worded) in read_map */
+};
 
+/* One token from the shared bounded reader, as the item reader sees it. */
 static rd_status next_token(reader *r, token *t)
 {
-    if (r->pos >= r->len)
-        return RD_TRUNCATED;
-    rd_status st = precheck(r);
-    if (st != RD_OK)
-        return st;
+    cbor_token ct;
+    size_t more;
     memset(t, 0, sizeof *t);
-    struct cbor_decoder_result res =
-        cbor_stream_decode(r->buf + r->pos, r->len - r->pos, &token_callbacks, t);
-    if (res.status == CBOR_DECODER_NEDATA)
+    switch (cbor_read_token(r->buf, r->len, r->pos, &TRACE_LIMITS, &ct, &more)) {
+    case CBOR_READ_OK:
+        break;
+    case CBOR_READ_SHORT:
         return RD_TRUNCATED;
-    if (res.status != CBOR_DECODER_FINISHED || res.read == 0)
-        return fail(r, JPKI_ERR_FORMAT, "malformed CBOR");
-    r->pos += res.read;
+    case CBOR_READ_INDEFINITE:
+        return fail(r, JPKI_ERR_FORMAT, "indefinite-length item (not used by jpki-trace)");
+    case CBOR_READ_TOO_LONG: {
+        unsigned long long cap = ct.major == 3 ? JPKI_TRACE_TEXT_MAX : STRING_MAX;
+        return fail(r, JPKI_ERR_LIMIT, "%s string declares %llu bytes (limit %llu)",
+                    ct.major == 3 ? "text" : "byte", (unsigned long long)ct.val, cap);
+    }
+    default:
+        return fail(r, JPKI_ERR_FORMAT, "malformed CBOR (reserved length code %u)", ct.ai);
+    }
+    static const tk_type by_major[] = {TK_UINT, TK_NEGINT, TK_BYTES, TK_TEXT,
+                                       TK_ARRAY, TK_MAP, TK_TAG};
+    if (ct.major < 7) {
+        t->type = by_major[ct.major];
+    } else if (ct.ai == 20 || ct.ai == 21) {
+        t->type = TK_BOOL;
+        t->b = ct.ai == 21;
+    } else if (ct.ai >= 25 && ct.ai <= 27) {
+        t->type = TK_FLOAT;
+    } else {
+        t->type = TK_NULL; /* null, undefined, other simple values */
+    }
+    t->u = ct.val;
+    t->p = ct.p;
+    t->len = ct.major == 2 || ct.major == 3 ? (size_t)ct.val : 0;
+    r->pos += ct.size;
     return RD_OK;
 }
 

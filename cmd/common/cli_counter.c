@@ -2,10 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli_counter.h"
@@ -17,17 +14,15 @@ void counter_opts_init(counter_opts *o)
     o->pin_fd = -1;
 }
 
-/* Strict decimal fd: "3" yes, "3x", "-1", "" no. */
+/* The library's rule for descriptor numbers; only the option name is ours. */
 static int parse_fd(const char *prog, const char *opt, const char *arg, int *fd)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (errno || end == arg || *end || v < 0 || v > INT_MAX) {
-        cli_errorf(prog, "%s wants a file descriptor number", opt);
+    jpki_error err;
+    jpki_error_clear(&err);
+    if (jpki_secret_parse_fd(arg, fd, &err) != JPKI_OK) {
+        cli_errorf(prog, "%s: %s", opt, err.message);
         return -1;
     }
-    *fd = (int)v;
     return 1;
 }
 
@@ -98,24 +93,12 @@ static void wipe_all(jpki_secret *s, size_t n)
  * only) does not fit; the same privacy rule applies. */
 static int open_pin_file(const char *prog, const char *path, int *fd)
 {
-    int f = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (f < 0) {
-        cli_errorf(prog, "PIN file %s: %s", path, strerror(errno));
+    jpki_error err;
+    jpki_error_clear(&err);
+    if (jpki_secret_open_private(path, fd, &err) != JPKI_OK) {
+        cli_errorf(prog, "PIN file %s", err.message);
         return CLI_EXIT_USAGE;
     }
-    struct stat st;
-    if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_errorf(prog, "PIN file %s: not a regular file", path);
-        close(f);
-        return CLI_EXIT_USAGE;
-    }
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        cli_errorf(prog, "PIN file %s: mode %04o lets group or others access it (chmod 600)",
-                   path, (unsigned)(st.st_mode & 07777));
-        close(f);
-        return CLI_EXIT_USAGE;
-    }
-    *fd = f;
     return CLI_EXIT_OK;
 }
 

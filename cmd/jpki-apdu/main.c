@@ -69,16 +69,6 @@ static int list_readers(void)
     return CLI_EXIT_OK;
 }
 
-static bool parse_fd(const char *s, int *fd)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < 0 || v > INT_MAX)
-        return false;
-    *fd = (int)v;
-    return true;
-}
-
 /* The replay transport, with the trace options wired like cli_open does
  * for a reader. */
 static jpki_rc open_replay(cli_common *cc, const char *path, jpki_transport **t,
@@ -204,12 +194,15 @@ int main(int argc, char **argv)
         switch (c) {
         case 'f': file = optarg; break;
         case OPT_RAW: raw = true; break;
-        case OPT_PIN_FD:
-            if (!parse_fd(optarg, &pin_fd)) {
-                cli_errorf(prog, "--pin-fd: '%s' is not a file descriptor number", optarg);
+        case OPT_PIN_FD: {
+            jpki_error fd_err;
+            jpki_error_clear(&fd_err);
+            if (jpki_secret_parse_fd(optarg, &pin_fd, &fd_err) != JPKI_OK) {
+                cli_errorf(prog, "--pin-fd: %s", fd_err.message);
                 return CLI_EXIT_USAGE;
             }
             break;
+        }
         case OPT_PIN_FILE: pin_file = optarg; break;
         case 'k': ro.keep_going = true; break;
         case OPT_HEX: ro.out = OUT_HEX; break;

@@ -1,10 +1,6 @@
 /* Values for ${NAME} placeholders: never from argv or the script itself,
  * only from a descriptor, a private file or the terminal (no echo). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -25,19 +21,11 @@ static jpki_rc read_lines(const script *s, int fd, const char *what, jpki_secret
 static jpki_rc read_private_file(const script *s, const char *path, jpki_secret *out,
                                  jpki_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return jpki_error_set(err, JPKI_ERR_IO, "%s: %s", path, strerror(errno));
-    struct stat st;
-    jpki_rc rc;
-    if (fstat(fd, &st) != 0)
-        rc = jpki_error_set(err, JPKI_ERR_IO, "%s: %s", path, strerror(errno));
-    else if (st.st_mode & (S_IRWXG | S_IRWXO))
-        rc = jpki_error_set(err, JPKI_ERR_ARG,
-                            "%s: mode %04o lets group or others access the PIN; run chmod 600 on it",
-                            path, (unsigned)(st.st_mode & 07777));
-    else
-        rc = read_lines(s, fd, path, out, err);
+    int fd;
+    jpki_rc rc = jpki_secret_open_private(path, &fd, err);
+    if (rc != JPKI_OK)
+        return rc;
+    rc = read_lines(s, fd, path, out, err);
     close(fd);
     return rc;
 }

@@ -137,8 +137,10 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_PIN_FD:
         case OPT_PIN_MAP_FD: {
             int fd;
-            if (!parse_int(optarg, 0, 1 << 20, &fd)) {
-                cli_errorf(PROG, "bad file descriptor \"%s\"", optarg);
+            jpki_error fd_err;
+            jpki_error_clear(&fd_err);
+            if (jpki_secret_parse_fd(optarg, &fd, &fd_err) != JPKI_OK) {
+                cli_errorf(PROG, "%s", fd_err.message);
                 return CLI_EXIT_USAGE;
             }
             *(c == OPT_ISSUER_FD ? &o->issuer_fd : c == OPT_PIN_FD ? &o->pin_fd : &o->pin_map_fd) = fd;

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pins.h"
@@ -22,26 +21,11 @@ void pin_source_close(pin_source *s)
     s->have[0] = s->have[1] = false;
 }
 
-/* Open a secret-holding file and refuse it if group or others may read or
- * write it (checked on the open file, so it cannot be swapped in between). */
+/* The library's rule for secret-holding files; what names the file. */
 static jpki_rc open_private(const char *path, const char *what, int *fd_out, jpki_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return jpki_error_set(err, JPKI_ERR_IO, "%s %s: %s", what, path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return jpki_error_set(err, JPKI_ERR_ARG, "%s %s: not a regular file", what, path);
-    }
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        close(fd);
-        return jpki_error_set(err, JPKI_ERR_ARG,
-                              "%s %s: mode %04o lets group or others read it; run chmod 600 on it",
-                              what, path, (unsigned)(st.st_mode & 07777));
-    }
-    *fd_out = fd;
-    return JPKI_OK;
+    jpki_rc rc = jpki_secret_open_private(path, fd_out, err);
+    return rc == JPKI_OK ? rc : jpki_error_prefix(err, "%s", what);
 }
 
 static const char *prompt_for(jpki_pin_id id, bool proxy)

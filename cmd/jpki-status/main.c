@@ -228,13 +228,12 @@ int main(int argc, char **argv)
             o.verify_sign = true;
             break;
         case OPT_PIN_FD: {
-            char *end;
-            long fd = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || fd < 0 || fd > 1023) {
-                cli_errorf(PROG, "--pin-fd: \"%s\" is not a file descriptor number", optarg);
+            jpki_error fd_err;
+            jpki_error_clear(&fd_err);
+            if (jpki_secret_parse_fd(optarg, &o.pin_fd, &fd_err) != JPKI_OK) {
+                cli_errorf(PROG, "--pin-fd: %s", fd_err.message);
                 return CLI_EXIT_USAGE;
             }
-            o.pin_fd = (int)fd;
             o.verify_sign = true;
             break;
         }

@@ -43,9 +43,26 @@ JPKI_API jpki_rc jpki_secret_read_tty(const char *prompt, jpki_secret *out, jpki
 /* Read one line from fd (not closed).  Reading stops at the newline, so
  * several secrets can come one per line from the same fd. */
 JPKI_API jpki_rc jpki_secret_read_fd(int fd, jpki_secret *out, jpki_error *err);
-/* Read the first line of a file; refuses a file readable or writable by
- * group or others (JPKI_ERR_ARG with a message naming the mode). */
+/* Read the first line of a private file (jpki_secret_open_private). */
 JPKI_API jpki_rc jpki_secret_read_file(const char *path, jpki_secret *out, jpki_error *err);
+
+/* Where secrets may come from -- the one rule for all tools and files.
+ *
+ * A descriptor number on a command line (--pin-fd, --issuer-key-fd):
+ * strict decimal, 0..JPKI_SECRET_FD_MAX.  The limit is the kernel's default
+ * ceiling for open files (fs.nr_open); larger numbers cannot be open. */
+#define JPKI_SECRET_FD_MAX (1 << 20)
+JPKI_API jpki_rc jpki_secret_parse_fd(const char *fd_text, int *fd, jpki_error *err);
+/* Open a file that holds secrets (--pin-file, PIN maps, issuer keys):
+ * O_RDONLY|O_CLOEXEC|O_NOCTTY, then on the opened file (so it cannot be
+ * swapped in between): a regular file, owned by the effective user, no
+ * group or other permission bits.  JPKI_ERR_IO if it cannot be opened,
+ * JPKI_ERR_ARG if it breaks the rule; the message names the path. */
+JPKI_API jpki_rc jpki_secret_open_private(const char *path, int *fd, jpki_error *err);
+/* One line from the descriptor written as fd_text (parse + read). */
+JPKI_API jpki_rc jpki_secret_from_fd(const char *fd_text, jpki_secret *out, jpki_error *err);
+/* The first line of a private file (same as jpki_secret_read_file). */
+JPKI_API jpki_rc jpki_secret_from_file(const char *path, jpki_secret *out, jpki_error *err);
 
 /* Check a PIN against its rules before it goes near a card. */
 JPKI_API jpki_rc jpki_pin_check_format(jpki_pin_id id, const jpki_secret *pin, jpki_error *err);

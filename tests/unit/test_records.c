@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "jpki/records.h"
+#include "../../lib/records_internal.h"
 
 static const time_t T_CHECKED = 1735689600; /* 2025-01-01T00:00:00Z */
 static const time_t T_NB = 1617235200;      /* 2021-04-01T00:00:00Z */
@@ -519,6 +520,18 @@ static void time_text(void **state)
     assert_int_equal(jpki_record_time_parse("2023-02-29T00:00:00Z", &t, NULL), JPKI_ERR_FORMAT);
     assert_int_equal(jpki_record_time_parse("2025-03-31", &t, NULL), JPKI_ERR_FORMAT);
     assert_int_equal(jpki_record_time_parse("2025-03-31T24:00:00Z", &t, NULL), JPKI_ERR_FORMAT);
+    /* leap second: refused here as in jpki_time_parse (one rule) */
+    assert_int_equal(jpki_record_time_parse("2016-12-31T23:59:60Z", &t, NULL), JPKI_ERR_FORMAT);
+    /* a three-digit year is written with four digits and parses back */
+    jpki_record_time_format(-30610224000LL, buf); /* 1000-01-01 */
+    assert_string_equal(buf, "1000-01-01T00:00:00Z");
+    jpki_record_time_format(-30610224001LL, buf);
+    assert_string_equal(buf, "0999-12-31T23:59:59Z");
+    assert_int_equal(jpki_record_time_parse(buf, &t, NULL), JPKI_OK);
+    assert_int_equal((long long)t, -30610224001LL);
+    /* beyond year 9999 clamps to its last second */
+    jpki_record_time_format(253402300800LL + 86400, buf);
+    assert_string_equal(buf, "9999-12-31T23:59:59Z");
 }
 
 static void durations(void **state)
@@ -598,6 +611,33 @@ static void record_expiry(void **state)
     jpki_record_clear(&r);
 }
 
+/* base64 of "der" in JSON: RFC 4648 vectors both ways, and the strict
+ * decoder refuses what PEM readers would take (line breaks, no padding). */
+static void base64_strict(void **state)
+{
+    (void)state;
+    static const char *plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    for (size_t i = 0; i < 7; i++) {
+        char out[16];
+        size_t n = strlen(plain[i]);
+        assert_int_equal(rv_base64_len(n), strlen(coded[i]));
+        rv_base64_encode((const uint8_t *)plain[i], n, out);
+        assert_string_equal(out, coded[i]);
+        uint8_t back[16];
+        size_t m = 99;
+        assert_true(rv_base64_decode(coded[i], strlen(coded[i]), back, &m));
+        assert_int_equal(m, n);
+        assert_memory_equal(back, plain[i], n);
+    }
+    static const char *bad[] = {"Zg", "Zg=", "Zm9v\nYg==", "Zm 9", "Z===", "Zg=A", "====", "Zm9*"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        uint8_t back[16];
+        size_t m = 0;
+        assert_false(rv_base64_decode(bad[i], strlen(bad[i]), back, &m));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -618,6 +658,7 @@ int main(void)
         cmocka_unit_test(durations),
         cmocka_unit_test(classify_boundaries),
         cmocka_unit_test(record_expiry),
+        cmocka_unit_test(base64_strict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

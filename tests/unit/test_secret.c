@@ -105,9 +105,60 @@ static void private_files_only(void **state)
     assert_int_equal(chmod(path, 0400), 0);
     assert_int_equal(jpki_secret_read_file(path, &s, &e), JPKI_OK);
     expect_secret(&s, "4321");
+    /* any group/other bit, even execute only, breaks the rule */
+    assert_int_equal(chmod(path, 0610), 0);
+    assert_int_equal(jpki_secret_from_file(path, &s, &e), JPKI_ERR_ARG);
+    assert_int_equal(chmod(path, 0601), 0);
+    assert_int_equal(jpki_secret_from_file(path, &s, &e), JPKI_ERR_ARG);
+    assert_int_equal(chmod(path, 0600), 0);
+    /* the descriptor handed out does not leak into programs we start */
+    int pfd = -1;
+    assert_int_equal(jpki_secret_open_private(path, &pfd, &e), JPKI_OK);
+    assert_true(fcntl(pfd, F_GETFD) & FD_CLOEXEC);
+    close(pfd);
+    /* someone else's file is refused even with mode 0600 */
+    if (geteuid() == 0) {
+        assert_int_equal(chown(path, 65534, (gid_t)-1), 0);
+        assert_int_equal(jpki_secret_from_file(path, &s, &e), JPKI_ERR_ARG);
+        assert_non_null(strstr(e.message, "owned by"));
+        assert_int_equal(chown(path, 0, (gid_t)-1), 0);
+    }
     unlink(path);
     assert_int_equal(jpki_secret_read_file(path, &s, &e), JPKI_ERR_IO);
+    /* a directory is not a secret file */
+    assert_int_equal(chmod(dir, 0700), 0);
+    assert_int_equal(jpki_secret_from_file(dir, &s, &e), JPKI_ERR_ARG);
+    assert_non_null(strstr(e.message, "not a regular file"));
     rmdir(dir);
+}
+
+static void fd_numbers_are_strict(void **state)
+{
+    (void)state;
+    int fd = -1;
+    jpki_error e;
+    jpki_error_clear(&e);
+    assert_int_equal(jpki_secret_parse_fd("0", &fd, &e), JPKI_OK);
+    assert_int_equal(fd, 0);
+    assert_int_equal(jpki_secret_parse_fd("1048576", &fd, &e), JPKI_OK);
+    assert_int_equal(fd, JPKI_SECRET_FD_MAX);
+    const char *bad[] = {"", "-1", "+3", " 3", "3 ", "3x", "0x3", "1048577",
+                         "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        fd = 7;
+        assert_int_equal(jpki_secret_parse_fd(bad[i], &fd, &e), JPKI_ERR_ARG);
+        assert_int_equal(fd, 7);
+        assert_non_null(strstr(e.message, "file descriptor"));
+    }
+    /* parse and read in one step */
+    int p = pipe_with("2468\n");
+    char text[16];
+    snprintf(text, sizeof text, "%d", p);
+    jpki_secret s;
+    assert_int_equal(jpki_secret_from_fd(text, &s, &e), JPKI_OK);
+    expect_secret(&s, "2468");
+    close(p);
+    assert_int_equal(jpki_secret_from_fd("x", &s, &e), JPKI_ERR_ARG);
 }
 
 /* ---- terminal: a child on a pseudo-terminal, the test plays the user ---- */
@@ -319,6 +370,7 @@ int main(void)
         cmocka_unit_test(fd_gives_one_line_per_read),
         cmocka_unit_test(overlong_line_is_refused_and_skipped),
         cmocka_unit_test(private_files_only),
+        cmocka_unit_test(fd_numbers_are_strict),
         cmocka_unit_test(tty_reads_without_echo),
         cmocka_unit_test(tty_restores_echo_when_killed),
         cmocka_unit_test(no_terminal_is_an_io_error),

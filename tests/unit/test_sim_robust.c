@@ -269,7 +269,7 @@ static void create_refuses_bad_input(void **state)
     o.state_path = path;
     o.issuer_key_path = key;
     assert_int_equal(sim_card_create(&o, &err), JPKI_ERR_ARG);
-    assert_non_null(strstr(err.message, "readable"));
+    assert_non_null(strstr(err.message, "group or others"));
 }
 
 static void jpki_validity_rule(void **state)
