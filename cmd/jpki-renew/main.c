@@ -315,26 +315,26 @@ static int run_single(const options *o, flow_opts *fo)
         fflush(stderr);
     }
     /* Status lines: stdout, except when stdout carries CSRs for a pipe. */
-    FILE *status = res.outcome == OUT_PENDING ? stderr : stdout;
+    FILE *status = res.r.outcome == OUT_PENDING ? stderr : stdout;
     for (int k = 0; k < 2; k++)
-        if (res.line[k][0])
-            fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", res.serial,
-                    res.line[k]);
+        if (res.r.line[k][0])
+            fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", res.r.serial,
+                    res.r.line[k]);
     code = res.exit_code;
-    switch (res.outcome) {
+    switch (res.r.outcome) {
     case OUT_SKIPPED:
-        printf("%s: already renewed according to journal %s; skipped\n", res.serial, o->journal);
+        printf("%s: already renewed according to journal %s; skipped\n", res.r.serial, o->journal);
         break;
     case OUT_NOTHING:
-        printf("%s: nothing to resume (no pending key on the card)\n", res.serial);
+        printf("%s: nothing to resume (no pending key on the card)\n", res.r.serial);
         break;
     case OUT_FAILED:
-        if (res.left_pending)
+        if (res.r.left_pending)
             cli_errorf(PROG, "%s%s%s; the card keeps its current certificate and the new key "
                        "is pending: finish with `jpki-renew resume`",
-                       res.serial, res.serial[0] ? ": " : "", res.err.message);
+                       res.r.serial, res.r.serial[0] ? ": " : "", res.r.err.message);
         else
-            cli_errorf(PROG, "%s%s%s", res.serial, res.serial[0] ? ": " : "", res.err.message);
+            cli_errorf(PROG, "%s%s%s", res.r.serial, res.r.serial[0] ? ": " : "", res.r.err.message);
         break;
     default:
         break;
