@@ -457,14 +457,19 @@ jpki_rc journal_fold(jpki_journal_card_state *s, const jpki_journal_record *r, j
     case JPKI_STEP_STARTED:
         /* A new attempt after a failure; the keys' states carry over (the
          * card may still hold what the failed attempt left pending). */
-        if (s->last != JPKI_STEP_DONE)
-            s->last = JPKI_STEP_STARTED;
+        /* A started record after a done one is an attempt for a kind not
+         * renewed yet (a renewal never starts again for a done kind);
+         * done_kinds carries over. */
+        s->last = JPKI_STEP_STARTED;
         if (r->kinds)
             s->kinds = r->kinds;
         s->error[0] = '\0';
         break;
     case JPKI_STEP_DONE:
+        /* kinds on a done record: the keys renewed.  Older journals wrote
+         * none: then it is what the attempt set out to renew. */
         s->last = JPKI_STEP_DONE;
+        s->done_kinds |= r->kinds ? r->kinds : (s->kinds ? s->kinds : 3u);
         break;
     case JPKI_STEP_FAILED:
         if (s->last != JPKI_STEP_DONE)
@@ -519,7 +524,7 @@ jpki_resume_action jpki_resume_decide(const jpki_journal_card_state *js, jpki_ke
                                       const jpki_card_key_view *card)
 {
     const jpki_journal_key_state *k = js ? &js->key[kind] : NULL;
-    if (js && js->last == JPKI_STEP_DONE)
+    if (js && (js->done_kinds & (1u << kind)))
         return JPKI_RESUME_SKIP_DONE;
     /* Activated per the journal, or certificate issued and the card's
      * pending key is gone: activation happened (ACTIVATE is the only thing

@@ -258,7 +258,10 @@ void jpki_renew_card(const jpki_renew_card_opts *o, jpki_transport *t, const cha
     }
     if ((rc = jpki_journal_lookup(o->journal, rn.serial, &js, &js_found, err)) != JPKI_OK)
         goto out;
-    if (js_found && js.last == JPKI_STEP_DONE) {
+    /* Done is per key: a card renewed for one kind can be renewed for the
+     * other later. */
+    unsigned asked = o->kinds ? o->kinds : JPKI_KINDS_BOTH;
+    if (js_found && (asked & ~js.done_kinds) == 0) {
         res->outcome = JPKI_RENEW_SKIPPED;
         goto out;
     }
@@ -318,7 +321,7 @@ out:
         res->rc = rc;
     } else {
         if (res->outcome == JPKI_RENEW_DONE)
-            journal_card_step(o, rn.serial, NULL, JPKI_STEP_DONE, 0, NULL);
+            journal_card_step(o, rn.serial, NULL, JPKI_STEP_DONE, res->renewed, NULL);
         res->rc = JPKI_OK;
     }
     if (began) {

@@ -10,7 +10,8 @@
  *   "time"   uint   seconds since the epoch
  *   "card"   text   card serial (15 digits) -- every record but the first
  *   "reader" text   reader name (started)
- *   "kinds"  uint   keys this attempt renews, bit 0 auth, bit 1 sign (started)
+ *   "kinds"  uint   keys this attempt renews, bit 0 auth, bit 1 sign (started);
+ *                   on done: the keys that were renewed
  *   "kind"   text   "auth" | "sign" (key steps)
  *   "key"    bytes  SHA-256 of the pending key's SubjectPublicKeyInfo
  *   "der"    bytes  the CSR (csr) or the certificate (cert-issued)
@@ -59,7 +60,7 @@ typedef struct jpki_journal_record {
     char card[16];          /* "" on the header */
     char reader[JPKI_JOURNAL_MAX_TEXT + 1];
     int kind;               /* jpki_key_kind, or -1 */
-    unsigned kinds;         /* started: bit (1 << jpki_key_kind); 0 = not said */
+    unsigned kinds;         /* started/done: bit (1 << jpki_key_kind); 0 = not said */
     bool has_key;
     uint8_t key[JPKI_JOURNAL_FP_LEN];
     const uint8_t *der;     /* points into the caller's/reader's buffer */
@@ -102,6 +103,9 @@ typedef struct jpki_journal_card_state {
     unsigned kinds;           /* keys the last started attempt set out to renew */
     jpki_journal_key_state key[2];
     char error[JPKI_JOURNAL_MAX_TEXT + 1];
+    /* bit (1 << jpki_key_kind) of every key a done record says was renewed:
+     * those are never renewed again; the other kind still can be. */
+    unsigned done_kinds;
 } jpki_journal_card_state;
 
 void jpki_journal_card_state_free(jpki_journal_card_state *s);
@@ -141,7 +145,7 @@ typedef struct jpki_card_key_view {
 } jpki_card_key_view;
 
 typedef enum jpki_resume_action {
-    JPKI_RESUME_SKIP_DONE,  /* the journal says this card is done: never again */
+    JPKI_RESUME_SKIP_DONE,  /* the journal says this key was renewed: never again */
     JPKI_RESUME_GENERATE,   /* nothing in flight: start with a new key pair */
     JPKI_RESUME_REQUEST,    /* pending key, no certificate for it: new CSR, CA again */
     JPKI_RESUME_INSTALL,    /* the journal holds the certificate for the pending key */
