@@ -19,6 +19,7 @@ static const char *const STEP_NAMES[] = {
     [JPKI_STEP_ACTIVATED] = "activated",
     [JPKI_STEP_DONE] = "done",
     [JPKI_STEP_FAILED] = "failed",
+    [JPKI_STEP_PIN_REJECTED] = "pin-rejected",
 };
 #define STEP_COUNT (sizeof STEP_NAMES / sizeof STEP_NAMES[0])
 
@@ -440,6 +441,12 @@ jpki_rc journal_validate(const jpki_journal_record *r, jpki_error *err)
             return jpki_error_set(err, JPKI_ERR_FORMAT,
                                   "journal: cert-issued record for card %s lacks der/key", r->card);
         break;
+    case JPKI_STEP_PIN_REJECTED:
+        if (!r->has_key || !r->der || r->der_len != JPKI_JOURNAL_PIN_SALT_LEN + 1 ||
+            r->der[JPKI_JOURNAL_PIN_SALT_LEN] >= JPKI_PIN_COUNT)
+            return jpki_error_set(err, JPKI_ERR_FORMAT,
+                                  "journal: pin-rejected record for card %s lacks salt/mac", r->card);
+        break;
     default:
         break;
     }
@@ -476,6 +483,19 @@ jpki_rc journal_fold(jpki_journal_card_state *s, const jpki_journal_record *r, j
             s->last = JPKI_STEP_FAILED;
         snprintf(s->error, sizeof s->error, "%s", r->error);
         break;
+    case JPKI_STEP_PIN_REJECTED: {
+        /* Keep the latest ones: drop the oldest when full. */
+        if (s->n_rejected == JPKI_JOURNAL_MAX_REJECTED) {
+            memmove(&s->rejected[0], &s->rejected[1],
+                    (JPKI_JOURNAL_MAX_REJECTED - 1) * sizeof s->rejected[0]);
+            s->n_rejected--;
+        }
+        unsigned i = s->n_rejected++;
+        s->rejected[i].pin = r->der[JPKI_JOURNAL_PIN_SALT_LEN];
+        memcpy(s->rejected[i].salt, r->der, JPKI_JOURNAL_PIN_SALT_LEN);
+        memcpy(s->rejected[i].mac, r->key, JPKI_JOURNAL_FP_LEN);
+        break;
+    }
     case JPKI_STEP_PENDING_KEY:
     case JPKI_STEP_CSR:
     case JPKI_STEP_CERT_ISSUED:

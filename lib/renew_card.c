@@ -14,6 +14,7 @@
 #include "jpki/csr.h"
 #include "jpki/jpki.h"
 #include "jpki/renew.h"
+#include "renew_internal.h"
 
 typedef struct step_ctx {
     const jpki_renew_card_opts *o;
@@ -287,6 +288,11 @@ void jpki_renew_card(const jpki_renew_card_opts *o, jpki_transport *t, const cha
     on_card_step(&sc, "PINs");
     jpki_renew_pin_plan pp = {.serial = rn.serial, .need = need_pin, .force = o->force,
                               .proxy = o->proxy, .get_pin = o->get_pin, .pin_ctx = o->pin_ctx};
+    renew_rejected_ctx rj = {.js = js_found ? &js : NULL, .journal = o->journal,
+                             .serial = rn.serial, .retry = o->retry_rejected_pin};
+    pp.screen = renew_screen_pin;
+    pp.rejected = renew_remember_rejected;
+    pp.screen_ctx = &rj;
     rc = jpki_renew_pins(&card, &pp, &po, err);
     res->inquiry_needed = po.inquiry_needed;
     if (rc != JPKI_OK)

@@ -39,6 +39,7 @@ static void usage(FILE *f)
         "      --proxy              proxy renewal: PINs from the inquiry-and-answer form;\n"
         "                           one VERIFY each, a mismatch stops (document inquiry)\n"
         "      --force              allow spending a PIN's last try\n"
+        "      --retry-rejected-pin VERIFY again a PIN the journal saw the card refuse\n"
         "      --ca-cmd CMD         CA command: CSR on its stdin, certificate on its stdout\n"
         "                           (run by /bin/sh; sees JPKI_CERT_KIND, JPKI_CARD_SERIAL)\n"
         "      --ca-timeout SECS    kill the CA command after SECS (default %d)\n"
@@ -59,7 +60,7 @@ static void usage(FILE *f)
 
 enum {
     OPT_CERT = 0x2000, OPT_ISSUER_FILE, OPT_ISSUER_FD, OPT_PIN_FD, OPT_PIN_FILE, OPT_PROXY,
-    OPT_FORCE, OPT_CA_CMD, OPT_CA_TIMEOUT, OPT_JOURNAL, OPT_BATCH, OPT_PIN_MAP, OPT_PIN_MAP_FD
+    OPT_FORCE, OPT_RETRY_REJECTED, OPT_CA_CMD, OPT_CA_TIMEOUT, OPT_JOURNAL, OPT_BATCH, OPT_PIN_MAP, OPT_PIN_MAP_FD
 };
 
 typedef struct options {
@@ -69,7 +70,7 @@ typedef struct options {
     int issuer_fd;
     int pin_fd;
     const char *pin_file;
-    bool proxy, force, batch;
+    bool proxy, force, batch, retry_rejected;
     const char *ca_cmd;
     int ca_timeout;
     const char *journal;
@@ -100,6 +101,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"pin-file", required_argument, NULL, OPT_PIN_FILE},
         {"proxy", no_argument, NULL, OPT_PROXY},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"retry-rejected-pin", no_argument, NULL, OPT_RETRY_REJECTED},
         {"ca-cmd", required_argument, NULL, OPT_CA_CMD},
         {"ca-timeout", required_argument, NULL, OPT_CA_TIMEOUT},
         {"journal", required_argument, NULL, OPT_JOURNAL},
@@ -147,6 +149,7 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_PIN_FILE: o->pin_file = optarg; break;
         case OPT_PROXY: o->proxy = true; break;
         case OPT_FORCE: o->force = true; break;
+        case OPT_RETRY_REJECTED: o->retry_rejected = true; break;
         case OPT_CA_CMD: o->ca_cmd = optarg; break;
         case OPT_CA_TIMEOUT:
             if (!parse_int(optarg, 1, 86400, &o->ca_timeout)) {
@@ -410,6 +413,7 @@ int main(int argc, char **argv)
         .kinds = o.kinds,
         .proxy = o.proxy,
         .force = o.force,
+        .retry_rejected_pin = o.retry_rejected,
         .issuer = &ik,
         .journal = j,
         .ca = o.ca_cmd ? ca_cmd_issue : NULL,

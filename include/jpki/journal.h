@@ -39,6 +39,8 @@ extern "C" {
 #define JPKI_JOURNAL_MAX_TEXT 255u   /* any text value */
 #define JPKI_JOURNAL_MAX_PAIRS 16u   /* keys per record */
 #define JPKI_JOURNAL_FP_LEN 32
+#define JPKI_JOURNAL_PIN_SALT_LEN 16
+#define JPKI_JOURNAL_MAX_REJECTED 8  /* rejected PINs remembered per card */
 
 typedef enum jpki_journal_step {
     JPKI_STEP_NONE = 0,
@@ -49,7 +51,12 @@ typedef enum jpki_journal_step {
     JPKI_STEP_CERT_ISSUED,
     JPKI_STEP_ACTIVATED,
     JPKI_STEP_DONE,
-    JPKI_STEP_FAILED
+    JPKI_STEP_FAILED,
+    /* The card refused a PIN: "key" = HMAC-SHA256 keyed with a random salt
+     * of the PIN id byte and the PIN, "der" = the 16-byte salt then the PIN
+     * id byte.  Never the PIN itself.  A rerun does not VERIFY a PIN that
+     * matches one of these again. */
+    JPKI_STEP_PIN_REJECTED
 } jpki_journal_step;
 
 const char *jpki_journal_step_name(jpki_journal_step s);
@@ -106,6 +113,13 @@ typedef struct jpki_journal_card_state {
     /* bit (1 << jpki_key_kind) of every key a done record says was renewed:
      * those are never renewed again; the other kind still can be. */
     unsigned done_kinds;
+    /* PINs this card refused (pin-rejected records), the latest last. */
+    struct {
+        int pin;              /* jpki_pin_id */
+        uint8_t salt[JPKI_JOURNAL_PIN_SALT_LEN];
+        uint8_t mac[JPKI_JOURNAL_FP_LEN];
+    } rejected[JPKI_JOURNAL_MAX_REJECTED];
+    unsigned n_rejected;
 } jpki_journal_card_state;
 
 void jpki_journal_card_state_free(jpki_journal_card_state *s);
