@@ -104,6 +104,13 @@ jpki_rc jpki_renew_pins(jpki_card *card, const jpki_renew_pin_plan *p, jpki_rene
         if (!(p->need & JPKI_PIN_BIT(order[i])))
             continue;
         rc = p->get_pin(p->pin_ctx, p->serial, order[i], &pins[i], err);
+        if (rc == JPKI_ERR_IO && err) {
+            /* A PIN file or descriptor that cannot be read is bad input
+             * (exit 2), not a failed operation. */
+            char why[sizeof err->message];
+            snprintf(why, sizeof why, "%s", err->message);
+            rc = jpki_error_set(err, JPKI_ERR_ARG, "%s", why);
+        }
         if (rc == JPKI_OK)
             rc = check_format(order[i], &pins[i], err);
     }

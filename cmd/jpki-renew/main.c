@@ -198,9 +198,12 @@ static int parse_args(int argc, char **argv, options *o)
 static int check_args(const options *o)
 {
     const char *bad = NULL;
-    if (!o->issuer_file && o->issuer_fd < 0)
-        bad = "the counter's issuer key is needed: --issuer-key-file F or --issuer-key-fd N";
-    else if (o->issuer_file && o->issuer_fd >= 0)
+    if (!o->issuer_file && o->issuer_fd < 0) {
+        /* Like every counter tool: a missing issuer key is exit 5. */
+        cli_errorf(PROG, "the counter's issuer key is needed: --issuer-key-file F or --issuer-key-fd N");
+        return CLI_EXIT_AUTH;
+    }
+    if (o->issuer_file && o->issuer_fd >= 0)
         bad = "--issuer-key-file and --issuer-key-fd exclude each other";
     else if (o->pin_file && o->pin_fd >= 0)
         bad = "--pin-file and --pin-fd exclude each other";
@@ -394,8 +397,8 @@ int main(int argc, char **argv)
     jpki_rc rc = o.issuer_file ? jpki_issuer_key_load_file(o.issuer_file, &ik, &err)
                                : jpki_issuer_key_load_fd(o.issuer_fd, &ik, &err);
     if (rc != JPKI_OK) {
-        jpki_error_prefix(&err, "issuer key");
-        return cli_report(PROG, &err);
+        cli_report(PROG, &err);
+        return CLI_EXIT_AUTH; /* missing, unreadable or not a key: README's exit 5 */
     }
     jpki_journal *j = NULL;
     if (o.journal) {

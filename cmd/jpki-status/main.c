@@ -194,6 +194,7 @@ int main(int argc, char **argv)
     o.first_block = true;
     o.rd.now = time(NULL);
     bool all = false;
+    int formats = 0; /* --table/--json/--cbor given */
     jpki_error err;
     jpki_error_clear(&err);
     int opt;
@@ -208,12 +209,15 @@ int main(int argc, char **argv)
             break;
         case OPT_TABLE:
             o.out = OUT_TABLE;
+            formats++;
             break;
         case OPT_JSON:
             o.out = OUT_JSON;
+            formats++;
             break;
         case OPT_CBOR:
             o.out = OUT_CBOR;
+            formats++;
             break;
         case OPT_DER:
             o.rd.include_der = true;
@@ -257,6 +261,10 @@ int main(int argc, char **argv)
         cli_errorf(PROG, "unexpected argument \"%s\"", argv[optind]);
         return CLI_EXIT_USAGE;
     }
+    if (formats > 1) {
+        cli_errorf(PROG, "--table, --json and --cbor: choose one");
+        return CLI_EXIT_USAGE;
+    }
     if (all && o.verify_sign) {
         cli_errorf(PROG, "--verify-sign-pin reads one card: use --reader instead of --all");
         return CLI_EXIT_USAGE;
@@ -272,8 +280,11 @@ int main(int argc, char **argv)
     memset(&pin, 0, sizeof pin);
     if (o.verify_sign) {
         jpki_secret_protect_process();
-        if (get_sign_pin(&o, &pin, &err) != JPKI_OK)
-            return cli_report(PROG, &err);
+        if (get_sign_pin(&o, &pin, &err) != JPKI_OK) {
+            /* An unreadable PIN file or descriptor is bad input (exit 2). */
+            cli_report(PROG, &err);
+            return CLI_EXIT_USAGE;
+        }
         if (jpki_pin_check_format(JPKI_PIN_SIGN, &pin, &err) != JPKI_OK) {
             jpki_secret_wipe(&pin);
             return cli_report(PROG, &err);
