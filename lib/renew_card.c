@@ -223,120 +223,169 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
     return rc;
 }
 
+/* One card's run: what the phases below share. */
+typedef struct card_run {
+    const jpki_renew_card_opts *o;
+    jpki_renew_card_result *res;
+    jpki_card card;
+    jpki_renewal rn;
+    step_ctx sc;
+    jpki_journal_card_state js;
+    bool js_found, began, started, printed_csr;
+    unsigned todo, need_pin;
+    jpki_resume_action act[2];
+    jpki_renew_pin_outcome po;
+} card_run;
+
+/* 1. Which card is this, and what does the journal know of it?  *skip:
+ * every asked-for kind is done already. */
+static jpki_rc identify(card_run *cr, const char *expect_serial, bool *skip, jpki_error *err)
+{
+    const jpki_renew_card_opts *o = cr->o;
+    *skip = false;
+    jpki_rc rc = jpki_transport_begin(cr->card.t, err);
+    if (rc != JPKI_OK)
+        return rc;
+    cr->began = true;
+    if ((rc = jpki_renew_identify(&cr->rn, err)) != JPKI_OK)
+        return rc;
+    snprintf(cr->res->serial, sizeof cr->res->serial, "%s", cr->rn.serial);
+    if (expect_serial && expect_serial[0] && strcmp(expect_serial, cr->rn.serial) != 0)
+        return jpki_error_set(err, JPKI_ERR_STATE, "reader holds card %s, not %s", cr->rn.serial,
+                              expect_serial);
+    if ((rc = jpki_journal_lookup(o->journal, cr->rn.serial, &cr->js, &cr->js_found, err)) != JPKI_OK)
+        return rc;
+    /* Done is per key: a card renewed for one kind can be renewed for the
+     * other later. */
+    unsigned asked = o->kinds ? o->kinds : JPKI_KINDS_BOTH;
+    *skip = cr->js_found && (asked & ~cr->js.done_kinds) == 0;
+    return JPKI_OK;
+}
+
+/* 2. Journal "started", issuer authentication, and the plan per key. */
+static jpki_rc prepare(card_run *cr, jpki_error *err)
+{
+    const jpki_renew_card_opts *o = cr->o;
+    journal_card_step(o, cr->rn.serial, cr->rn.reader, JPKI_STEP_STARTED,
+                      o->mode == JPKI_RENEW_MODE_RESUME ? 0 : (o->kinds ? o->kinds : JPKI_KINDS_BOTH),
+                      NULL);
+    cr->started = true;
+    on_card_step(&cr->sc, "issuer authentication");
+    jpki_rc rc = jpki_issuer_authenticate(&cr->card, o->issuer, err);
+    if (rc != JPKI_OK)
+        return jpki_error_prefix(err, "issuer authentication");
+    return plan(o, &cr->card, cr->js_found ? &cr->js : NULL, cr->act, &cr->todo, &cr->need_pin, err);
+}
+
+/* 3. The PINs the plan needs (renew_pins.c), screened against the PINs the
+ * journal saw refused. */
+static jpki_rc verify_pins(card_run *cr, jpki_error *err)
+{
+    const jpki_renew_card_opts *o = cr->o;
+    on_card_step(&cr->sc, "PINs");
+    renew_rejected_ctx rj = {.js = cr->js_found ? &cr->js : NULL, .journal = o->journal,
+                             .serial = cr->rn.serial, .retry = o->retry_rejected_pin};
+    jpki_renew_pin_plan pp = {.serial = cr->rn.serial, .need = cr->need_pin, .force = o->force,
+                              .proxy = o->proxy, .get_pin = o->get_pin, .pin_ctx = o->pin_ctx,
+                              .screen = renew_screen_pin, .rejected = renew_remember_rejected,
+                              .screen_ctx = &rj};
+    jpki_rc rc = jpki_renew_pins(&cr->card, &pp, &cr->po, err);
+    cr->res->inquiry_needed = cr->po.inquiry_needed;
+    if (rc == JPKI_OK && cr->po.have_holder)
+        cr->rn.holder = &cr->po.holder;
+    return rc;
+}
+
+/* 4. Each planned key, auth first. */
+static jpki_rc run_keys(card_run *cr, jpki_error *err)
+{
+    jpki_rc rc = JPKI_OK;
+    for (int k = 0; k < 2 && rc == JPKI_OK; k++)
+        if (cr->todo & JPKI_KIND_BIT(k))
+            rc = run_key(cr->o, &cr->rn, (jpki_key_kind)k, cr->act[k],
+                         cr->js_found ? &cr->js : NULL, cr->res, &cr->printed_csr, err);
+    return rc;
+}
+
+/* 5. After a failure: did it leave a pending key behind?  Ask the card; if
+ * it is gone, go by how far this run got. */
+static bool left_pending(card_run *cr)
+{
+    bool pending = false;
+    for (int k = 0; k < 2; k++) {
+        jpki_card_key_view v;
+        jpki_error ignore;
+        jpki_error_clear(&ignore);
+        bool reached = (cr->sc.reached_pending & JPKI_KIND_BIT(k)) != 0;
+        if (!(cr->todo & JPKI_KIND_BIT(k)) && !reached)
+            continue;
+        if (jpki_renew_key_view(&cr->card, (jpki_key_kind)k, &v, NULL, &ignore) == JPKI_OK)
+            pending |= v.pending;
+        else
+            pending |= reached;
+    }
+    return pending;
+}
+
+static void finish(card_run *cr, jpki_rc rc)
+{
+    jpki_renew_card_result *res = cr->res;
+    res->rc = rc;
+    if (rc != JPKI_OK) {
+        res->left_pending = left_pending(cr);
+        if (cr->started)
+            journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_FAILED, 0, res->err.message);
+        res->outcome = JPKI_RENEW_FAILED;
+    } else if (res->outcome == JPKI_RENEW_DONE) {
+        journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_DONE, res->renewed, NULL);
+    }
+    if (cr->began) {
+        /* Reset: drop the issuer session and the verified PINs. */
+        jpki_error ignore;
+        jpki_error_clear(&ignore);
+        (void)jpki_transport_end(cr->card.t, true, &ignore);
+    }
+}
+
 void jpki_renew_card(const jpki_renew_card_opts *o, jpki_transport *t, const char *reader,
-              const char *expect_serial, jpki_renew_card_result *res)
+                     const char *expect_serial, jpki_renew_card_result *res)
 {
     memset(res, 0, sizeof *res);
     jpki_error_clear(&res->err);
     jpki_error *err = &res->err;
     res->outcome = JPKI_RENEW_FAILED;
-
-    jpki_card card;
-    jpki_card_init(&card, t);
-    step_ctx sc = {.o = o, .res = res};
-    jpki_renewal rn = {.card = &card, .journal = o->journal, .ca = o->ca, .ca_ctx = o->ca_ctx,
-                       .progress = on_step, .progress_ctx = &sc};
-    snprintf(rn.reader, sizeof rn.reader, "%s", reader ? reader : t->reader);
-    jpki_journal_card_state js;
-    memset(&js, 0, sizeof js);
-    jpki_renew_pin_outcome po;
-    memset(&po, 0, sizeof po);
-    bool js_found = false, began = false, started = false, printed_csr = false;
-    unsigned todo = 0, need_pin = 0;
-    jpki_resume_action act[2] = {JPKI_RESUME_GENERATE, JPKI_RESUME_GENERATE};
-
-    jpki_rc rc = jpki_transport_begin(t, err);
-    if (rc != JPKI_OK)
-        goto out;
-    began = true;
-    if ((rc = jpki_renew_identify(&rn, err)) != JPKI_OK)
-        goto out;
-    snprintf(res->serial, sizeof res->serial, "%s", rn.serial);
-    if (expect_serial && expect_serial[0] && strcmp(expect_serial, rn.serial) != 0) {
-        rc = jpki_error_set(err, JPKI_ERR_STATE, "reader holds card %s, not %s", rn.serial,
-                            expect_serial);
-        goto out;
+    card_run *cr = calloc(1, sizeof *cr);
+    if (!cr) {
+        res->rc = jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
+        return;
     }
-    if ((rc = jpki_journal_lookup(o->journal, rn.serial, &js, &js_found, err)) != JPKI_OK)
-        goto out;
-    /* Done is per key: a card renewed for one kind can be renewed for the
-     * other later. */
-    unsigned asked = o->kinds ? o->kinds : JPKI_KINDS_BOTH;
-    if (js_found && (asked & ~js.done_kinds) == 0) {
+    cr->o = o;
+    cr->res = res;
+    jpki_card_init(&cr->card, t);
+    cr->sc = (step_ctx){.o = o, .res = res};
+    cr->rn = (jpki_renewal){.card = &cr->card, .journal = o->journal, .ca = o->ca,
+                            .ca_ctx = o->ca_ctx, .progress = on_step, .progress_ctx = &cr->sc};
+    snprintf(cr->rn.reader, sizeof cr->rn.reader, "%s", reader ? reader : t->reader);
+    cr->act[0] = cr->act[1] = JPKI_RESUME_GENERATE;
+
+    bool skip = false;
+    jpki_rc rc = identify(cr, expect_serial, &skip, err);
+    if (rc == JPKI_OK && skip) {
         res->outcome = JPKI_RENEW_SKIPPED;
-        goto out;
-    }
-    journal_card_step(o, rn.serial, rn.reader, JPKI_STEP_STARTED,
-                      o->mode == JPKI_RENEW_MODE_RESUME ? 0 : (o->kinds ? o->kinds : JPKI_KINDS_BOTH), NULL);
-    started = true;
-
-    on_card_step(&sc, "issuer authentication");
-    if ((rc = jpki_issuer_authenticate(&card, o->issuer, err)) != JPKI_OK) {
-        jpki_error_prefix(err, "issuer authentication");
-        goto out;
-    }
-    if ((rc = plan(o, &card, js_found ? &js : NULL, act, &todo, &need_pin, err)) != JPKI_OK)
-        goto out;
-    if (todo == 0) {
-        if (o->mode == JPKI_RENEW_MODE_INSTALL) {
-            rc = jpki_error_set(err, JPKI_ERR_STATE, "no pending key on the card: nothing to install");
-            goto out;
-        }
-        res->outcome = JPKI_RENEW_NOTHING;
-        goto out;
-    }
-    on_card_step(&sc, "PINs");
-    jpki_renew_pin_plan pp = {.serial = rn.serial, .need = need_pin, .force = o->force,
-                              .proxy = o->proxy, .get_pin = o->get_pin, .pin_ctx = o->pin_ctx};
-    renew_rejected_ctx rj = {.js = js_found ? &js : NULL, .journal = o->journal,
-                             .serial = rn.serial, .retry = o->retry_rejected_pin};
-    pp.screen = renew_screen_pin;
-    pp.rejected = renew_remember_rejected;
-    pp.screen_ctx = &rj;
-    rc = jpki_renew_pins(&card, &pp, &po, err);
-    res->inquiry_needed = po.inquiry_needed;
-    if (rc != JPKI_OK)
-        goto out;
-    if (po.have_holder)
-        rn.holder = &po.holder;
-    for (int k = 0; k < 2 && rc == JPKI_OK; k++)
-        if (todo & JPKI_KIND_BIT(k))
-            rc = run_key(o, &rn, (jpki_key_kind)k, act[k], js_found ? &js : NULL, res,
-                         &printed_csr, err);
-    if (rc == JPKI_OK)
-        res->outcome = printed_csr ? JPKI_RENEW_PENDING : JPKI_RENEW_DONE;
-
-out:
-    if (rc != JPKI_OK) {
-        /* Did the failure leave a pending key behind?  Ask the card; if it
-         * is gone, go by how far this run got. */
-        for (int k = 0; k < 2; k++) {
-            jpki_card_key_view v;
-            jpki_error ignore;
-            jpki_error_clear(&ignore);
-            if (!(todo & JPKI_KIND_BIT(k)) && !(sc.reached_pending & JPKI_KIND_BIT(k)))
-                continue;
-            if (jpki_renew_key_view(&card, (jpki_key_kind)k, &v, NULL, &ignore) == JPKI_OK)
-                res->left_pending |= v.pending;
+    } else if (rc == JPKI_OK && (rc = prepare(cr, err)) == JPKI_OK) {
+        if (cr->todo == 0) {
+            if (o->mode == JPKI_RENEW_MODE_INSTALL)
+                rc = jpki_error_set(err, JPKI_ERR_STATE,
+                                    "no pending key on the card: nothing to install");
             else
-                res->left_pending |= (sc.reached_pending & JPKI_KIND_BIT(k)) != 0;
+                res->outcome = JPKI_RENEW_NOTHING;
+        } else if ((rc = verify_pins(cr, err)) == JPKI_OK && (rc = run_keys(cr, err)) == JPKI_OK) {
+            res->outcome = cr->printed_csr ? JPKI_RENEW_PENDING : JPKI_RENEW_DONE;
         }
-        if (started)
-            journal_card_step(o, rn.serial, NULL, JPKI_STEP_FAILED, 0, err->message);
-        res->outcome = JPKI_RENEW_FAILED;
-        res->rc = rc;
-    } else {
-        if (res->outcome == JPKI_RENEW_DONE)
-            journal_card_step(o, rn.serial, NULL, JPKI_STEP_DONE, res->renewed, NULL);
-        res->rc = JPKI_OK;
     }
-    if (began) {
-        /* Reset: drop the issuer session and the verified PINs. */
-        jpki_error ignore;
-        jpki_error_clear(&ignore);
-        (void)jpki_transport_end(t, true, &ignore);
-    }
-    jpki_journal_card_state_free(&js);
-    jpki_renewal_clear(&rn);
-    jpki_wipe(&po, sizeof po);
+    finish(cr, rc);
+    jpki_journal_card_state_free(&cr->js);
+    jpki_renewal_clear(&cr->rn);
+    jpki_wipe(cr, sizeof *cr);
+    free(cr);
 }
