@@ -2,6 +2,7 @@
  * for the holder, by proxy, or for a batch of cards on many readers.
  * See man/jpki-renew.1. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -278,6 +279,21 @@ static void on_progress_tty(void *ctx, const char *serial, const char *what)
     fflush(stderr);
 }
 
+/* The descriptors the caller handed us secrets on stay ours: a CA command
+ * (or anything else we start) must not inherit them, or it could read the
+ * PINs or the issuer key again (a file behind an fd can be re-opened
+ * through /proc/self/fd). */
+static void keep_secret_fds(const options *o)
+{
+    const int fds[] = {o->pin_fd, o->issuer_fd, o->pin_map_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (fds[i] > 2) {
+            int fl = fcntl(fds[i], F_GETFD);
+            if (fl >= 0)
+                (void)fcntl(fds[i], F_SETFD, fl | FD_CLOEXEC);
+        }
+}
+
 static int run_single(const options *o, flow_opts *fo)
 {
     pin_source ps;
@@ -387,6 +403,7 @@ int main(int argc, char **argv)
     if ((code = check_args(&o)) != -1)
         return code;
     jpki_secret_protect_process();
+    keep_secret_fds(&o);
     /* A CA command that exits without reading its stdin must not kill us
      * with SIGPIPE: that is reported as the command's failure instead. */
     signal(SIGPIPE, SIG_IGN);
