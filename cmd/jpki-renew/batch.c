@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "ca_cmd.h"
 
 typedef struct batch_state {
     batch_opts *bo;
@@ -71,7 +72,15 @@ static void run_card(batch_state *st, size_t i)
     jpki_transport *t = NULL;
     jpki_error err;
     jpki_error_clear(&err);
-    if (cli_open(&cc, c->reader, &t, &err) != JPKI_OK) {
+    if (ca_cmd_stop_signal()) {
+        /* A signal stopped the batch: no further card is started; the same
+         * command later picks them up. */
+        memset(res, 0, sizeof *res);
+        jpki_error_set(&res->r.err, JPKI_ERR_IO, "not started: the batch was interrupted by a signal");
+        res->r.outcome = OUT_FAILED;
+        res->exit_code = CLI_EXIT_INTERRUPTED;
+        snprintf(res->r.serial, sizeof res->r.serial, "%.15s", c->serial);
+    } else if (cli_open(&cc, c->reader, &t, &err) != JPKI_OK) {
         memset(res, 0, sizeof *res);
         res->r.err = err;
         res->r.outcome = OUT_FAILED;

@@ -404,6 +404,7 @@ int main(int argc, char **argv)
         return code;
     jpki_secret_protect_process();
     keep_secret_fds(&o);
+    ca_cmd_catch_signals();
     /* A CA command that exits without reading its stdin must not kill us
      * with SIGPIPE: that is reported as the command's failure instead. */
     signal(SIGPIPE, SIG_IGN);
