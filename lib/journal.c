@@ -20,6 +20,7 @@ static const char *const STEP_NAMES[] = {
     [JPKI_STEP_ACTIVATED] = "activated",
     [JPKI_STEP_DONE] = "done",
     [JPKI_STEP_FAILED] = "failed",
+    [JPKI_STEP_PIN_REJECTED] = "pin-rejected",
 };
 #define STEP_COUNT (sizeof STEP_NAMES / sizeof STEP_NAMES[0])
 
@@ -424,6 +425,12 @@ jpki_rc journal_validate(const jpki_journal_record *r, jpki_error *err)
             return jpki_error_set(err, JPKI_ERR_FORMAT,
                                   "journal: cert-issued record for card %s lacks der/key", r->card);
         break;
+    case JPKI_STEP_PIN_REJECTED:
+        if (!r->has_key || !r->der || r->der_len != JPKI_JOURNAL_PIN_SALT_LEN + 1 ||
+            r->der[JPKI_JOURNAL_PIN_SALT_LEN] >= JPKI_PIN_COUNT)
+            return jpki_error_set(err, JPKI_ERR_FORMAT,
+                                  "journal: pin-rejected record for card %s lacks salt/mac", r->card);
+        break;
     default:
         break;
     }
@@ -441,20 +448,38 @@ jpki_rc journal_fold(jpki_journal_card_state *s, const jpki_journal_record *r, j
     case JPKI_STEP_STARTED:
         /* A new attempt after a failure; the keys' states carry over (the
          * card may still hold what the failed attempt left pending). */
-        if (s->last != JPKI_STEP_DONE)
-            s->last = JPKI_STEP_STARTED;
+        /* A started record after a done one is an attempt for a kind not
+         * renewed yet (a renewal never starts again for a done kind);
+         * done_kinds carries over. */
+        s->last = JPKI_STEP_STARTED;
         if (r->kinds)
             s->kinds = r->kinds;
         s->error[0] = '\0';
         break;
     case JPKI_STEP_DONE:
+        /* kinds on a done record: the keys renewed.  Older journals wrote
+         * none: then it is what the attempt set out to renew. */
         s->last = JPKI_STEP_DONE;
+        s->done_kinds |= r->kinds ? r->kinds : (s->kinds ? s->kinds : 3u);
         break;
     case JPKI_STEP_FAILED:
         if (s->last != JPKI_STEP_DONE)
             s->last = JPKI_STEP_FAILED;
         snprintf(s->error, sizeof s->error, "%s", r->error);
         break;
+    case JPKI_STEP_PIN_REJECTED: {
+        /* Keep the latest ones: drop the oldest when full. */
+        if (s->n_rejected == JPKI_JOURNAL_MAX_REJECTED) {
+            memmove(&s->rejected[0], &s->rejected[1],
+                    (JPKI_JOURNAL_MAX_REJECTED - 1) * sizeof s->rejected[0]);
+            s->n_rejected--;
+        }
+        unsigned i = s->n_rejected++;
+        s->rejected[i].pin = r->der[JPKI_JOURNAL_PIN_SALT_LEN];
+        memcpy(s->rejected[i].salt, r->der, JPKI_JOURNAL_PIN_SALT_LEN);
+        memcpy(s->rejected[i].mac, r->key, JPKI_JOURNAL_FP_LEN);
+        break;
+    }
     case JPKI_STEP_PENDING_KEY:
     case JPKI_STEP_CSR:
     case JPKI_STEP_CERT_ISSUED:
@@ -503,7 +528,7 @@ jpki_resume_action jpki_resume_decide(const jpki_journal_card_state *js, jpki_ke
                                       const jpki_card_key_view *card)
 {
     const jpki_journal_key_state *k = js ? &js->key[kind] : NULL;
-    if (js && js->last == JPKI_STEP_DONE)
+    if (js && (js->done_kinds & (1u << kind)))
         return JPKI_RESUME_SKIP_DONE;
     /* Activated per the journal, or certificate issued and the card's
      * pending key is gone: activation happened (ACTIVATE is the only thing

@@ -86,58 +86,6 @@ jpki_rc jpki_renew_identify(jpki_renewal *rn, jpki_error *err)
     return rc;
 }
 
-/* ---- PINs ---- */
-
-jpki_rc jpki_renew_check_pin(jpki_card *c, jpki_pin_id id, bool force, jpki_pin_status *st,
-                             jpki_error *err)
-{
-    jpki_pin_status local;
-    if (!st)
-        st = &local;
-    jpki_rc rc = jpki_pin_status_get(c, id, st, err);
-    if (rc != JPKI_OK)
-        return jpki_error_prefix(err, "%s PIN retry counter", jpki_pin_name(id));
-    if (!st->present)
-        return jpki_error_set(err, JPKI_ERR_NOT_FOUND, "the card has no %s PIN", jpki_pin_name(id));
-    if (st->blocked || st->tries_left <= 0) {
-        jpki_error_set(err, JPKI_ERR_PIN_BLOCKED,
-                       "%s PIN is blocked; unblock it at the counter with jpki-reset-pin first",
-                       jpki_pin_name(id));
-        if (err)
-            err->tries_left = 0;
-        return JPKI_ERR_PIN_BLOCKED;
-    }
-    if (st->tries_left == 1 && !force) {
-        jpki_error_set(err, JPKI_ERR_PIN_LAST_TRY,
-                       "%s PIN has only one try left; not spending it without --force",
-                       jpki_pin_name(id));
-        if (err)
-            err->tries_left = 1;
-        return JPKI_ERR_PIN_LAST_TRY;
-    }
-    return JPKI_OK;
-}
-
-jpki_rc jpki_renew_verify_pin(jpki_card *c, jpki_pin_id id, const jpki_secret *pin, bool force,
-                              jpki_error *err)
-{
-    /* The format check costs no try; do it before looking at the counter
-     * so a typo never meets the last-try question. */
-    jpki_rc rc = jpki_pin_check_format(id, pin, err);
-    if (rc != JPKI_OK)
-        return jpki_error_prefix(err, "%s PIN", jpki_pin_name(id));
-    if ((rc = jpki_renew_check_pin(c, id, force, NULL, err)) != JPKI_OK)
-        return rc;
-    rc = jpki_pin_verify(c, id, pin, err);
-    if (rc == JPKI_ERR_PIN_BLOCKED)
-        return jpki_error_set(err, JPKI_ERR_PIN_BLOCKED,
-                              "%s PIN is now blocked; unblock it at the counter with jpki-reset-pin",
-                              jpki_pin_name(id));
-    if (rc != JPKI_OK)
-        return jpki_error_prefix(err, "%s PIN", jpki_pin_name(id));
-    return JPKI_OK;
-}
-
 /* ---- card state ---- */
 
 jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view *view,

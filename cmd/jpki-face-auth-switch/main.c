@@ -163,6 +163,10 @@ int main(int argc, char **argv)
             printf("%s %s\n", prog, JPKI_VERSION);
             return CLI_EXIT_OK;
         case 't':
+            if (to) {
+                cli_errorf(prog, "--to given twice");
+                return CLI_EXIT_USAGE;
+            }
             to = optarg;
             break;
         case 'r':

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "ca_cmd.h"
 
 typedef struct batch_state {
     batch_opts *bo;
@@ -71,12 +72,20 @@ static void run_card(batch_state *st, size_t i)
     jpki_transport *t = NULL;
     jpki_error err;
     jpki_error_clear(&err);
-    if (cli_open(&cc, c->reader, &t, &err) != JPKI_OK) {
+    if (ca_cmd_stop_signal()) {
+        /* A signal stopped the batch: no further card is started; the same
+         * command later picks them up. */
         memset(res, 0, sizeof *res);
-        res->err = err;
-        res->outcome = OUT_FAILED;
+        jpki_error_set(&res->r.err, JPKI_ERR_IO, "not started: the batch was interrupted by a signal");
+        res->r.outcome = OUT_FAILED;
+        res->exit_code = CLI_EXIT_INTERRUPTED;
+        snprintf(res->r.serial, sizeof res->r.serial, "%.15s", c->serial);
+    } else if (cli_open(&cc, c->reader, &t, &err) != JPKI_OK) {
+        memset(res, 0, sizeof *res);
+        res->r.err = err;
+        res->r.outcome = OUT_FAILED;
         res->exit_code = cli_exit_for(err.code);
-        snprintf(res->serial, sizeof res->serial, "%.15s", c->serial);
+        snprintf(res->r.serial, sizeof res->r.serial, "%.15s", c->serial);
     } else {
         flow_run(&fo, t, c->reader, c->serial, res);
         cli_close(&cc, t);
@@ -84,8 +93,8 @@ static void run_card(batch_state *st, size_t i)
     pthread_mutex_lock(&st->lock);
     st->finished++;
     if (bo->show_progress)
-        draw(st, res->serial[0] ? res->serial : c->serial,
-             res->outcome == OUT_FAILED ? "failed" : "finished");
+        draw(st, res->r.serial[0] ? res->r.serial : c->serial,
+             res->r.outcome == OUT_FAILED ? "failed" : "finished");
     pthread_mutex_unlock(&st->lock);
 }
 
@@ -99,7 +108,7 @@ static void *group_main(void *arg)
 
 static const char *outcome_text(const flow_result *r)
 {
-    switch (r->outcome) {
+    switch (r->r.outcome) {
     case OUT_DONE: return "renewed";
     case OUT_PENDING: return "pending";
     case OUT_SKIPPED: return "skipped (journal: already done)";
@@ -187,15 +196,15 @@ int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
     size_t renewed = 0, skipped = 0, failed = 0;
     for (size_t i = 0; i < n; i++) {
         flow_result *r = &st.res[i];
-        const char *serial = r->serial[0] ? r->serial : (cards[i].serial[0] ? cards[i].serial : "?");
+        const char *serial = r->r.serial[0] ? r->r.serial : (cards[i].serial[0] ? cards[i].serial : "?");
         char detail[300] = "";
-        if (r->outcome == OUT_FAILED) {
-            snprintf(detail, sizeof detail, " (exit %d): %s%s", r->exit_code, r->err.message,
-                     r->left_pending ? "; resumable" : "");
+        if (r->r.outcome == OUT_FAILED) {
+            snprintf(detail, sizeof detail, " (exit %d): %s%s", r->exit_code, r->r.err.message,
+                     r->r.left_pending ? "; resumable" : "");
             failed++;
-        } else if (r->outcome == OUT_DONE) {
-            snprintf(detail, sizeof detail, ":%s%s", (r->renewed & KIND_BIT(JPKI_KEY_AUTH)) ? " auth" : "",
-                     (r->renewed & KIND_BIT(JPKI_KEY_SIGN)) ? " sign" : "");
+        } else if (r->r.outcome == OUT_DONE) {
+            snprintf(detail, sizeof detail, ":%s%s", (r->r.renewed & KIND_BIT(JPKI_KEY_AUTH)) ? " auth" : "",
+                     (r->r.renewed & KIND_BIT(JPKI_KEY_SIGN)) ? " sign" : "");
             renewed++;
         } else {
             skipped++; /* done before (journal), or nothing to do */

@@ -9,13 +9,25 @@
 
 #define BATCH_MAX_CARDS 10000
 
-/* The record's "renew" set (by certificate kind) as key bits. */
+/* The record's "renew" set (by certificate kind) as key bits.
+ *
+ * A signature certificate the record could not look at (jpki-status had no
+ * password for it: present, no details) cannot be known to be fine.  Both
+ * certificates of a card are issued together and expire together, so when
+ * the authentication certificate is due the signature certificate is
+ * renewed with it (jpki-renew(1), BATCH MODE); a missing signature
+ * password then fails that card loudly instead of leaving it expired. */
 static unsigned renew_keys(const jpki_record *rec)
 {
     unsigned k = 0;
     if (rec->renew & (1u << JPKI_CERT_AUTH))
         k |= KIND_BIT(JPKI_KEY_AUTH);
     if (rec->renew & (1u << JPKI_CERT_SIGN))
+        k |= KIND_BIT(JPKI_KEY_SIGN);
+    const jpki_record_cert *sign = &rec->certs[JPKI_CERT_SIGN];
+    bool sign_unread = rec->mode != JPKI_MODE_FACE && !sign->have_details &&
+                       (sign->present || !sign->listed);
+    if ((k & KIND_BIT(JPKI_KEY_AUTH)) && sign_unread)
         k |= KIND_BIT(JPKI_KEY_SIGN);
     return k;
 }

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,48 @@
 extern char **environ;
 
 #define ERR_TAIL 512 /* > the 256-byte read chunk */
+
+/* SIGINT/SIGTERM/SIGHUP while a CA command runs: the command's process
+ * group is ended and the renewal stops there with its key pending (exit 7,
+ * resumable); at any other moment the signal does what it always does. */
+static volatile sig_atomic_t stop_signal;
+static atomic_int ca_running;
+
+static void on_stop_signal(int sig)
+{
+    if (atomic_load(&ca_running) == 0) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    stop_signal = sig;
+}
+
+void ca_cmd_catch_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa;
+        /* Ignored on entry (nohup, a background job): stays ignored. */
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0; /* no SA_RESTART: poll() returns EINTR at once */
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+int ca_cmd_stop_signal(void)
+{
+    return stop_signal;
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
 
 static long long now_ms(void)
 {
@@ -66,44 +109,72 @@ static void last_line(const char *buf, size_t n, char *out, size_t cap)
     out[k] = '\0';
 }
 
-jpki_rc ca_cmd_issue(void *ctx, jpki_key_kind kind, const char *serial, const uint8_t *csr,
-                     size_t csr_len, uint8_t **out, size_t *out_len, jpki_error *err)
-{
-    const ca_cmd *ca = ctx;
-    *out = NULL;
-    *out_len = 0;
-    char *pem = NULL;
-    jpki_rc rc = jpki_csr_pem(csr, csr_len, &pem, err);
-    if (rc != JPKI_OK)
-        return rc;
+/* One run of the CA command: its pipes, its process, what it said. */
+typedef struct ca_run {
+    int in[2], out[2], err[2];
+    pid_t pid;
+    const char *pem;          /* the request, written to its stdin */
+    size_t pem_len, pem_off;
+    uint8_t *obuf;            /* its stdout */
+    size_t olen, ocap;
+    char ebuf[ERR_TAIL];      /* the tail of its stderr */
+    size_t elen;
+    bool timed_out, too_much;
+} ca_run;
 
-    int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1};
-    uint8_t *obuf = NULL;
-    char **env = NULL;
-    pid_t pid = -1;
-    bool attr_ok = false, fa_ok = false;
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static void ca_run_close(ca_run *r)
+{
+    for (int i = 0; i < 2; i++) {
+        close_fd(&r->in[i]);
+        close_fd(&r->out[i]);
+        close_fd(&r->err[i]);
+    }
+    free(r->obuf);
+    r->obuf = NULL;
+}
+
+/* End the command's whole process group (its children too). */
+static void ca_run_kill(ca_run *r)
+{
+    if (r->pid <= 0)
+        return;
+    kill(-r->pid, SIGKILL);
+    while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    r->pid = -1;
+}
+
+/* 1. /bin/sh -c CMD in its own process group, stdin/stdout/stderr on
+ * close-on-exec pipes, the card's kind and serial in its environment. */
+static jpki_rc ca_spawn(const ca_cmd *ca, jpki_key_kind kind, const char *serial, ca_run *r,
+                        jpki_error *err)
+{
+    if (pipe2(r->in, O_CLOEXEC) != 0 || pipe2(r->out, O_CLOEXEC) != 0 ||
+        pipe2(r->err, O_CLOEXEC) != 0)
+        return jpki_error_set(err, JPKI_ERR_IO, "CA command: pipe: %s", strerror(errno));
+    char kv_kind[32], kv_serial[64];
+    char **env = child_env(jpki_key_kind_name(kind), serial, kv_kind, sizeof kv_kind, kv_serial,
+                           sizeof kv_serial);
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t fa;
-    char kv_kind[32], kv_serial[64];
-    char ebuf[ERR_TAIL];
-    size_t elen = 0, olen = 0, ocap = 0, in_off = 0, in_len = strlen(pem);
-
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(o, O_CLOEXEC) != 0 || pipe2(e, O_CLOEXEC) != 0) {
-        rc = jpki_error_set(err, JPKI_ERR_IO, "CA command: pipe: %s", strerror(errno));
-        goto out;
+    if (!env)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
+    if (posix_spawnattr_init(&attr) != 0) {
+        free(env);
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
     }
-    env = child_env(jpki_key_kind_name(kind), serial, kv_kind, sizeof kv_kind, kv_serial,
-                    sizeof kv_serial);
-    if (!env || posix_spawnattr_init(&attr) != 0) {
-        rc = jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    attr_ok = true;
     if (posix_spawn_file_actions_init(&fa) != 0) {
-        rc = jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
-        goto out;
+        posix_spawnattr_destroy(&attr);
+        free(env);
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
     }
-    fa_ok = true;
     /* Own process group (killed as a whole on timeout); SIGPIPE back to
      * default in the child, since we ignore it ourselves. */
     sigset_t def;
@@ -112,147 +183,171 @@ jpki_rc ca_cmd_issue(void *ctx, jpki_key_kind kind, const char *serial, const ui
     posix_spawnattr_setsigdefault(&attr, &def);
     posix_spawnattr_setpgroup(&attr, 0);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, o[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, e[1], 2);
+    posix_spawn_file_actions_adddup2(&fa, r->in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, r->out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, r->err[1], 2);
     char *argv[] = {"sh", "-c", (char *)ca->cmd, NULL};
-    int sr = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, env);
+    int sr = posix_spawn(&r->pid, "/bin/sh", &fa, &attr, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    free(env);
     if (sr != 0) {
-        pid = -1;
-        rc = jpki_error_set(err, JPKI_ERR_IO, "CA command: cannot start /bin/sh: %s", strerror(sr));
-        goto out;
+        r->pid = -1;
+        return jpki_error_set(err, JPKI_ERR_IO, "CA command: cannot start /bin/sh: %s", strerror(sr));
     }
-    close(in[0]);
-    close(o[1]);
-    close(e[1]);
-    in[0] = o[1] = e[1] = -1;
-    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    close_fd(&r->in[0]);
+    close_fd(&r->out[1]);
+    close_fd(&r->err[1]);
+    fcntl(r->in[1], F_SETFL, O_NONBLOCK);
+    return JPKI_OK;
+}
 
-    long long deadline = now_ms() + (long long)(ca->timeout_s > 0 ? ca->timeout_s : CA_CMD_DEFAULT_TIMEOUT) * 1000;
-    bool timed_out = false, too_much = false;
-    while (o[0] >= 0 || e[0] >= 0) {
+/* Feed the request; done, or the command stopped reading (EPIPE): either
+ * way no more input, its answer decides. */
+static void feed_request(ca_run *r)
+{
+    ssize_t w = write(r->in[1], r->pem + r->pem_off, r->pem_len - r->pem_off);
+    if (w > 0)
+        r->pem_off += (size_t)w;
+    if (r->pem_off == r->pem_len || (w < 0 && errno != EAGAIN && errno != EINTR))
+        close_fd(&r->in[1]);
+}
+
+static jpki_rc take_answer(ca_run *r, jpki_error *err)
+{
+    if (r->olen == r->ocap) {
+        size_t ncap = r->ocap ? 2 * r->ocap : 8192;
+        uint8_t *nb = realloc(r->obuf, ncap);
+        if (!nb)
+            return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
+        r->obuf = nb;
+        r->ocap = ncap;
+    }
+    ssize_t n = read(r->out[0], r->obuf + r->olen, r->ocap - r->olen);
+    if (n > 0) {
+        r->olen += (size_t)n;
+        r->too_much = r->olen > CA_CMD_MAX_OUTPUT;
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close_fd(&r->out[0]);
+    }
+    return JPKI_OK;
+}
+
+/* Keep the tail of stderr: the last line is the one worth quoting (the
+ * read chunk is smaller than ebuf, so it always fits). */
+static void take_stderr(ca_run *r)
+{
+    char tmp[256];
+    ssize_t n = read(r->err[0], tmp, sizeof tmp);
+    if (n > 0) {
+        if (r->elen + (size_t)n > sizeof r->ebuf) {
+            size_t drop = r->elen + (size_t)n - sizeof r->ebuf;
+            memmove(r->ebuf, r->ebuf + drop, r->elen - drop);
+            r->elen -= drop;
+        }
+        memcpy(r->ebuf + r->elen, tmp, (size_t)n);
+        r->elen += (size_t)n;
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close_fd(&r->err[0]);
+    }
+}
+
+/* 2. One poll loop until both output pipes close, so neither side can
+ * block the other, or until the deadline / the output limit. */
+static jpki_rc ca_exchange(ca_run *r, int timeout_s, jpki_error *err)
+{
+    long long deadline = now_ms() + (long long)timeout_s * 1000;
+    while (r->out[0] >= 0 || r->err[0] >= 0) {
+        if (stop_signal)
+            return jpki_error_set(err, JPKI_ERR_IO, "interrupted by %s while the CA command ran "
+                                  "(the command was ended)", signal_name(stop_signal));
         struct pollfd p[3];
         int np = 0, iin = -1, io = -1, ie = -1;
-        if (in[1] >= 0) { p[np] = (struct pollfd){in[1], POLLOUT, 0}; iin = np++; }
-        if (o[0] >= 0) { p[np] = (struct pollfd){o[0], POLLIN, 0}; io = np++; }
-        if (e[0] >= 0) { p[np] = (struct pollfd){e[0], POLLIN, 0}; ie = np++; }
+        if (r->in[1] >= 0) { p[np] = (struct pollfd){r->in[1], POLLOUT, 0}; iin = np++; }
+        if (r->out[0] >= 0) { p[np] = (struct pollfd){r->out[0], POLLIN, 0}; io = np++; }
+        if (r->err[0] >= 0) { p[np] = (struct pollfd){r->err[0], POLLIN, 0}; ie = np++; }
         long long left = deadline - now_ms();
         if (left <= 0) {
-            timed_out = true;
-            break;
+            r->timed_out = true;
+            return JPKI_OK;
         }
         int pr = poll(p, (nfds_t)np, (int)(left > 1000 ? 1000 : left));
         if (pr < 0 && errno == EINTR)
             continue;
-        if (pr < 0) {
-            rc = jpki_error_set(err, JPKI_ERR_IO, "CA command: poll: %s", strerror(errno));
-            goto kill_it;
-        }
-        if (iin >= 0 && p[iin].revents) {
-            ssize_t w = write(in[1], pem + in_off, in_len - in_off);
-            if (w > 0)
-                in_off += (size_t)w;
-            /* Done, or the command stopped reading (EPIPE): either way no
-             * more input; its answer decides. */
-            if (in_off == in_len || (w < 0 && errno != EAGAIN && errno != EINTR)) {
-                close(in[1]);
-                in[1] = -1;
-            }
-        }
+        if (pr < 0)
+            return jpki_error_set(err, JPKI_ERR_IO, "CA command: poll: %s", strerror(errno));
+        if (iin >= 0 && p[iin].revents)
+            feed_request(r);
         if (io >= 0 && p[io].revents) {
-            if (olen == ocap) {
-                size_t ncap = ocap ? 2 * ocap : 8192;
-                uint8_t *nb = realloc(obuf, ncap);
-                if (!nb) {
-                    rc = jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
-                    goto kill_it;
-                }
-                obuf = nb;
-                ocap = ncap;
-            }
-            ssize_t r = read(o[0], obuf + olen, ocap - olen);
-            if (r > 0) {
-                olen += (size_t)r;
-                if (olen > CA_CMD_MAX_OUTPUT) {
-                    too_much = true;
-                    break;
-                }
-            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-                close(o[0]);
-                o[0] = -1;
-            }
+            jpki_rc rc = take_answer(r, err);
+            if (rc != JPKI_OK)
+                return rc;
+            if (r->too_much)
+                return JPKI_OK;
         }
-        if (ie >= 0 && p[ie].revents) {
-            char tmp[256];
-            ssize_t r = read(e[0], tmp, sizeof tmp);
-            if (r > 0) {
-                /* keep the tail: the last line is the one worth quoting
-                 * (tmp is smaller than ebuf, so the chunk always fits) */
-                if (elen + (size_t)r > sizeof ebuf) {
-                    size_t drop = elen + (size_t)r - sizeof ebuf;
-                    memmove(ebuf, ebuf + drop, elen - drop);
-                    elen -= drop;
-                }
-                memcpy(ebuf + elen, tmp, (size_t)r);
-                elen += (size_t)r;
-            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-                close(e[0]);
-                e[0] = -1;
-            }
-        }
+        if (ie >= 0 && p[ie].revents)
+            take_stderr(r);
     }
-    if (timed_out || too_much) {
-        kill(-pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        pid = -1;
-        rc = timed_out ? jpki_error_set(err, JPKI_ERR_IO, "CA command timed out after %d s",
-                                        ca->timeout_s > 0 ? ca->timeout_s : CA_CMD_DEFAULT_TIMEOUT)
-                       : jpki_error_set(err, JPKI_ERR_LIMIT, "CA command printed more than %d bytes",
-                                        CA_CMD_MAX_OUTPUT);
-        goto out;
+    return JPKI_OK;
+}
+
+/* 3. How it ended: timed out or too talkative (killed), killed by a
+ * signal, a non-zero exit, no answer, or an answer. */
+static jpki_rc ca_judge(ca_run *r, int timeout_s, jpki_error *err)
+{
+    if (r->timed_out || r->too_much) {
+        ca_run_kill(r);
+        return r->timed_out
+                   ? jpki_error_set(err, JPKI_ERR_IO, "CA command timed out after %d s", timeout_s)
+                   : jpki_error_set(err, JPKI_ERR_LIMIT, "CA command printed more than %d bytes",
+                                    CA_CMD_MAX_OUTPUT);
     }
     int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR) {
     }
-    pid = -1;
+    r->pid = -1;
     char tail[200];
-    last_line(ebuf, elen, tail, sizeof tail);
-    if (WIFSIGNALED(st)) {
-        rc = jpki_error_set(err, JPKI_ERR_IO, "CA command killed by signal %d%s%s", WTERMSIG(st),
-                            tail[0] ? ": " : "", tail);
-        goto out;
-    }
-    if (WEXITSTATUS(st) != 0) {
-        rc = jpki_error_set(err, JPKI_ERR_IO, "CA command failed (exit %d)%s%s", WEXITSTATUS(st),
-                            tail[0] ? ": " : "", tail);
-        goto out;
-    }
-    if (olen == 0) {
-        rc = jpki_error_set(err, JPKI_ERR_IO, "CA command printed no certificate%s%s",
-                            tail[0] ? ": " : "", tail);
-        goto out;
-    }
-    *out = obuf;
-    *out_len = olen;
-    obuf = NULL;
-    goto out;
+    last_line(r->ebuf, r->elen, tail, sizeof tail);
+    const char *sep = tail[0] ? ": " : "";
+    if (WIFSIGNALED(st))
+        return jpki_error_set(err, JPKI_ERR_IO, "CA command killed by signal %d%s%s",
+                              WTERMSIG(st), sep, tail);
+    if (WEXITSTATUS(st) != 0)
+        return jpki_error_set(err, JPKI_ERR_IO, "CA command failed (exit %d)%s%s",
+                              WEXITSTATUS(st), sep, tail);
+    if (r->olen == 0)
+        return jpki_error_set(err, JPKI_ERR_IO, "CA command printed no certificate%s%s", sep, tail);
+    return JPKI_OK;
+}
 
-kill_it:
-    kill(-pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    pid = -1;
-out:
-    for (int i = 0; i < 2; i++) {
-        if (in[i] >= 0) close(in[i]);
-        if (o[i] >= 0) close(o[i]);
-        if (e[i] >= 0) close(e[i]);
+jpki_rc ca_cmd_issue(void *ctx, jpki_key_kind kind, const char *serial, const uint8_t *csr,
+                     size_t csr_len, uint8_t **out, size_t *out_len, jpki_error *err)
+{
+    const ca_cmd *ca = ctx;
+    int timeout_s = ca->timeout_s > 0 ? ca->timeout_s : CA_CMD_DEFAULT_TIMEOUT;
+    *out = NULL;
+    *out_len = 0;
+    char *pem = NULL;
+    jpki_rc rc = jpki_csr_pem(csr, csr_len, &pem, err);
+    if (rc != JPKI_OK)
+        return rc;
+    ca_run r = {.in = {-1, -1}, .out = {-1, -1}, .err = {-1, -1}, .pid = -1,
+                .pem = pem, .pem_len = strlen(pem)};
+    atomic_fetch_add(&ca_running, 1);
+    if (stop_signal)
+        rc = jpki_error_set(err, JPKI_ERR_IO, "interrupted by %s before the CA command ran",
+                            signal_name(stop_signal));
+    else if ((rc = ca_spawn(ca, kind, serial, &r, err)) == JPKI_OK &&
+        (rc = ca_exchange(&r, timeout_s, err)) == JPKI_OK)
+        rc = ca_judge(&r, timeout_s, err);
+    ca_run_kill(&r); /* only if still running: a failed or interrupted exchange */
+    atomic_fetch_sub(&ca_running, 1);
+    if (rc == JPKI_OK) {
+        *out = r.obuf;
+        *out_len = r.olen;
+        r.obuf = NULL;
     }
-    if (fa_ok)
-        posix_spawn_file_actions_destroy(&fa);
-    if (attr_ok)
-        posix_spawnattr_destroy(&attr);
-    free(env);
-    free(obuf);
+    ca_run_close(&r);
     free(pem);
     return rc;
 }

@@ -2,6 +2,7 @@
  * for the holder, by proxy, or for a batch of cards on many readers.
  * See man/jpki-renew.1. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ static void usage(FILE *f)
         "      --proxy              proxy renewal: PINs from the inquiry-and-answer form;\n"
         "                           one VERIFY each, a mismatch stops (document inquiry)\n"
         "      --force              allow spending a PIN's last try\n"
+        "      --retry-rejected-pin VERIFY again a PIN the journal saw the card refuse\n"
         "      --ca-cmd CMD         CA command: CSR on its stdin, certificate on its stdout\n"
         "                           (run by /bin/sh; sees JPKI_CERT_KIND, JPKI_CARD_SERIAL)\n"
         "      --ca-timeout SECS    kill the CA command after SECS (default %d)\n"
@@ -59,7 +61,7 @@ static void usage(FILE *f)
 
 enum {
     OPT_CERT = 0x2000, OPT_ISSUER_FILE, OPT_ISSUER_FD, OPT_PIN_FD, OPT_PIN_FILE, OPT_PROXY,
-    OPT_FORCE, OPT_CA_CMD, OPT_CA_TIMEOUT, OPT_JOURNAL, OPT_BATCH, OPT_PIN_MAP, OPT_PIN_MAP_FD
+    OPT_FORCE, OPT_RETRY_REJECTED, OPT_CA_CMD, OPT_CA_TIMEOUT, OPT_JOURNAL, OPT_BATCH, OPT_PIN_MAP, OPT_PIN_MAP_FD
 };
 
 typedef struct options {
@@ -69,7 +71,7 @@ typedef struct options {
     int issuer_fd;
     int pin_fd;
     const char *pin_file;
-    bool proxy, force, batch;
+    bool proxy, force, batch, retry_rejected;
     const char *ca_cmd;
     int ca_timeout;
     const char *journal;
@@ -100,6 +102,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"pin-file", required_argument, NULL, OPT_PIN_FILE},
         {"proxy", no_argument, NULL, OPT_PROXY},
         {"force", no_argument, NULL, OPT_FORCE},
+        {"retry-rejected-pin", no_argument, NULL, OPT_RETRY_REJECTED},
         {"ca-cmd", required_argument, NULL, OPT_CA_CMD},
         {"ca-timeout", required_argument, NULL, OPT_CA_TIMEOUT},
         {"journal", required_argument, NULL, OPT_JOURNAL},
@@ -149,6 +152,7 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_PIN_FILE: o->pin_file = optarg; break;
         case OPT_PROXY: o->proxy = true; break;
         case OPT_FORCE: o->force = true; break;
+        case OPT_RETRY_REJECTED: o->retry_rejected = true; break;
         case OPT_CA_CMD: o->ca_cmd = optarg; break;
         case OPT_CA_TIMEOUT:
             if (!parse_int(optarg, 1, 86400, &o->ca_timeout)) {
@@ -197,9 +201,12 @@ static int parse_args(int argc, char **argv, options *o)
 static int check_args(const options *o)
 {
     const char *bad = NULL;
-    if (!o->issuer_file && o->issuer_fd < 0)
-        bad = "the counter's issuer key is needed: --issuer-key-file F or --issuer-key-fd N";
-    else if (o->issuer_file && o->issuer_fd >= 0)
+    if (!o->issuer_file && o->issuer_fd < 0) {
+        /* Like every counter tool: a missing issuer key is exit 5. */
+        cli_errorf(PROG, "the counter's issuer key is needed: --issuer-key-file F or --issuer-key-fd N");
+        return CLI_EXIT_AUTH;
+    }
+    if (o->issuer_file && o->issuer_fd >= 0)
         bad = "--issuer-key-file and --issuer-key-fd exclude each other";
     else if (o->pin_file && o->pin_fd >= 0)
         bad = "--pin-file and --pin-fd exclude each other";
@@ -274,6 +281,21 @@ static void on_progress_tty(void *ctx, const char *serial, const char *what)
     fflush(stderr);
 }
 
+/* The descriptors the caller handed us secrets on stay ours: a CA command
+ * (or anything else we start) must not inherit them, or it could read the
+ * PINs or the issuer key again (a file behind an fd can be re-opened
+ * through /proc/self/fd). */
+static void keep_secret_fds(const options *o)
+{
+    const int fds[] = {o->pin_fd, o->issuer_fd, o->pin_map_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (fds[i] > 2) {
+            int fl = fcntl(fds[i], F_GETFD);
+            if (fl >= 0)
+                (void)fcntl(fds[i], F_SETFD, fl | FD_CLOEXEC);
+        }
+}
+
 static int run_single(const options *o, flow_opts *fo)
 {
     pin_source ps;
@@ -317,26 +339,26 @@ static int run_single(const options *o, flow_opts *fo)
         fflush(stderr);
     }
     /* Status lines: stdout, except when stdout carries CSRs for a pipe. */
-    FILE *status = res.outcome == OUT_PENDING ? stderr : stdout;
+    FILE *status = res.r.outcome == OUT_PENDING ? stderr : stdout;
     for (int k = 0; k < 2; k++)
-        if (res.line[k][0])
-            fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", res.serial,
-                    res.line[k]);
+        if (res.r.line[k][0])
+            fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", res.r.serial,
+                    res.r.line[k]);
     code = res.exit_code;
-    switch (res.outcome) {
+    switch (res.r.outcome) {
     case OUT_SKIPPED:
-        printf("%s: already renewed according to journal %s; skipped\n", res.serial, o->journal);
+        printf("%s: already renewed according to journal %s; skipped\n", res.r.serial, o->journal);
         break;
     case OUT_NOTHING:
-        printf("%s: nothing to resume (no pending key on the card)\n", res.serial);
+        printf("%s: nothing to resume (no pending key on the card)\n", res.r.serial);
         break;
     case OUT_FAILED:
-        if (res.left_pending)
+        if (res.r.left_pending)
             cli_errorf(PROG, "%s%s%s; the card keeps its current certificate and the new key "
                        "is pending: finish with `jpki-renew resume`",
-                       res.serial, res.serial[0] ? ": " : "", res.err.message);
+                       res.r.serial, res.r.serial[0] ? ": " : "", res.r.err.message);
         else
-            cli_errorf(PROG, "%s%s%s", res.serial, res.serial[0] ? ": " : "", res.err.message);
+            cli_errorf(PROG, "%s%s%s", res.r.serial, res.r.serial[0] ? ": " : "", res.r.err.message);
         break;
     default:
         break;
@@ -383,6 +405,8 @@ int main(int argc, char **argv)
     if ((code = check_args(&o)) != -1)
         return code;
     jpki_secret_protect_process();
+    keep_secret_fds(&o);
+    ca_cmd_catch_signals();
     /* A CA command that exits without reading its stdin must not kill us
      * with SIGPIPE: that is reported as the command's failure instead. */
     signal(SIGPIPE, SIG_IGN);
@@ -393,8 +417,8 @@ int main(int argc, char **argv)
     jpki_rc rc = o.issuer_file ? jpki_issuer_key_load_file(o.issuer_file, &ik, &err)
                                : jpki_issuer_key_load_fd(o.issuer_fd, &ik, &err);
     if (rc != JPKI_OK) {
-        jpki_error_prefix(&err, "issuer key");
-        return cli_report(PROG, &err);
+        cli_report(PROG, &err);
+        return CLI_EXIT_AUTH; /* missing, unreadable or not a key: README's exit 5 */
     }
     jpki_journal *j = NULL;
     if (o.journal) {
@@ -412,6 +436,7 @@ int main(int argc, char **argv)
         .kinds = o.kinds,
         .proxy = o.proxy,
         .force = o.force,
+        .retry_rejected_pin = o.retry_rejected,
         .issuer = &ik,
         .journal = j,
         .ca = o.ca_cmd ? ca_cmd_issue : NULL,

@@ -11,9 +11,10 @@
 
 #include "cli.h"
 #include "status.h"
+#include "../jpki-renew/pins.h"
 
 enum { OPT_NOW = 0x2001, OPT_TABLE, OPT_JSON, OPT_CBOR, OPT_DER, OPT_VERIFY_SIGN, OPT_PIN_FD,
-       OPT_PIN_FILE };
+       OPT_PIN_FILE, OPT_PIN_MAP };
 
 typedef enum { OUT_AUTO, OUT_TABLE, OUT_JSON, OUT_CBOR } out_format;
 
@@ -23,6 +24,7 @@ typedef struct status_opts {
     bool verify_sign;
     int pin_fd;
     const char *pin_file;
+    pin_map *map;     /* --pin-map: signature passwords by card serial */
     bool first_block; /* table: blank line between readers */
 } status_opts;
 
@@ -44,6 +46,9 @@ static void usage(FILE *f)
             "                         if the password is wrong, never the last one\n"
             "      --pin-fd N         ... reading the password from file descriptor N\n"
             "      --pin-file F       ... reading it from F (mode 0600 or stricter)\n"
+            "      --pin-map F        signature passwords by card serial (jpki-renew's PIN\n"
+            "                         map), for --all: each card with one in F is read with\n"
+            "                         it, never spending its last try\n"
             CLI_COMMON_HELP
             "  -h, --help             this help\n"
             "  -V, --version          version\n");
@@ -64,6 +69,33 @@ static jpki_rc emit(FILE *f, status_opts *o, const jpki_record *rec, jpki_error 
         fflush(f);
         return ferror(f) ? jpki_error_set(err, JPKI_ERR_IO, "writing to stdout failed") : JPKI_OK;
     }
+}
+
+/* The card's serial is known only after reading it: read it again with its
+ * signature password from the map, if the map has one.  The library
+ * checks the retry counter first and never spends the last try. */
+static jpki_rc reread_with_map(jpki_transport *t, const status_opts *o, jpki_record *rec,
+                               jpki_error *err)
+{
+    jpki_secret pw;
+    jpki_error e2;
+    jpki_error_clear(&e2);
+    if (pin_map_get(o->map, rec->serial, JPKI_PIN_SIGN, &pw, &e2) != JPKI_OK)
+        return JPKI_OK; /* no password for this card: as without a map */
+    jpki_rc rc = jpki_pin_check_format(JPKI_PIN_SIGN, &pw, err);
+    if (rc != JPKI_OK) {
+        jpki_error_prefix(err, "PIN map, card %s: signature password", rec->serial);
+        jpki_secret_wipe(&pw);
+        return rc;
+    }
+    jpki_status_options rd = o->rd;
+    rd.sign_pin = &pw;
+    jpki_record_clear(rec);
+    jpki_record_init(rec);
+    rec->checked_at = o->rd.now;
+    rc = jpki_record_from_card(t, &rd, rec, err);
+    jpki_secret_wipe(&pw);
+    return rc;
 }
 
 /* One reader: open, read, close.  rec is filled in every case (an empty
@@ -88,6 +120,8 @@ static jpki_rc read_reader(cli_common *cc, const char *reader, const status_opts
         return rc;
     }
     rc = jpki_record_from_card(t, &o->rd, rec, err);
+    if (rc == JPKI_OK && o->map && rec->serial[0])
+        rc = reread_with_map(t, o, rec, err);
     cli_close(cc, t);
     return rc;
 }
@@ -182,6 +216,7 @@ int main(int argc, char **argv)
         {"verify-sign-pin", no_argument, NULL, OPT_VERIFY_SIGN},
         {"pin-fd", required_argument, NULL, OPT_PIN_FD},
         {"pin-file", required_argument, NULL, OPT_PIN_FILE},
+        {"pin-map", required_argument, NULL, OPT_PIN_MAP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         CLI_COMMON_LONGOPTS,
@@ -194,6 +229,8 @@ int main(int argc, char **argv)
     o.first_block = true;
     o.rd.now = time(NULL);
     bool all = false;
+    int formats = 0; /* --table/--json/--cbor given */
+    const char *map_path = NULL;
     jpki_error err;
     jpki_error_clear(&err);
     int opt;
@@ -208,12 +245,15 @@ int main(int argc, char **argv)
             break;
         case OPT_TABLE:
             o.out = OUT_TABLE;
+            formats++;
             break;
         case OPT_JSON:
             o.out = OUT_JSON;
+            formats++;
             break;
         case OPT_CBOR:
             o.out = OUT_CBOR;
+            formats++;
             break;
         case OPT_DER:
             o.rd.include_der = true;
@@ -241,6 +281,9 @@ int main(int argc, char **argv)
             o.pin_file = optarg;
             o.verify_sign = true;
             break;
+        case OPT_PIN_MAP:
+            map_path = optarg;
+            break;
         case 'h':
             usage(stdout);
             return CLI_EXIT_OK;
@@ -256,6 +299,10 @@ int main(int argc, char **argv)
         cli_errorf(PROG, "unexpected argument \"%s\"", argv[optind]);
         return CLI_EXIT_USAGE;
     }
+    if (formats > 1) {
+        cli_errorf(PROG, "--table, --json and --cbor: choose one");
+        return CLI_EXIT_USAGE;
+    }
     if (all && o.verify_sign) {
         cli_errorf(PROG, "--verify-sign-pin reads one card: use --reader instead of --all");
         return CLI_EXIT_USAGE;
@@ -264,6 +311,17 @@ int main(int argc, char **argv)
         cli_errorf(PROG, "--pin-fd and --pin-file: choose one");
         return CLI_EXIT_USAGE;
     }
+    if (map_path && o.verify_sign) {
+        cli_errorf(PROG, "--pin-map and --verify-sign-pin/--pin-file/--pin-fd: choose one");
+        return CLI_EXIT_USAGE;
+    }
+    if (map_path) {
+        jpki_secret_protect_process();
+        if (pin_map_load_file(map_path, &o.map, &err) != JPKI_OK) {
+            cli_report(PROG, &err);
+            return CLI_EXIT_USAGE; /* unreadable or malformed: bad input */
+        }
+    }
     if (o.out == OUT_AUTO)
         o.out = isatty(STDOUT_FILENO) ? OUT_TABLE : OUT_JSON;
 
@@ -271,8 +329,11 @@ int main(int argc, char **argv)
     memset(&pin, 0, sizeof pin);
     if (o.verify_sign) {
         jpki_secret_protect_process();
-        if (get_sign_pin(&o, &pin, &err) != JPKI_OK)
-            return cli_report(PROG, &err);
+        if (get_sign_pin(&o, &pin, &err) != JPKI_OK) {
+            /* An unreadable PIN file or descriptor is bad input (exit 2). */
+            cli_report(PROG, &err);
+            return CLI_EXIT_USAGE;
+        }
         if (jpki_pin_check_format(JPKI_PIN_SIGN, &pin, &err) != JPKI_OK) {
             jpki_secret_wipe(&pin);
             return cli_report(PROG, &err);
@@ -281,5 +342,7 @@ int main(int argc, char **argv)
     }
     int code = all ? run_all(&cc, &o) : run_one(&cc, &o);
     jpki_secret_wipe(&pin);
+    if (o.map)
+        pin_map_free(o.map);
     return code;
 }

@@ -10,7 +10,8 @@
  *   "time"   uint   seconds since the epoch
  *   "card"   text   card serial (15 digits) -- every record but the first
  *   "reader" text   reader name (started)
- *   "kinds"  uint   keys this attempt renews, bit 0 auth, bit 1 sign (started)
+ *   "kinds"  uint   keys this attempt renews, bit 0 auth, bit 1 sign (started);
+ *                   on done: the keys that were renewed
  *   "kind"   text   "auth" | "sign" (key steps)
  *   "key"    bytes  SHA-256 of the pending key's SubjectPublicKeyInfo
  *   "der"    bytes  the CSR (csr) or the certificate (cert-issued)
@@ -40,6 +41,8 @@ extern "C" {
 #define JPKI_JOURNAL_MAX_TEXT 255u   /* any text value */
 #define JPKI_JOURNAL_MAX_PAIRS 16u   /* keys per record */
 #define JPKI_JOURNAL_FP_LEN 32
+#define JPKI_JOURNAL_PIN_SALT_LEN 16
+#define JPKI_JOURNAL_MAX_REJECTED 8  /* rejected PINs remembered per card */
 
 typedef enum jpki_journal_step {
     JPKI_STEP_NONE = 0,
@@ -50,7 +53,12 @@ typedef enum jpki_journal_step {
     JPKI_STEP_CERT_ISSUED,
     JPKI_STEP_ACTIVATED,
     JPKI_STEP_DONE,
-    JPKI_STEP_FAILED
+    JPKI_STEP_FAILED,
+    /* The card refused a PIN: "key" = HMAC-SHA256 keyed with a random salt
+     * of the PIN id byte and the PIN, "der" = the 16-byte salt then the PIN
+     * id byte.  Never the PIN itself.  A rerun does not VERIFY a PIN that
+     * matches one of these again. */
+    JPKI_STEP_PIN_REJECTED
 } jpki_journal_step;
 
 /* The step's name as written in the journal; "?" for an unknown value.
@@ -63,7 +71,7 @@ typedef struct jpki_journal_record {
     char card[16];          /* "" on the header */
     char reader[JPKI_JOURNAL_MAX_TEXT + 1];
     int kind;               /* jpki_key_kind, or -1 */
-    unsigned kinds;         /* started: bit (1 << jpki_key_kind); 0 = not said */
+    unsigned kinds;         /* started/done: bit (1 << jpki_key_kind); 0 = not said */
     bool has_key;
     uint8_t key[JPKI_JOURNAL_FP_LEN];
     const uint8_t *der;     /* points into the caller's/reader's buffer */
@@ -106,6 +114,16 @@ typedef struct jpki_journal_card_state {
     unsigned kinds;           /* keys the last started attempt set out to renew */
     jpki_journal_key_state key[2];
     char error[JPKI_JOURNAL_MAX_TEXT + 1];
+    /* bit (1 << jpki_key_kind) of every key a done record says was renewed:
+     * those are never renewed again; the other kind still can be. */
+    unsigned done_kinds;
+    /* PINs this card refused (pin-rejected records), the latest last. */
+    struct {
+        int pin;              /* jpki_pin_id */
+        uint8_t salt[JPKI_JOURNAL_PIN_SALT_LEN];
+        uint8_t mac[JPKI_JOURNAL_FP_LEN];
+    } rejected[JPKI_JOURNAL_MAX_REJECTED];
+    unsigned n_rejected;
 } jpki_journal_card_state;
 
 /* Free the certificates *s owns and clear the pointers; NULL is a no-op. */
@@ -148,7 +166,7 @@ typedef struct jpki_card_key_view {
 } jpki_card_key_view;
 
 typedef enum jpki_resume_action {
-    JPKI_RESUME_SKIP_DONE,  /* the journal says this card is done: never again */
+    JPKI_RESUME_SKIP_DONE,  /* the journal says this key was renewed: never again */
     JPKI_RESUME_GENERATE,   /* nothing in flight: start with a new key pair */
     JPKI_RESUME_REQUEST,    /* pending key, no certificate for it: new CSR, CA again */
     JPKI_RESUME_INSTALL,    /* the journal holds the certificate for the pending key */

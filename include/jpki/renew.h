@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <mbedtls/rsa.h>
 
@@ -23,6 +24,7 @@
 #include "jpki/issuer.h"
 #include "jpki/journal.h"
 #include "jpki/secret.h"
+#include "jpki/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -154,6 +156,100 @@ JPKI_API jpki_rc jpki_renew_key(jpki_renewal *rn, jpki_key_kind kind,
 JPKI_API jpki_rc jpki_renew_pick_cert(const uint8_t *buf, size_t len,
                              const mbedtls_rsa_context *pub,
                              uint8_t **cert, size_t *cert_len, jpki_error *err);
+
+/* ---- the PIN sequence of a renewal ---- */
+
+#define JPKI_KIND_BIT(k) (1u << (k))
+#define JPKI_KINDS_BOTH (JPKI_KIND_BIT(JPKI_KEY_AUTH) | JPKI_KIND_BIT(JPKI_KEY_SIGN))
+#define JPKI_PIN_BIT(id) (1u << (id))
+
+/* Where the PINs come from: the PIN id for card serial into *out. */
+typedef jpki_rc (*jpki_renew_pin_fn)(void *ctx, const char *serial, jpki_pin_id id,
+                                     jpki_secret *out, jpki_error *err);
+
+typedef struct jpki_renew_pin_plan {
+    const char *serial;
+    unsigned need;             /* JPKI_PIN_BIT set */
+    bool force;                /* allow spending a last try */
+    bool proxy;                /* form PINs: a mismatch means a document inquiry */
+    jpki_renew_pin_fn get_pin;
+    void *pin_ctx;
+    /* Before any counter is read: refuse a PIN known to be wrong (the
+     * journal's record of rejected PINs); NULL: none.  Called after the
+     * card refused a PIN, with that PIN, so it can be remembered. */
+    jpki_rc (*screen)(void *ctx, jpki_pin_id id, const jpki_secret *pin, jpki_error *err);
+    void (*rejected)(void *ctx, jpki_pin_id id, const jpki_secret *pin);
+    void *screen_ctx;
+} jpki_renew_pin_plan;
+
+typedef struct jpki_renew_pin_outcome {
+    unsigned rejected;         /* JPKI_PIN_BIT of the PIN the card refused */
+    bool inquiry_needed;       /* proxy and a form PIN did not match */
+    bool have_holder;          /* the card-info PIN was verified and holder read */
+    jpki_holder holder;
+} jpki_renew_pin_outcome;
+
+/* Read and format-check every needed PIN (no card traffic), screen them,
+ * check every retry counter (no try spent), then one VERIFY each, the
+ * card-info PIN first (the holder's data is read right after it).  The
+ * first failure stops.  Every PIN message of a renewal is worded here. */
+jpki_rc jpki_renew_pins(jpki_card *card, const jpki_renew_pin_plan *p,
+                        jpki_renew_pin_outcome *out, jpki_error *err);
+
+/* ---- one card through a renewal mode (jpki-renew(1)) ---- */
+
+typedef enum jpki_renew_mode {
+    JPKI_RENEW_MODE_RENEW,   /* the whole way, via the CA callback */
+    JPKI_RENEW_MODE_REQUEST, /* up to the CSR (written to csr_out); the key stays pending */
+    JPKI_RENEW_MODE_INSTALL, /* certificates from install_input; finish */
+    JPKI_RENEW_MODE_RESUME   /* from the card's (and journal's) pending state */
+} jpki_renew_mode;
+
+typedef struct jpki_renew_card_opts {
+    jpki_renew_mode mode;
+    unsigned kinds;           /* JPKI_KIND_BIT set; 0 = automatic (install/resume: both) */
+    bool proxy;               /* PINs from the inquiry form: one VERIFY each, stop on mismatch */
+    bool force;               /* allow spending a PIN's last try */
+    bool retry_rejected_pin;  /* VERIFY again a PIN the journal saw refused */
+    const jpki_issuer_key *issuer;
+    jpki_journal *journal;    /* may be NULL */
+    jpki_ca_issue_fn ca;      /* NULL: write CSRs instead (request; resume without a CA) */
+    void *ca_ctx;
+    jpki_renew_pin_fn get_pin;
+    void *pin_ctx;
+    const uint8_t *install_input; /* install: the certificates */
+    size_t install_len;
+    FILE *csr_out;            /* where CSR PEMs go */
+    /* what: "issuer authentication", "PINs", "auth: csr", ... */
+    void (*progress)(void *ctx, const char *serial, const char *what);
+    void *progress_ctx;
+} jpki_renew_card_opts;
+
+typedef enum jpki_renew_outcome {
+    JPKI_RENEW_DONE,       /* everything asked for is done */
+    JPKI_RENEW_PENDING,    /* request written: the card waits for its certificates */
+    JPKI_RENEW_SKIPPED,    /* the journal says this card's asked-for keys are done */
+    JPKI_RENEW_NOTHING,    /* resume: nothing pending */
+    JPKI_RENEW_FAILED
+} jpki_renew_outcome;
+
+typedef struct jpki_renew_card_result {
+    char serial[16];
+    jpki_renew_outcome outcome;
+    jpki_rc rc;
+    jpki_error err;
+    bool left_pending;        /* a failure left a pending key: resumable */
+    bool inquiry_needed;      /* proxy: a form PIN did not match */
+    unsigned renewed;         /* JPKI_KIND_BIT of keys whose new certificate is active */
+    char line[2][200];        /* per key: what happened, for a summary */
+} jpki_renew_card_result;
+
+/* Identify the card, look it up in the journal, issuer authentication,
+ * plan each key, the PINs (jpki_renew_pins), then each key; journal
+ * started / done / failed.  expect_serial (may be NULL): the card must be
+ * this one.  t is begun and ended (reset) here, not closed. */
+void jpki_renew_card(const jpki_renew_card_opts *o, jpki_transport *t, const char *reader,
+                     const char *expect_serial, jpki_renew_card_result *res);
 
 #ifdef __cplusplus
 }

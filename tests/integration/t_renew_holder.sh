@@ -180,7 +180,7 @@ check "malformed PIN refused (exit 4)" test "$rc" = 4
 out=$(jpki-renew -r 2 --pin-file "$IP" "${IKEY[@]}" --ca-cmd "$RENEW_CA" 2>&1); rc=$?
 check "both certificates but one PIN line: exit 2 before any VERIFY" test "$rc" = 2
 check "says which PIN is missing" contains "$out" "no sign PIN in the PIN file"
-expect_rc "no issuer key is a usage error" 2 jpki-renew -r 2 --pin-file "$IP" --ca-cmd "$RENEW_CA"
+expect_rc "no issuer key: exit 5 (README: issuer key missing or rejected)" 5 jpki-renew -r 2 --pin-file "$IP" --ca-cmd "$RENEW_CA"
 expect_rc "renew without a CA is a usage error" 2 jpki-renew -r 2 --pin-file "$IP" "${IKEY[@]}"
 expect_rc "unknown mode is a usage error" 2 jpki-renew rebuild "${IKEY[@]}"
 expect_rc "--cert with a bad value is a usage error" 2 jpki-renew --cert all "${IKEY[@]}" --ca-cmd true

@@ -331,11 +331,15 @@ static void resume_decisions(void **state)
     s.key[JPKI_KEY_SIGN].last = JPKI_STEP_ACTIVATED;
     assert_int_equal(jpki_resume_decide(&s, JPKI_KEY_SIGN, &none), JPKI_RESUME_CONFIRM);
 
-    /* failed, then done: done wins */
+    /* failed, then done: done wins, per key */
     s.last = JPKI_STEP_FAILED;
     assert_int_equal(jpki_resume_decide(&s, JPKI_KEY_SIGN, &none), JPKI_RESUME_CONFIRM);
     s.last = JPKI_STEP_DONE;
+    s.done_kinds = 1u << JPKI_KEY_SIGN;
     assert_int_equal(jpki_resume_decide(&s, JPKI_KEY_SIGN, &none), JPKI_RESUME_SKIP_DONE);
+    /* the auth key was not renewed: it still can be */
+    assert_int_equal(jpki_resume_decide(&s, JPKI_KEY_AUTH, &none), JPKI_RESUME_GENERATE);
+    s.done_kinds |= 1u << JPKI_KEY_AUTH;
     assert_int_equal(jpki_resume_decide(&s, JPKI_KEY_AUTH, &pend_b), JPKI_RESUME_SKIP_DONE);
     assert_string_equal(jpki_resume_action_name(JPKI_RESUME_INSTALL), "install");
 }
@@ -369,11 +373,13 @@ static void fold_rules(void **state)
     assert_string_equal(s.error, "");
     jpki_journal_card_state_free(&s);
 
+    /* a done record without kinds (older journals): both keys done, and
+     * a later failed attempt does not undo that */
     add(j, JPKI_STEP_DONE, c, -1, 0, NULL, 0);
     add(j, JPKI_STEP_STARTED, c, -1, 0, NULL, 0);
     add(j, JPKI_STEP_FAILED, c, -1, 0, NULL, 0);
     assert_int_equal(jpki_journal_lookup(j, c, &s, &found, NULL), JPKI_OK);
-    assert_int_equal(s.last, JPKI_STEP_DONE);
+    assert_int_equal(s.done_kinds, 3);
     jpki_journal_card_state_free(&s);
 
     /* records that could not be folded are refused before they are written */
