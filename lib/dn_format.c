@@ -136,7 +136,7 @@ static void put_string_value(out_text *o, const mbedtls_x509_buf *v)
                 put_hex_escape(o, (unsigned char)b[j]);
             continue;
         }
-        bool special = cp != 0 && strchr(",+\"\\<>;", (int)cp) != NULL;
+        bool special = cp != 0 && cp < 0x80 && strchr(",+\"\\<>;", (int)cp) != NULL;
         if ((i == 0 && (cp == '#' || cp == ' ')) || (i + 1 == n && cp == ' '))
             special = true;
         if (special)
