@@ -10,6 +10,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "cert_internal.h"
+#include "dn_format.h"
 #include "jpki/cert.h"
 
 #define PEM_MAX (64 * 1024) /* one certificate in PEM is a few KiB */
@@ -95,8 +96,8 @@ jpki_rc jpki_cert_parse(const uint8_t *buf, size_t len, jpki_cert_info *info, jp
     mbedtls_x509_crt_init(&crt);
     jpki_rc rc = parse_into(&crt, buf, len, err);
     if (rc == JPKI_OK) {
-        if (mbedtls_x509_dn_gets(info->subject, sizeof info->subject, &crt.subject) < 0 ||
-            mbedtls_x509_dn_gets(info->issuer, sizeof info->issuer, &crt.issuer) < 0)
+        if (jpki_dn_format_names(&crt.subject, info->subject, sizeof info->subject) != 0 ||
+            jpki_dn_format_names(&crt.issuer, info->issuer, sizeof info->issuer) != 0)
             rc = jpki_error_set(err, JPKI_ERR_CERT, "certificate names are too long");
     }
     if (rc == JPKI_OK)

@@ -1,11 +1,14 @@
 /* The JPKI signature certificate's subjectAltName otherNames (name, sex,
  * birth date, address).  Walked with mbedTLS's bounded ASN.1 readers: every
  * length is checked against the end of its enclosing object. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <mbedtls/asn1.h>
 #include <mbedtls/oid.h>
 
+#include "asn1_string.h"
 #include "cert_internal.h"
 
 /* 1.2.392.200149.8.5.5.x */
@@ -20,21 +23,44 @@ static jpki_rc bad(jpki_error *err, const char *what, int ret)
     return JPKI_ERR_CERT;
 }
 
-/* Copy a string value into dst (size n), refusing what would be cut short
- * or could play tricks on a terminal. */
-static jpki_rc store(char *dst, size_t n, const uint8_t *s, size_t len, const char *field,
-                     jpki_error *err)
+/* Decode a string value of the given ASN.1 type into dst (size n) as
+ * UTF-8, refusing what would be cut short or could play tricks on a
+ * terminal; bytes that are not valid characters of the type are kept
+ * visible as \\XX. */
+static jpki_rc store(char *dst, size_t n, int tag, const uint8_t *s, size_t len,
+                     const char *field, jpki_error *err)
 {
-    if (len >= n)
-        return jpki_error_set(err, JPKI_ERR_CERT,
-                              "certificate %s of %zu bytes exceeds %zu", field, len, n - 1);
-    for (size_t i = 0; i < len; i++)
-        if (s[i] < 0x20 || s[i] == 0x7F)
-            return jpki_error_set(err, JPKI_ERR_CERT,
-                                  "certificate %s contains control characters", field);
-    memcpy(dst, s, len);
-    dst[len] = '\0';
-    return JPKI_OK;
+    jpki_uchar *u = len ? malloc(len * sizeof *u) : NULL;
+    if (len && !u)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
+    size_t units = jpki_asn1_string_decode(tag, s, len, u);
+    size_t k = 0;
+    jpki_rc rc = JPKI_OK;
+    for (size_t i = 0; i < units && rc == JPKI_OK; i++) {
+        char b[5];
+        size_t bl;
+        uint32_t cp = u[i].cp;
+        if (u[i].raw >= 0) {
+            snprintf(b, sizeof b, "\\%02X", (unsigned)u[i].raw & 0xFFu);
+            bl = 3;
+        } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
+            rc = jpki_error_set(err, JPKI_ERR_CERT, "certificate %s contains control characters",
+                                field);
+            break;
+        } else {
+            bl = jpki_utf8_put(cp, b);
+        }
+        if (k + bl >= n) {
+            rc = jpki_error_set(err, JPKI_ERR_CERT, "certificate %s of %zu bytes exceeds %zu",
+                                field, len, n - 1);
+            break;
+        }
+        memcpy(dst + k, b, bl);
+        k += bl;
+    }
+    free(u);
+    dst[rc == JPKI_OK ? k : 0] = '\0';
+    return rc;
 }
 
 /* otherName content: type-id OID, [0] EXPLICIT value. */
@@ -57,16 +83,15 @@ static jpki_rc other_name(unsigned char *p, const unsigned char *end, jpki_cert_
     if (vend - p < 1)
         return bad(err, "JPKI otherName with an empty value", 0);
     int tag = *p;
-    if (tag != MBEDTLS_ASN1_UTF8_STRING && tag != MBEDTLS_ASN1_PRINTABLE_STRING &&
-        tag != MBEDTLS_ASN1_IA5_STRING)
-        return JPKI_OK; /* a string type we do not show */
+    if (!jpki_asn1_string_tag(tag))
+        return JPKI_OK; /* not a character string: nothing to show */
     if ((ret = mbedtls_asn1_get_tag(&p, vend, &len, tag)) != 0)
         return bad(err, "malformed JPKI otherName value", ret);
     switch (oid[oidlen - 1]) {
-    case JPKI_SAN_NAME: return store(info->name, sizeof info->name, p, len, "name", err);
-    case JPKI_SAN_SEX: return store(info->sex, sizeof info->sex, p, len, "sex", err);
-    case JPKI_SAN_BIRTH: return store(info->birth, sizeof info->birth, p, len, "birth date", err);
-    case JPKI_SAN_ADDRESS: return store(info->address, sizeof info->address, p, len, "address", err);
+    case JPKI_SAN_NAME: return store(info->name, sizeof info->name, tag, p, len, "name", err);
+    case JPKI_SAN_SEX: return store(info->sex, sizeof info->sex, tag, p, len, "sex", err);
+    case JPKI_SAN_BIRTH: return store(info->birth, sizeof info->birth, tag, p, len, "birth date", err);
+    case JPKI_SAN_ADDRESS: return store(info->address, sizeof info->address, tag, p, len, "address", err);
     default: return JPKI_OK; /* .2/.6: substitute-character forms */
     }
 }

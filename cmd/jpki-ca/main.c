@@ -11,6 +11,7 @@
 #include <mbedtls/pem.h>
 #include <mbedtls/x509_csr.h>
 
+#include "jpki/cert.h"
 #include "cli.h"
 #include "csr.h"
 #include "testca.h"
@@ -143,7 +144,7 @@ static int do_issue(const issue_opts *o)
     if (rc == JPKI_OK && kind == TESTCA_SIGN && !san)
         rc = jpki_error_set(&err, JPKI_ERR_FORMAT,
                             "a signature certificate needs the holder's subjectAltName in the request");
-    if (rc == JPKI_OK && mbedtls_x509_dn_gets(subject, sizeof subject, &csr.subject) < 0)
+    if (rc == JPKI_OK && jpki_dn_format(csr.subject_raw.p, csr.subject_raw.len, subject, sizeof subject, NULL) != JPKI_OK)
         rc = jpki_error_set(&err, JPKI_ERR_FORMAT, "request subject cannot be printed");
     /* The request's own birth date wins, whatever the kind issued. */
     if (rc == JPKI_OK && san)

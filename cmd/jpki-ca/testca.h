@@ -99,7 +99,7 @@ jpki_rc testca_issue(testca *ca, const testca_request *rq, uint8_t **der,
 
 /* ---- holders registry ---- */
 
-/* Append "subject -> birth, card expiry" (subject as mbedtls_x509_dn_gets
+/* Append "subject -> birth, card expiry" (subject as jpki_dn_format
  * prints it). */
 jpki_rc testca_holder_add(const char *dir, const char *subject, testca_date birth,
                           testca_date card_expiry, jpki_error *err);

@@ -13,6 +13,7 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
 
+#include "jpki/cert.h"
 #include "atomic_file.h"
 #include "sim.h"
 #include "testca.h"
@@ -216,7 +217,7 @@ static jpki_rc issue_for(testca *ca, const char *ca_dir, testca_kind kind, const
     mbedtls_x509_crt_init(&crt);
     char subject[512];
     if (mbedtls_x509_crt_parse_der(&crt, der, len) != 0 ||
-        mbedtls_x509_dn_gets(subject, sizeof subject, &crt.subject) < 0)
+        jpki_dn_format(crt.subject_raw.p, crt.subject_raw.len, subject, sizeof subject, NULL) != JPKI_OK)
         rc = jpki_error_set(err, JPKI_ERR_INTERNAL, "issued certificate does not parse");
     mbedtls_x509_crt_free(&crt);
     if (rc == JPKI_OK)

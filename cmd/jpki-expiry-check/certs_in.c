@@ -78,7 +78,7 @@ static void check_one(check_ctx *c, unsigned long idx, const uint8_t *buf, size_
     jpki_expiry e = jpki_expiry_classify(info.not_after, c->now, c->within);
     check_count(c, e);
     if (!c->quiet) {
-        char subject[256], when[32], days[48];
+        char subject[sizeof info.subject], when[32], days[48];
         clean_copy(subject, sizeof subject, info.subject);
         jpki_record_time_format(info.not_after, when);
         check_days_text(info.not_after, c->now, days, sizeof days);

@@ -47,6 +47,16 @@ JPKI_API int jpki_san_write_other_name(unsigned char **p, unsigned char *start, 
 JPKI_API jpki_rc jpki_cert_parse(const uint8_t *buf, size_t len, jpki_cert_info *info,
                         jpki_error *err);
 
+/* Text of a DER Name (e.g. a certificate's subject) as the tools show it:
+ * attributes in encoded order (country first), ", " between RDNs and
+ * " + " inside a multi-valued one, short names C, ST, L, O, OU, CN,
+ * SERIALNUMBER, ... and dotted OIDs with "#hex" values otherwise.  Values
+ * are decoded per their ASN.1 string type to exact UTF-8 and escaped as in
+ * RFC 4514: ,+"\<>; and a leading '#' or space and a trailing space get a
+ * backslash; control characters and bytes that are not valid characters
+ * of their string type become \XX. */
+jpki_rc jpki_dn_format(const uint8_t *der, size_t len, char *out, size_t n, jpki_error *err);
+
 /* Whole days from now to not_after, rounded down (negative = expired). */
 JPKI_API long jpki_cert_days_left(const jpki_cert_info *info, time_t now);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <mbedtls/asn1write.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/oid.h>
@@ -310,6 +311,179 @@ static void time_format_and_parse(void **state)
     }
 }
 
+/* ---- distinguished names: exact UTF-8 with RFC 4514 escapes ---- */
+
+/* One attribute value to put in a name: OID (DER content), string tag, value. */
+typedef struct dn_attr {
+    const char *oid;
+    size_t oidlen;
+    uint8_t tag;
+    const char *v;
+    size_t vlen;
+} dn_attr;
+
+#define AT(oid, tag, v) {oid, sizeof oid - 1, tag, v, sizeof v - 1}
+
+static const char hanako_utf8[] = "\xE7\x95\xAA\xE5\x8F\xB7 \xE8\x8A\xB1\xE5\xAD\x90"; /* 番号 花子 */
+static const char kaku_utf8[] = "\xE6\x9E\xB6\xE7\xA9\xBA\xE7\x9C\x8C";                /* 架空県 */
+/* 番号 花子 as BMPString (UCS-2 big-endian) */
+static const char hanako_bmp[] = "\x75\x6A\x53\xF7\x00\x20\x82\xB1\x5B\x50";
+
+/* A certificate whose subject is exactly attrs (one RDN each, in order). */
+static size_t make_named_cert(const dn_attr *attrs, size_t n, uint8_t **der)
+{
+    mbedtls_x509write_cert w;
+    mbedtls_x509write_crt_init(&w);
+    mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
+    mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
+    mbedtls_x509write_crt_set_subject_key(&w, &key);
+    mbedtls_x509write_crt_set_issuer_key(&w, &key);
+    assert_int_equal(mbedtls_x509write_crt_set_issuer_name(&w, "C=JP,O=JPKI"), 0);
+    /* mbedTLS writes the list from its head backwards, and storing
+     * prepends: store in encoded order. */
+    for (size_t i = 0; i < n; i++) {
+        mbedtls_asn1_named_data *d = mbedtls_asn1_store_named_data(
+            &w.subject, attrs[i].oid, attrs[i].oidlen, (const unsigned char *)attrs[i].v,
+            attrs[i].vlen);
+        assert_non_null(d);
+        d->val.tag = attrs[i].tag;
+    }
+    mbedtls_mpi serial;
+    mbedtls_mpi_init(&serial);
+    assert_int_equal(mbedtls_mpi_read_string(&serial, 16, "0A"), 0);
+    assert_int_equal(mbedtls_x509write_crt_set_serial(&w, &serial), 0);
+    assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20200101000000", "20300101000000"), 0);
+    int len = mbedtls_x509write_crt_der(&w, certbuf, sizeof certbuf, mbedtls_ctr_drbg_random, &drbg);
+    assert_true(len > 0);
+    mbedtls_mpi_free(&serial);
+    mbedtls_x509write_crt_free(&w);
+    *der = certbuf + sizeof certbuf - (size_t)len;
+    return (size_t)len;
+}
+
+static void japanese_subject_utf8_is_kept(void **state)
+{
+    (void)state;
+    dn_attr a[] = {AT(MBEDTLS_OID_AT_COUNTRY, 0x13, "JP"), AT(MBEDTLS_OID_AT_LOCALITY, 0x0C, kaku_utf8),
+                   AT(MBEDTLS_OID_AT_CN, 0x0C, hanako_utf8)};
+    uint8_t *der;
+    size_t n = make_named_cert(a, 3, &der);
+    assert_int_equal(jpki_cert_parse(der, n, &info, NULL), JPKI_OK);
+    assert_string_equal(info.subject, "C=JP, L=\xE6\x9E\xB6\xE7\xA9\xBA\xE7\x9C\x8C, "
+                                      "CN=\xE7\x95\xAA\xE5\x8F\xB7 \xE8\x8A\xB1\xE5\xAD\x90");
+    assert_string_equal(info.issuer, "C=JP, O=JPKI");
+}
+
+static void japanese_subject_bmp_becomes_utf8(void **state)
+{
+    (void)state;
+    dn_attr a[] = {AT(MBEDTLS_OID_AT_COUNTRY, 0x13, "JP"), AT(MBEDTLS_OID_AT_CN, 0x1E, hanako_bmp)};
+    uint8_t *der;
+    size_t n = make_named_cert(a, 2, &der);
+    assert_int_equal(jpki_cert_parse(der, n, &info, NULL), JPKI_OK);
+    assert_string_equal(info.subject, "C=JP, CN=\xE7\x95\xAA\xE5\x8F\xB7 \xE8\x8A\xB1\xE5\xAD\x90");
+}
+
+static void printable_and_special_characters_are_escaped(void **state)
+{
+    (void)state;
+    dn_attr a[] = {AT(MBEDTLS_OID_AT_SERIAL_NUMBER, 0x13, "0123 4567"),
+                   AT(MBEDTLS_OID_AT_ORGANIZATION, 0x0C, "Acme, Inc.+Co\x01<x>;\"q\"\\"),
+                   AT(MBEDTLS_OID_AT_CN, 0x0C, "#lead and trail ")};
+    uint8_t *der;
+    size_t n = make_named_cert(a, 3, &der);
+    assert_int_equal(jpki_cert_parse(der, n, &info, NULL), JPKI_OK);
+    assert_string_equal(info.subject, "SERIALNUMBER=0123 4567, "
+                                      "O=Acme\\, Inc.\\+Co\\01\\<x\\>\\;\\\"q\\\"\\\\, "
+                                      "CN=\\#lead and trail\\ ");
+}
+
+/* DER Name from RDNs given as (count, attrs...) groups. */
+static size_t make_name(uint8_t *out, const dn_attr *attrs, const size_t *per_rdn, size_t rdns)
+{
+    uint8_t body[1024], set[512], seq[256], inner[256];
+    size_t bl = 0, k = 0;
+    for (size_t r = 0; r < rdns; r++) {
+        size_t sl = 0;
+        for (size_t i = 0; i < per_rdn[r]; i++, k++) {
+            size_t il = tlv(inner, 0x06, (const uint8_t *)attrs[k].oid, attrs[k].oidlen);
+            il += tlv(inner + il, attrs[k].tag, (const uint8_t *)attrs[k].v, attrs[k].vlen);
+            size_t ql = tlv(seq, 0x30, inner, il);
+            memcpy(set + sl, seq, ql);
+            sl += ql;
+        }
+        bl += tlv(body + bl, 0x31, set, sl);
+    }
+    return tlv(out, 0x30, body, bl);
+}
+
+static void string_types_and_bad_characters(void **state)
+{
+    (void)state;
+    dn_attr a[] = {
+        AT(MBEDTLS_OID_AT_CN, 0x14, "M\xFCller"),                /* Teletex as Latin-1 */
+        AT(MBEDTLS_OID_AT_CN, 0x1C, "\x00\x01\xF6\x00"),         /* UniversalString U+1F600 */
+        AT(MBEDTLS_OID_AT_CN, 0x0C, "a\xFF" "b\xED\xA0\x80" "c"), /* bad byte, UTF-8 surrogate */
+        AT(MBEDTLS_OID_AT_CN, 0x1E, "\xD8\x00\x00" "A\x00"),     /* lone BMP surrogate, torn unit */
+        AT(MBEDTLS_OID_AT_CN, 0x13, "x\xC3\xA9"),                /* 8-bit in PrintableString */
+        AT(MBEDTLS_OID_AT_CN, 0x0C, "\xC0\xAF"),                 /* overlong '/' */
+        AT("\x2A\x03\x04", 0x13, "x"),                           /* unknown OID 1.2.3.4 */
+    };
+    size_t per[] = {1, 1, 1, 1, 1, 1, 1};
+    uint8_t name[1024];
+    size_t n = make_name(name, a, per, 7);
+    char out[512];
+    jpki_error e;
+    jpki_error_clear(&e);
+    assert_int_equal(jpki_dn_format(name, n, out, sizeof out, &e), JPKI_OK);
+    assert_string_equal(out, "CN=M\xC3\xBCller, CN=\xF0\x9F\x98\x80, CN=a\\FFb\\ED\\A0\\80c, "
+                             "CN=\\D8\\00A\\00, CN=x\\C3\\A9, CN=\\C0\\AF, 1.2.3.4=#130178");
+}
+
+static void multi_valued_rdn_and_limits(void **state)
+{
+    (void)state;
+    dn_attr a[] = {AT(MBEDTLS_OID_AT_COUNTRY, 0x13, "JP"), AT(MBEDTLS_OID_AT_ORG_UNIT, 0x0C, "a"),
+                   AT(MBEDTLS_OID_AT_CN, 0x0C, "b")};
+    size_t per[] = {1, 2};
+    uint8_t name[256];
+    size_t n = make_name(name, a, per, 2);
+    char out[64];
+    assert_int_equal(jpki_dn_format(name, n, out, sizeof out, NULL), JPKI_OK);
+    assert_string_equal(out, "C=JP, OU=a + CN=b");
+    jpki_error e;
+    jpki_error_clear(&e);
+    /* "C=JP, OU=a + CN=b" is 17 bytes: 17 do not fit with the NUL */
+    assert_int_equal(jpki_dn_format(name, n, out, 17, &e), JPKI_ERR_CERT);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(e.message, "too long"));
+    assert_int_equal(jpki_dn_format(name, n, out, 18, NULL), JPKI_OK);
+    assert_int_equal(jpki_dn_format(name, n - 1, out, sizeof out, &e), JPKI_ERR_CERT);
+    const uint8_t empty[] = {0x30, 0x00};
+    assert_int_equal(jpki_dn_format(empty, sizeof empty, out, sizeof out, NULL), JPKI_OK);
+    assert_string_equal(out, "");
+}
+
+static void other_names_decoded_per_string_type(void **state)
+{
+    (void)state;
+    san_item items[] = {{5, 0x0C, "\xE6\x9E\xB6\xE7\xA9\xBA\xE7\x9C\x8C\xFF"}, {4, 0x13, "19800402"}};
+    uint8_t names[1024];
+    size_t len = jpki_other_name(names, 1, 0x1E, hanako_bmp, sizeof hanako_bmp - 1);
+    for (size_t i = 0; i < 2; i++)
+        len += jpki_other_name(names + len, items[i].arc, items[i].tag, items[i].s,
+                               strlen(items[i].s));
+    static uint8_t san[1200];
+    size_t sl = tlv(san, 0x30, names, len);
+    uint8_t *der;
+    size_t n = make_cert(certbuf, sizeof certbuf, "04", "20200101000000", "20300101000000", san,
+                         sl, &der);
+    assert_int_equal(jpki_cert_parse(der, n, &info, NULL), JPKI_OK);
+    assert_string_equal(info.name, hanako_utf8);            /* BMPString -> UTF-8 */
+    assert_string_equal(info.address, "\xE6\x9E\xB6\xE7\xA9\xBA\xE7\x9C\x8C\\FF"); /* bad byte kept */
+    assert_string_equal(info.birth, "19800402");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +495,12 @@ int main(void)
         cmocka_unit_test(garbage_is_a_certificate_error),
         cmocka_unit_test(days_left_rounds_down),
         cmocka_unit_test(time_format_and_parse),
+        cmocka_unit_test(japanese_subject_utf8_is_kept),
+        cmocka_unit_test(japanese_subject_bmp_becomes_utf8),
+        cmocka_unit_test(printable_and_special_characters_are_escaped),
+        cmocka_unit_test(string_types_and_bad_characters),
+        cmocka_unit_test(multi_valued_rdn_and_limits),
+        cmocka_unit_test(other_names_decoded_per_string_type),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
