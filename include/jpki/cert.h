@@ -55,7 +55,7 @@ JPKI_API jpki_rc jpki_cert_parse(const uint8_t *buf, size_t len, jpki_cert_info 
  * RFC 4514: ,+"\<>; and a leading '#' or space and a trailing space get a
  * backslash; control characters and bytes that are not valid characters
  * of their string type become \XX. */
-jpki_rc jpki_dn_format(const uint8_t *der, size_t len, char *out, size_t n, jpki_error *err);
+JPKI_API jpki_rc jpki_dn_format(const uint8_t *der, size_t len, char *out, size_t n, jpki_error *err);
 
 /* Whole days from now to not_after, rounded down (negative = expired). */
 JPKI_API long jpki_cert_days_left(const jpki_cert_info *info, time_t now);

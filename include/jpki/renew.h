@@ -193,7 +193,7 @@ typedef struct jpki_renew_pin_outcome {
  * check every retry counter (no try spent), then one VERIFY each, the
  * card-info PIN first (the holder's data is read right after it).  The
  * first failure stops.  Every PIN message of a renewal is worded here. */
-jpki_rc jpki_renew_pins(jpki_card *card, const jpki_renew_pin_plan *p,
+JPKI_API jpki_rc jpki_renew_pins(jpki_card *card, const jpki_renew_pin_plan *p,
                         jpki_renew_pin_outcome *out, jpki_error *err);
 
 /* ---- one card through a renewal mode (jpki-renew(1)) ---- */
@@ -248,7 +248,7 @@ typedef struct jpki_renew_card_result {
  * plan each key, the PINs (jpki_renew_pins), then each key; journal
  * started / done / failed.  expect_serial (may be NULL): the card must be
  * this one.  t is begun and ended (reset) here, not closed. */
-void jpki_renew_card(const jpki_renew_card_opts *o, jpki_transport *t, const char *reader,
+JPKI_API void jpki_renew_card(const jpki_renew_card_opts *o, jpki_transport *t, const char *reader,
                      const char *expect_serial, jpki_renew_card_result *res);
 
 #ifdef __cplusplus
