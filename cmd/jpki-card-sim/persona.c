@@ -236,6 +236,11 @@ static void set_pin(sim_pin *pin, jpki_pin_id id, const char *value)
 
 jpki_rc sim_card_create(const sim_new_options *o, jpki_error *err)
 {
+    return sim_card_create_variant(o, NULL, err);
+}
+
+jpki_rc sim_card_create_variant(const sim_new_options *o, const char *variant, jpki_error *err)
+{
     if (!o || !o->state_path || !o->persona || !o->ca_dir || !o->issuer_key_path)
         return jpki_error_set(err, JPKI_ERR_ARG, "--new needs --state, --persona, --ca and --issuer-key");
     const sim_persona *p = sim_persona_find(o->persona);
@@ -264,6 +269,13 @@ jpki_rc sim_card_create(const sim_new_options *o, jpki_error *err)
     snprintf(st.serial, sizeof st.serial, "%s", p->serial);
     snprintf(st.municipality, sizeof st.municipality, "%s", p->municipality);
     snprintf(st.card_expiry, sizeof st.card_expiry, "%s", p->card_expiry);
+    const sim_variant *var = sim_variant_find(variant);
+    if (!var)
+        return jpki_error_set(err, JPKI_ERR_ARG, "unknown card variant '%s' (see --list-variants)",
+                              variant);
+    snprintf(st.variant, sizeof st.variant, "%s", var->name);
+    for (int i = 0; i < 4; i++)
+        st.ab_tries[i] = SIM_AB_TRIES;
     set_pin(&st.pin[JPKI_PIN_AUTH], JPKI_PIN_AUTH, p->pin_auth);
     set_pin(&st.pin[JPKI_PIN_SIGN], JPKI_PIN_SIGN, p->pin_sign);
     set_pin(&st.pin[JPKI_PIN_CARDINFO], JPKI_PIN_CARDINFO, p->pin_cardinfo);
