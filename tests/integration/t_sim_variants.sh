@@ -22,7 +22,7 @@ expected_atr() {
     esac
 }
 
-SEL_JPKI="00A4040C0AD392F00026010000000001"
+SEL_JPKI="00A4040C0AD392F000260100000001"
 variants=$(jpki-card-sim --list-variants | cut -f1)
 check "--list-variants lists the default 'contact' first" test "$(printf '%s\n' "$variants" | head -1)" = contact
 check "--list-variants lists six variants" test "$(printf '%s\n' "$variants" | wc -l)" = 6
@@ -47,6 +47,8 @@ for v in $variants; do
         grep -qE "My Number Card|Individual Number Card|JPKI|ID card issued by Japan" <<< "$analysis"
     check "$v: ATR_analysis finds the checksum correct" \
         contains "$(ATR_analysis "$atr" 2>&1)" "correct checksum"
+    # diagnostics: the status words and lengths (no data)
+    printf '%s\n' "$out" | awk '{ print "# " $1, $2, $3, $4 }'
     sws=$(printf '%s\n' "$out" | awk '$1 == "sw" { printf "%s ", $2 }')
     lens=$(printf '%s\n' "$out" | awk '$1 == "sw" { printf "%s ", $4 }')
     check "$v: SELECT JPKI and the auth cert EF" test "$(echo "$sws" | cut -d' ' -f1-2)" = "9000 9000"
