@@ -9,6 +9,10 @@
  *     sim_card *card = sim_card_load(path, &err);
  *     jpki_mem_transport_new(sim_card_apdu, card, atr, atr_len, &t, &err);
  *
+ * The card is one of several variants (ATR and the content choices real
+ * cards differ in: variant.c, jpki-card-profile(7) CARD VARIANTS), chosen
+ * at creation and kept in the state file.
+ *
  * Every state change is written to the state file atomically before the
  * answer is returned, so a kill at any moment leaves the last answered
  * state on disk. */
