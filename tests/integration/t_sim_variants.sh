@@ -68,6 +68,15 @@ for v in $variants; do
     contactless*) check "$v: the reader's FF CA answers a 4-byte PUPI" test "$uid" = "9000/4" ;;
     *)            check "$v: FF CA is no command of a contact card" test "$uid" = "6E00/0" ;;
     esac
+    # The seven PINs public readers ask about answer the no-data VERIFY.
+    pins=$($probe 0 "$SEL_JPKI" 00A4020C020018 00200080 00A4020C02001B 00200080 2>&1)
+    check "$v: JPKI auth and sign PIN counters (63C3, 63C5)" \
+        test "$(printf '%s\n' "$pins" | awk '$1 == "sw" { printf "%s ", $2 }')" = "9000 9000 63C3 9000 63C5 "
+    # OpenSC (its jpki driver claims the card by SELECT of the JPKI AID)
+    # still lists the authentication certificate.
+    certs=$(pkcs15-tool -r 0 --list-certificates 2>&1)
+    check "$v: OpenSC lists the authentication certificate" \
+        contains "$certs" "User Authentication Certificate"
     sim_stop "$v"
     wait_card 0 absent
 done
