@@ -156,6 +156,24 @@ static void content_forms(void **state)
         size_t oa = (size_t)(rbuf[8] << 8 | rbuf[9]) + 3;
         assert_int_equal(rbuf[oa + 1], 0x23);
         assert_non_null(memmem(rbuf + oa, 80, "\xEF\xBC\x92\xE7\x95\xAA", 6)); /* ２番 */
+        /* A longer address (body >= 128 bytes) shows the outer length
+         * form: 82 00 xx on the long-form variants, 81 xx on the others. */
+        snprintf(c->st.address, sizeof c->st.address, "%s", "架空県見本市試験町一丁目2番3号見本ビル東館別棟101号室");
+        assert_int_equal(tx(c, "00 B0 00 00 00"), 0x9000);
+        bool long_form = i == 0 || i == 2 || i == 4;
+        size_t body;
+        if (long_form) {
+            assert_memory_equal(rbuf, "\xFF\x20\x82\x00", 4);
+            body = rbuf[4];
+            assert_true(body >= 0x80);
+            assert_memory_equal(rbuf + 5, "\xDF\x21", 2);
+        } else {
+            assert_memory_equal(rbuf, "\xFF\x20\x81", 3);
+            body = rbuf[3];
+            assert_true(body >= 0x80);
+            assert_memory_equal(rbuf + 4, "\xDF\x21", 2);
+        }
+        assert_int_equal(body, 134);
         /* common record: READ RECORD 1 */
         assert_int_equal(tx(c, SEL_COMMON), 0x9000);
         sel_ef(c, JPKI_EF_COMMON_RECORD);
