@@ -128,30 +128,29 @@ static size_t wrap(const sim_card *c, uint8_t *out, uint8_t tag2, const uint8_t 
     return n + h;
 }
 
-/* The card's text as real cards encode it: U+3000 (ideographic space)
- * between family and given name, full-width digits in addresses. */
-static size_t card_text(const char *in, uint8_t *out, size_t cap)
+bool sim_card_text(const char *in, char *out, size_t cap)
 {
     size_t n = 0;
-    for (; *in && n + 3 <= cap; in++) {
+    for (; *in; in++) {
         unsigned char ch = (unsigned char)*in;
+        if (n + 4 > cap)
+            return false;
         if (ch == ' ') {
-            out[n++] = 0xE3, out[n++] = 0x80, out[n++] = 0x80;
+            out[n++] = (char)0xE3, out[n++] = (char)0x80, out[n++] = (char)0x80;
         } else if (ch >= '0' && ch <= '9') {
-            out[n++] = 0xEF, out[n++] = 0xBC, out[n++] = (uint8_t)(0x90 + (ch - '0'));
+            out[n++] = (char)0xEF, out[n++] = (char)0xBC, out[n++] = (char)(0x90 + (ch - '0'));
         } else {
-            out[n++] = ch;
+            out[n++] = (char)ch;
         }
     }
-    return n;
+    out[n] = '\0';
+    return true;
 }
 
 size_t sim_basic4(const sim_card *c, uint8_t *out)
 {
     const sim_persist *st = &c->st;
-    uint8_t body[1200], name[400], addr[800];
-    size_t nn = card_text(st->name, name, sizeof name);
-    size_t na = card_text(st->address, addr, sizeof addr);
+    uint8_t body[1200];
     size_t n = 0;
     /* DF21: offsets (2 bytes each, from the template's value) of DF22..DF25,
      * filled in once the items are placed. */
@@ -159,9 +158,9 @@ size_t sim_basic4(const sim_card *c, uint8_t *out)
     n += tlv(body + n, 0xDF21, "\0\0\0\0\0\0\0\0", 8);
     size_t o[4];
     o[0] = n;
-    n += tlv(body + n, 0xDF22, name, nn);
+    n += tlv(body + n, 0xDF22, st->name, strlen(st->name));
     o[1] = n;
-    n += tlv(body + n, 0xDF23, addr, na);
+    n += tlv(body + n, 0xDF23, st->address, strlen(st->address));
     o[2] = n;
     n += tlv(body + n, 0xDF24, st->birth, strlen(st->birth));
     o[3] = n;

@@ -61,6 +61,9 @@ typedef struct sim_variant {
     sim_b4_form b4_form;
     sim_common_form common_form;
     uint8_t filler;       /* padding after the object in fixed-size EFs */
+    /* Holder text as real cards encode it (U+3000 between the names,
+     * full-width digits in the address), in basic-4 and certificates. */
+    bool card_text;
 } sim_variant;
 
 typedef struct sim_blob {
@@ -170,6 +173,9 @@ bool sim_is_dead_pin_ef(jpki_app app, uint16_t ef);
 /* Value of PIN A (12-digit My Number) / PIN B (birth YYMMDD + expiry
  * year + security code); returns its length. */
 size_t sim_ab_value(const sim_persist *st, int ab, char out[16]);
+/* Re-encode holder text as real cards hold it: ASCII space -> U+3000,
+ * ASCII digits -> full-width.  Returns false if it does not fit. */
+bool sim_card_text(const char *in, char *out, size_t cap);
 /* Basic-4 as the card encodes it (variant's outer length form). */
 size_t sim_basic4(const sim_card *c, uint8_t *out);
 /* READ RECORD (common application record EF). */

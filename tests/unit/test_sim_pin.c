@@ -238,9 +238,9 @@ static void cardinfo_registry_common(void **state)
     assert_memory_equal(rbuf, "\xFF\x10\x0C" "987654321018\x00\x00", 17);
     sel_ef(c, JPKI_EF_CARDINFO_BASIC4);
     assert_int_equal(tx(c, "00 B0 00 00 05"), 0x9000);
-    /* The sample persona's basic-4 body is 95 bytes: short form even on the
+    /* The sample persona's basic-4 body is 89 bytes: short form even on the
      * long-form default variant (never 82 00 xx with xx < 80). */
-    assert_memory_equal(rbuf, "\xFF\x20\x5F\xDF\x21", 5);
+    assert_memory_equal(rbuf, "\xFF\x20\x59\xDF\x21", 5);
 
     assert_int_equal(tx(c, SEL_REGISTRY), 0x9000);
     assert_int_equal(sel_ef(c, JPKI_EF_REGISTRY_PIN), 0x9000);

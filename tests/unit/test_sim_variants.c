@@ -145,20 +145,30 @@ static void content_forms(void **state)
         assert_int_equal(verify(c, "5678"), 0x9000);
         sel_ef(c, JPKI_EF_CARDINFO_BASIC4);
         assert_int_equal(tx(c, "00 B0 00 00 00"), 0x9000);
-        /* 95-byte body: short form on every variant, never 82 00 5F */
-        assert_memory_equal(rbuf, "\xFF\x20\x5F\xDF\x21\x08", 6);
-        /* DF22 at the offset DF21 gives; U+3000 between the names */
+        /* short bodies (89 bytes plain, 95 card-encoded): short form on
+         * every variant, never 82 00 xx with xx < 80 */
+        assert_memory_equal(rbuf, i == 0 ? "\xFF\x20\x59\xDF\x21\x08" : "\xFF\x20\x5F\xDF\x21\x08", 6);
+        /* DF22 at the offset DF21 gives; U+3000 between the names and
+         * full-width digits (２ = EF BC 92) in the address on every variant
+         * but the default, which keeps the sample personas' plain text */
         size_t o = (size_t)(rbuf[6] << 8 | rbuf[7]) + 3;
         assert_int_equal(rbuf[o], 0xDF);
         assert_int_equal(rbuf[o + 1], 0x22);
-        assert_memory_equal(rbuf + o + 3, "番号\xE3\x80\x80花子", 15);
-        /* address: full-width digits (２ = EF BC 92) */
         size_t oa = (size_t)(rbuf[8] << 8 | rbuf[9]) + 3;
         assert_int_equal(rbuf[oa + 1], 0x23);
-        assert_non_null(memmem(rbuf + oa, 80, "\xEF\xBC\x92\xE7\x95\xAA", 6)); /* ２番 */
+        if (i == 0) {
+            assert_memory_equal(rbuf + o + 3, "番号 花子", 13);
+            assert_non_null(memmem(rbuf + oa, 80, "2番3号", 8));
+        } else {
+            assert_memory_equal(rbuf + o + 3, "番号\xE3\x80\x80花子", 15);
+            assert_non_null(memmem(rbuf + oa, 80, "\xEF\xBC\x92\xE7\x95\xAA", 6)); /* ２番 */
+            assert_null(memmem(rbuf + oa + 3, rbuf[oa + 2], "2", 1)); /* no ASCII digit */
+        }
         /* A longer address (body >= 128 bytes) shows the outer length
          * form: 82 00 xx on the long-form variants, 81 xx on the others. */
-        snprintf(c->st.address, sizeof c->st.address, "%s", "架空県見本市試験町一丁目2番3号見本ビル東館別棟101号室");
+        snprintf(c->st.address, sizeof c->st.address, "%s", "架空県見本市試験町一丁目２番３号見本ビル東館別棟１０１号室");
+        if (i == 0)
+            snprintf(c->st.name, sizeof c->st.name, "%s", "番号\u3000花子");
         assert_int_equal(tx(c, "00 B0 00 00 00"), 0x9000);
         bool long_form = i == 0 || i == 2 || i == 4;
         size_t body;
