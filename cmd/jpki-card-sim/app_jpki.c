@@ -42,23 +42,40 @@ bool sim_jpki_ef_exists(uint16_t ef)
     }
 }
 
-uint16_t sim_read_slice(const uint8_t *content, size_t clen, const jpki_apdu *a, sim_out *out)
+/* Physical EF sizes (ours; real cards allocate fixed-size EFs and readers
+ * take a certificate's length from its DER header, ignoring the filler). */
+#define EF_SIZE_USER_CERT 0x0800
+#define EF_SIZE_CA_CERT 0x0600
+#define EF_SIZE_TOKEN 160
+
+uint16_t sim_read_ef(const sim_card *c, const uint8_t *content, size_t clen, size_t efsize,
+                     const jpki_apdu *a, sim_out *out)
 {
-    if (a->p1 & 0x80)
-        return SW_WRONG_P1P2; /* short EF identifiers are not offered */
     if (a->nc != 0)
         return SW_WRONG_LENGTH;
     if (a->ne == 0)
         return SW_WRONG_LENGTH;
+    if (efsize < clen)
+        efsize = clen;
     size_t off = ((size_t)(a->p1 & 0x7F) << 8) | a->p2;
-    size_t want = a->ne > 256 ? 256 : a->ne; /* short APDUs only: no extended length */
-    if (off >= clen)
+    if (off >= efsize)
         return SW_WRONG_OFFSET;
-    size_t n = clen - off < want ? clen - off : want;
-    memcpy(out->data, content + off, n);
+    /* Ne > 256 arrives only in an extended APDU, which the engine lets
+     * through only on a variant that announces extended length. */
+    size_t want = a->ne > SIM_RESP_MAX ? SIM_RESP_MAX : a->ne;
+    size_t n = efsize - off < want ? efsize - off : want;
+    for (size_t i = 0; i < n; i++)
+        out->data[i] = off + i < clen ? content[off + i] : c->v->filler;
     out->len = n;
-    /* ISO 7816-4: fewer bytes than Le because the EF ends here. */
-    return n < want ? SW_EOF_WARNING : SW_OK;
+    /* JICSAP / what public readers accept: the remaining bytes with 9000
+     * when the read runs past the end (never 6282). */
+    return SW_OK;
+}
+
+uint16_t sim_read_slice(const sim_card *c, const uint8_t *content, size_t clen, const jpki_apdu *a,
+                        sim_out *out)
+{
+    return sim_read_ef(c, content, clen, clen, a, out);
 }
 
 uint16_t sim_jpki_read(sim_card *c, const jpki_apdu *a, sim_out *out)
@@ -75,23 +92,29 @@ uint16_t sim_jpki_read(sim_card *c, const jpki_apdu *a, sim_out *out)
         const sim_blob *cert = &st->slot[slot].cert;
         if (!cert->p)
             return SW_DATA_NOT_FOUND;
-        return sim_read_slice(cert->p, cert->len, a, out);
+        return sim_read_ef(c, cert->p, cert->len, EF_SIZE_USER_CERT, a, out);
     }
     case JPKI_EF_AUTH_CA_CERT:
-        return sim_read_slice(st->ca_cert[JPKI_KEY_AUTH].p, st->ca_cert[JPKI_KEY_AUTH].len, a, out);
+        return sim_read_ef(c, st->ca_cert[JPKI_KEY_AUTH].p, st->ca_cert[JPKI_KEY_AUTH].len,
+                           EF_SIZE_CA_CERT, a, out);
     case JPKI_EF_SIGN_CA_CERT:
-        return sim_read_slice(st->ca_cert[JPKI_KEY_SIGN].p, st->ca_cert[JPKI_KEY_SIGN].len, a, out);
+        return sim_read_ef(c, st->ca_cert[JPKI_KEY_SIGN].p, st->ca_cert[JPKI_KEY_SIGN].len,
+                           EF_SIZE_CA_CERT, a, out);
     case JPKI_EF_TOKEN: {
-        /* 32 bytes, space padded, like the real card's token EF. */
+        /* A 160-byte record whose 32-byte label, space padded, starts
+         * "JPKIAPICCTOKEN2" (one source). */
         uint8_t token[32];
         memset(token, ' ', sizeof token);
         memcpy(token, JPKI_TOKEN_MYNUMBER, strlen(JPKI_TOKEN_MYNUMBER));
-        return sim_read_slice(token, sizeof token, a, out);
+        return sim_read_ef(c, token, sizeof token, EF_SIZE_TOKEN, a, out);
     }
     case JPKI_EF_CERT_FLAGS: {
+        /* A face-authentication card has no signature certificate (the
+         * switch revokes it): the flags no longer show it. */
+        bool sign = st->slot[JPKI_KEY_SIGN].cert.p && !st->face_mode;
         uint8_t flags[3] = {st->slot[JPKI_KEY_AUTH].cert.p ? JPKI_CERT_FLAG_PRESENT : 0,
-                            st->slot[JPKI_KEY_SIGN].cert.p ? JPKI_CERT_FLAG_PRESENT : 0, 0x00};
-        return sim_read_slice(flags, sizeof flags, a, out);
+                            sign ? JPKI_CERT_FLAG_PRESENT : 0, 0x00};
+        return sim_read_slice(c, flags, sizeof flags, a, out);
     }
     default:
         return SW_INCOMPATIBLE_FILE; /* key and PIN EFs are not readable */

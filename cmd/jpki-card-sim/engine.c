@@ -7,12 +7,19 @@
 
 #include "sim.h"
 
-static const uint8_t atr[] = {JPKI_ATR};
-
 const uint8_t *sim_card_atr(size_t *len)
 {
-    *len = sizeof atr;
-    return atr;
+    const sim_variant *v = sim_variant_at(0);
+    *len = v->atr_len;
+    return v->atr;
+}
+
+const uint8_t *sim_card_variant_atr(const sim_card *c, size_t *len)
+{
+    if (!c || !c->v)
+        return sim_card_atr(len);
+    *len = c->v->atr_len;
+    return c->v->atr;
 }
 
 static const struct {
@@ -43,6 +50,7 @@ sim_card *sim_card_load(const char *state_path, jpki_error *err)
         free(c);
         return NULL;
     }
+    c->v = sim_variant_find(c->st.variant);
     return c;
 }
 
@@ -53,6 +61,7 @@ void sim_card_power_cycle(sim_card *c)
     c->app = JPKI_APP_NONE;
     c->ef = 0;
     memset(c->verified, 0, sizeof c->verified);
+    memset(c->ab_verified, 0, sizeof c->ab_verified);
     c->issuer = false;
     c->challenge_valid = false;
     mbedtls_platform_zeroize(c->challenge, sizeof c->challenge);
@@ -73,8 +82,10 @@ void sim_card_free(sim_card *c)
 static void select_app(sim_card *c, jpki_app app)
 {
     /* Verified PINs belong to their application: leaving it drops them. */
-    if (app != c->app)
+    if (app != c->app) {
         memset(c->verified, 0, sizeof c->verified);
+        memset(c->ab_verified, 0, sizeof c->ab_verified);
+    }
     c->app = app;
     c->ef = 0;
 }
@@ -111,6 +122,19 @@ static uint16_t do_select(sim_card *c, const jpki_apdu *a)
 
 static uint16_t do_read(sim_card *c, const jpki_apdu *a, sim_out *out)
 {
+    jpki_apdu by_sfi;
+    if (a->p1 & 0x80) {
+        /* Short EF identifier: P1 = 80|SFI selects the EF, P2 is the offset
+         * (ISO 7816-4; one source shows it on this card). */
+        uint16_t ef;
+        if ((a->p1 & 0x60) || c->app == JPKI_APP_NONE ||
+            !sim_ef_for_sfi(c->app, a->p1 & 0x1F, &ef))
+            return (a->p1 & 0x60) ? SW_WRONG_P1P2 : SW_NOT_FOUND;
+        c->ef = ef;
+        by_sfi = *a;
+        by_sfi.p1 = 0;
+        a = &by_sfi;
+    }
     if (c->app == JPKI_APP_NONE || c->ef == 0)
         return SW_NO_CURRENT_EF;
     if (c->app == JPKI_APP_JPKI)
@@ -140,8 +164,29 @@ static uint16_t do_get_response(sim_card *c, const jpki_apdu *a, sim_out *out)
     return (uint16_t)(0x6100 | (rest >= 256 ? 0 : rest));
 }
 
+/* PC/SC contactless readers answer FF CA 00 00 (card UID; for ISO
+ * 14443-B the 4-byte PUPI) themselves.  Our PUPI is derived from the card
+ * serial so that it is stable across power cycles, as a real card's is. */
+static uint16_t reader_get_uid(const sim_card *c, const jpki_apdu *a, sim_out *out)
+{
+    if (a->p1 != 0x00 || a->p2 != 0x00)
+        return SW_WRONG_P1P2;
+    uint32_t h = 2166136261u;
+    for (const char *s = c->st.serial; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    uint8_t pupi[4] = {(uint8_t)(h >> 24), (uint8_t)(h >> 16), (uint8_t)(h >> 8), (uint8_t)h};
+    size_t n = a->ne == 0 || a->ne >= 4 ? 4 : a->ne;
+    if (a->ne != 0 && a->ne < 4)
+        return (uint16_t)(0x6C00 | 4);
+    memcpy(out->data, pupi, n);
+    out->len = n;
+    return SW_OK;
+}
+
 static uint16_t dispatch(sim_card *c, const jpki_apdu *a, sim_out *out)
 {
+    if (a->cla == 0xFF && c->v->contactless)
+        return a->ins == 0xCA ? reader_get_uid(c, a, out) : SW_INS_NOT_SUPPORTED;
     if (a->cla == JPKI_CLA_PROPRIETARY)
         return a->ins == JPKI_INS_COMPUTE_SIG ? sim_sign(c, a, out) : SW_INS_NOT_SUPPORTED;
     if (a->cla != 0x00)
@@ -149,6 +194,7 @@ static uint16_t dispatch(sim_card *c, const jpki_apdu *a, sim_out *out)
     switch (a->ins) {
     case JPKI_INS_SELECT: return do_select(c, a);
     case JPKI_INS_READ_BINARY: return do_read(c, a, out);
+    case 0xB2: return sim_read_record(c, a, out);
     case JPKI_INS_VERIFY: return sim_verify(c, a);
     case JPKI_INS_CHANGE_REF: return sim_change_ref(c, a);
     case JPKI_INS_RESET_RETRY: return sim_reset_retry(c, a);
@@ -186,22 +232,29 @@ size_t sim_card_apdu(void *card, const uint8_t *capdu, size_t clen, uint8_t *rap
     if (!(a.cla == 0x00 && a.ins == JPKI_INS_GET_RESPONSE))
         c->pending_len = c->pending_off = 0;
 
-    sim_out out;
-    out.len = 0;
-    uint16_t sw = dispatch(c, &a, &out);
+    /* Extended length (Lc/Le field starting with 00 after the header) only
+     * on the variant whose ATR announces it; the others refuse it whole
+     * rather than truncating silently. */
+    bool extended = clen >= 7 && capdu[4] == 0x00;
+    if (extended && !c->v->extended)
+        return answer_sw(rapdu, SW_WRONG_LENGTH);
+
+    sim_out *o = &c->out;
+    o->len = 0;
+    uint16_t sw = dispatch(c, &a, o);
     if (sw != SW_OK && sw != SW_EOF_WARNING && (sw >> 8) != 0x61)
-        out.len = 0;
-    if (out.len > 256) {
+        o->len = 0;
+    if (o->len > 256 && !extended) {
         /* Too long for one short response: keep it for GET RESPONSE. */
-        memcpy(c->pending_resp, out.data, out.len);
-        c->pending_len = out.len;
+        memcpy(c->pending_resp, o->data, o->len);
+        c->pending_len = o->len;
         c->pending_off = 0;
-        sw = (uint16_t)(0x6100 | (out.len >= 256 ? 0 : out.len));
-        out.len = 0;
+        sw = (uint16_t)(0x6100 | (o->len >= 256 ? 0 : o->len));
+        o->len = 0;
     }
-    if (out.len + 2 > rcap)
+    if (o->len + 2 > rcap)
         return answer_sw(rapdu, SW_UNKNOWN);
-    memcpy(rapdu, out.data, out.len);
-    mbedtls_platform_zeroize(out.data, out.len);
-    return out.len + answer_sw(rapdu + out.len, sw);
+    memcpy(rapdu, o->data, o->len);
+    mbedtls_platform_zeroize(o->data, o->len);
+    return o->len + answer_sw(rapdu + o->len, sw);
 }

@@ -9,6 +9,10 @@
  *     sim_card *card = sim_card_load(path, &err);
  *     jpki_mem_transport_new(sim_card_apdu, card, atr, atr_len, &t, &err);
  *
+ * The card is one of several variants (ATR and the content choices real
+ * cards differ in: variant.c, jpki-card-profile(7) CARD VARIANTS), chosen
+ * at creation and kept in the state file.
+ *
  * Every state change is written to the state file atomically before the
  * answer is returned, so a kill at any moment leaves the last answered
  * state on disk. */
@@ -44,8 +48,13 @@ void sim_card_power_cycle(sim_card *card);
 
 void sim_card_free(sim_card *card);
 
-/* The ATR the card answers with (JPKI_ATR). */
+/* The default variant's ATR (contact My Number Card). */
 const uint8_t *sim_card_atr(size_t *len);
+/* The ATR of this card's variant. */
+const uint8_t *sim_card_variant_atr(const sim_card *card, size_t *len);
+/* Variant i (0 = default): name / one-line description, NULL past the end. */
+const char *sim_variant_name(size_t i);
+const char *sim_variant_description(size_t i);
 
 /* Persona data (the three sample cardholders; see jpki-card-sim(1)). */
 typedef struct sim_persona {
@@ -81,6 +90,8 @@ typedef struct sim_new_options {
  * certificates from the test CA (holders registered in the CA directory),
  * initial PINs with full tries. */
 jpki_rc sim_card_create(const sim_new_options *opt, jpki_error *err);
+/* The same for a card variant (sim_variant_name(); NULL = default). */
+jpki_rc sim_card_create_variant(const sim_new_options *opt, const char *variant, jpki_error *err);
 
 #ifdef __cplusplus
 }

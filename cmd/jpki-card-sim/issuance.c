@@ -36,13 +36,17 @@ uint16_t sim_get_challenge(sim_card *c, const jpki_apdu *a, sim_out *out)
 {
     if (a->p1 != 0 || a->p2 != 0)
         return SW_WRONG_P1P2;
-    if (a->nc != 0 || (a->ne != JPKI_CHALLENGE_LEN && a->ne != 256))
+    /* Any Le 1..256 (00 = 256), as OpenSC's pkcs11-tool --test asks for
+     * 10.  Only an 8-byte challenge can start our mutual authentication;
+     * another length forgets any earlier one. */
+    if (a->nc != 0 || a->ne == 0 || a->ne > 256)
         return SW_WRONG_LENGTH;
-    if (getrandom(c->challenge, sizeof c->challenge, 0) != (ssize_t)sizeof c->challenge)
+    if (getrandom(out->data, a->ne, 0) != (ssize_t)a->ne)
         return SW_UNKNOWN;
-    c->challenge_valid = true;
-    memcpy(out->data, c->challenge, JPKI_CHALLENGE_LEN);
-    out->len = JPKI_CHALLENGE_LEN;
+    out->len = a->ne;
+    c->challenge_valid = a->ne == JPKI_CHALLENGE_LEN;
+    if (c->challenge_valid)
+        memcpy(c->challenge, out->data, JPKI_CHALLENGE_LEN);
     return SW_OK;
 }
 
@@ -312,8 +316,48 @@ uint16_t sim_enable_verif(sim_card *c, const jpki_apdu *a)
     return sim_commit(c) ? SW_OK : SW_MEMORY_FAILURE;
 }
 
+/* GET DATA of a public data object (survey of a real test card): at MF
+ * level 0045 card identification number, 00F0 municipality code, 00F2
+ * card expiry; 5F51 the contact ATR without TS, also inside an
+ * application.  Le shorter than the object answers 6Cxx. */
+static uint16_t get_public_data(sim_card *c, uint16_t tag, const jpki_apdu *a, sim_out *out,
+                                bool *handled)
+{
+    uint8_t v[32];
+    size_t n = 0;
+    *handled = true;
+    if (tag == 0x5F51) {
+        const sim_variant *contact = c->v->contactless ? sim_variant_at(0) : c->v;
+        n = contact->atr_len - 1;
+        memcpy(v, contact->atr + 1, n);
+    } else if (c->app == JPKI_APP_NONE && tag == 0x0045) {
+        n = 15;
+        memcpy(v, c->st.serial, n);
+    } else if (c->app == JPKI_APP_NONE && tag == 0x00F0) {
+        n = 5;
+        memcpy(v, c->st.municipality, n);
+    } else if (c->app == JPKI_APP_NONE && tag == 0x00F2) {
+        n = 8;
+        memcpy(v, c->st.card_expiry, n);
+    } else {
+        *handled = false;
+        return SW_DATA_NOT_FOUND;
+    }
+    if (a->nc != 0)
+        return SW_WRONG_LENGTH;
+    if (a->ne != 0 && a->ne < n)
+        return (uint16_t)(0x6C00 | n);
+    memcpy(out->data, v, n);
+    out->len = n;
+    return SW_OK;
+}
+
 uint16_t sim_get_data(sim_card *c, const jpki_apdu *a, sim_out *out)
 {
+    bool handled;
+    uint16_t sw = get_public_data(c, (uint16_t)(a->p1 << 8 | a->p2), a, out, &handled);
+    if (handled)
+        return sw;
     if (a->p1 != JPKI_GETDATA_STATUS_P1 || a->p2 != JPKI_GETDATA_STATUS_P2)
         return SW_DATA_NOT_FOUND;
     if (a->nc != 0)

@@ -25,8 +25,8 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: jpki-card-sim --state FILE --port N [--host H] [--remove-after N] [--slow MS]\n"
             "       jpki-card-sim --new --state FILE --persona NAME --ca DIR --issuer-key FILE\n"
-            "                     [--now YYYY-MM-DD]\n"
-            "       jpki-card-sim --list-personas | --help | --version\n"
+            "                     [--now YYYY-MM-DD] [--variant NAME]\n"
+            "       jpki-card-sim --list-personas | --list-variants | --help | --version\n"
             "\n"
             "A virtual My Number Card (JPKI layout + jpki-tools issuance profile) that pcscd\n"
             "sees in a vsmartcard-vpcd reader.  TEST USE ONLY.\n"
@@ -43,7 +43,14 @@ static void usage(FILE *f)
             "      --ca DIR          test CA directory (jpki-ca init)\n"
             "      --issuer-key FILE issuer key: used if it exists, else created (mode 0600)\n"
             "      --now DATE        issuance date of the certificates (default: the persona's)\n"
+            "      --variant NAME    card variant (ATR and the content choices real cards\n"
+            "                        differ in), kept in the state file; default: contact.\n"
+            "                        contact, contact-ext (extended length), contact-f5-d1,\n"
+            "                        contact-f5-b3, contactless, contactless-41: the ATRs\n"
+            "                        pcsc-tools lists for the My Number Card; evidence per\n"
+            "                        behaviour in jpki-card-profile(7), CARD VARIANTS\n"
             "      --list-personas   print the sample personas and their test PINs\n"
+            "      --list-variants   print the card variants, default first: NAME<TAB>description\n"
             "  -h, --help            this help\n"
             "  -V, --version         version\n");
 }
@@ -58,6 +65,12 @@ static void list_personas(void)
                (*p)->pin_cardinfo, (*p)->pin_registry);
 }
 
+static void list_variants(void)
+{
+    for (size_t i = 0; sim_variant_name(i); i++)
+        printf("%s\t%s\n", sim_variant_name(i), sim_variant_description(i));
+}
+
 static bool parse_long(const char *s, long min, long max, long *out)
 {
     char *end;
@@ -70,7 +83,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 }
 
 enum { OPT_HOST = 0x100, OPT_REMOVE, OPT_SLOW, OPT_NEW, OPT_PERSONA, OPT_CA, OPT_ISSUER_KEY,
-       OPT_NOW, OPT_LIST };
+       OPT_NOW, OPT_LIST, OPT_VARIANT, OPT_LIST_VARIANTS };
 
 int main(int argc, char **argv)
 {
@@ -86,6 +99,8 @@ int main(int argc, char **argv)
         {"issuer-key", required_argument, NULL, OPT_ISSUER_KEY},
         {"now", required_argument, NULL, OPT_NOW},
         {"list-personas", no_argument, NULL, OPT_LIST},
+        {"variant", required_argument, NULL, OPT_VARIANT},
+        {"list-variants", no_argument, NULL, OPT_LIST_VARIANTS},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -94,6 +109,7 @@ int main(int argc, char **argv)
     sim_link_opts link = {.host = "127.0.0.1", .port = -1, .remove_after = -1, .slow_ms = 0};
     sim_new_options nw = {0};
     bool create = false;
+    const char *variant = NULL;
     long v;
     int c;
     opterr = 0;
@@ -127,6 +143,8 @@ int main(int argc, char **argv)
         case OPT_ISSUER_KEY: nw.issuer_key_path = optarg; break;
         case OPT_NOW: nw.now = optarg; break;
         case OPT_LIST: list_personas(); return CLI_EXIT_OK;
+        case OPT_VARIANT: variant = optarg; break;
+        case OPT_LIST_VARIANTS: list_variants(); return CLI_EXIT_OK;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         case 'V': printf("jpki-card-sim %s\n", JPKI_VERSION); return CLI_EXIT_OK;
         default:
@@ -141,12 +159,16 @@ int main(int argc, char **argv)
     }
     jpki_error err;
     jpki_error_clear(&err);
+    if (variant && !create) {
+        fprintf(stderr, "%s: --variant is chosen at --new (the state file keeps it)\n", prog);
+        return CLI_EXIT_USAGE;
+    }
     if (create) {
         if (!nw.state_path || !nw.persona || !nw.ca_dir || !nw.issuer_key_path) {
             fprintf(stderr, "%s: --new needs --state, --persona, --ca and --issuer-key\n", prog);
             return CLI_EXIT_USAGE;
         }
-        jpki_rc rc = sim_card_create(&nw, &err);
+        jpki_rc rc = sim_card_create_variant(&nw, variant, &err);
         if (rc != JPKI_OK) {
             fprintf(stderr, "%s: %s\n", prog, err.message);
             return rc == JPKI_ERR_ARG || rc == JPKI_ERR_FORMAT ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;

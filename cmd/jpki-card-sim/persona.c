@@ -178,7 +178,8 @@ static void opaque_cn(char out[21])
 
 /* Issue one certificate for key (DER private key) and register its subject. */
 static jpki_rc issue_for(testca *ca, const char *ca_dir, testca_kind kind, const sim_blob *key,
-                         const sim_persona *p, testca_date issued, testca_date birth,
+                         const sim_persona *p, const char *name, const char *address,
+                         testca_date issued, testca_date birth,
                          testca_date card_expiry, sim_blob *cert, jpki_error *err)
 {
     mbedtls_pk_context pk;
@@ -191,7 +192,7 @@ static jpki_rc issue_for(testca *ca, const char *ca_dir, testca_kind kind, const
     size_t san_len = 0;
     jpki_rc rc = JPKI_OK;
     if (kind == TESTCA_SIGN) {
-        testca_holder_attrs h = {p->name, p->sex, p->birth, p->address};
+        testca_holder_attrs h = {name, p->sex, p->birth, address};
         rc = testca_san_build(&h, san, sizeof san, &san_len, err);
     }
     char cn[21];
@@ -237,6 +238,11 @@ static void set_pin(sim_pin *pin, jpki_pin_id id, const char *value)
 
 jpki_rc sim_card_create(const sim_new_options *o, jpki_error *err)
 {
+    return sim_card_create_variant(o, NULL, err);
+}
+
+jpki_rc sim_card_create_variant(const sim_new_options *o, const char *variant, jpki_error *err)
+{
     if (!o || !o->state_path || !o->persona || !o->ca_dir || !o->issuer_key_path)
         return jpki_error_set(err, JPKI_ERR_ARG, "--new needs --state, --persona, --ca and --issuer-key");
     const sim_persona *p = sim_persona_find(o->persona);
@@ -265,6 +271,18 @@ jpki_rc sim_card_create(const sim_new_options *o, jpki_error *err)
     snprintf(st.serial, sizeof st.serial, "%s", p->serial);
     snprintf(st.municipality, sizeof st.municipality, "%s", p->municipality);
     snprintf(st.card_expiry, sizeof st.card_expiry, "%s", p->card_expiry);
+    const sim_variant *var = sim_variant_find(variant);
+    if (!var)
+        return jpki_error_set(err, JPKI_ERR_ARG, "unknown card variant '%s' (see --list-variants)",
+                              variant);
+    snprintf(st.variant, sizeof st.variant, "%s", var->name);
+    /* The holder's text as this card holds it (basic-4 and the signature
+     * certificate agree, as on a real card). */
+    if (var->card_text && (!sim_card_text(p->name, st.name, sizeof st.name) ||
+                           !sim_card_text(p->address, st.address, sizeof st.address)))
+        return jpki_error_set(err, JPKI_ERR_INTERNAL, "holder text too long for the card");
+    for (int i = 0; i < 4; i++)
+        st.ab_tries[i] = SIM_AB_TRIES;
     set_pin(&st.pin[JPKI_PIN_AUTH], JPKI_PIN_AUTH, p->pin_auth);
     set_pin(&st.pin[JPKI_PIN_SIGN], JPKI_PIN_SIGN, p->pin_sign);
     set_pin(&st.pin[JPKI_PIN_CARDINFO], JPKI_PIN_CARDINFO, p->pin_cardinfo);
@@ -282,7 +300,7 @@ jpki_rc sim_card_create(const sim_new_options *o, jpki_error *err)
         if (rc == JPKI_OK)
             rc = sim_genkey_der(&st.slot[k].key, err);
         if (rc == JPKI_OK)
-            rc = issue_for(ca, o->ca_dir, (testca_kind)k, &st.slot[k].key, p, issued, birth,
+            rc = issue_for(ca, o->ca_dir, (testca_kind)k, &st.slot[k].key, p, st.name, st.address, issued, birth,
                            card_expiry, &st.slot[k].cert, err);
     }
     if (rc == JPKI_OK)

@@ -39,8 +39,8 @@ bool sim_pin_for_ef(jpki_app app, uint16_t ef, jpki_pin_id *id)
         *id = JPKI_PIN_SIGN;
     else if (app == JPKI_APP_CARDINFO && ef == JPKI_EF_CARDINFO_PIN)
         *id = JPKI_PIN_CARDINFO;
-    else if (app == JPKI_APP_REGISTRY && ef == JPKI_EF_REGISTRY_PIN)
-        *id = JPKI_PIN_REGISTRY;
+    else if ((app == JPKI_APP_REGISTRY || app == JPKI_APP_COMMON) && ef == JPKI_EF_REGISTRY_PIN)
+        *id = JPKI_PIN_REGISTRY; /* the common area's 001C: grouped with it (see the profile) */
     else
         return false;
     return true;
@@ -65,18 +65,54 @@ static bool constant_time_eq(const uint8_t *a, size_t alen, const uint8_t *b, si
     return diff == 0;
 }
 
+/* PIN A / PIN B: values derived from the holder data, 10 tries (ours). */
+static uint16_t verify_ab(sim_card *c, int ab, const jpki_apdu *a)
+{
+    uint8_t *tries = &c->st.ab_tries[ab];
+    if (a->nc == 0)
+        return (uint16_t)(0x63C0 | *tries);
+    if (*tries == 0)
+        return SW_BLOCKED;
+    char want[16];
+    size_t wlen = sim_ab_value(&c->st, ab, want);
+    bool ok = constant_time_eq(a->data, a->nc, (const uint8_t *)want, wlen);
+    mbedtls_platform_zeroize(want, sizeof want);
+    if (ok) {
+        uint8_t before = *tries;
+        *tries = SIM_AB_TRIES;
+        if (before != *tries && !sim_commit(c)) {
+            *tries = before;
+            return SW_MEMORY_FAILURE;
+        }
+        c->ab_verified[ab] = true;
+        return SW_OK;
+    }
+    c->ab_verified[ab] = false;
+    (*tries)--;
+    if (!sim_commit(c))
+        return SW_MEMORY_FAILURE;
+    return (uint16_t)(0x63C0 | *tries);
+}
+
 uint16_t sim_verify(sim_card *c, const jpki_apdu *a)
 {
     if (a->p1 != 0x00 || a->p2 != JPKI_PIN_P2)
         return SW_WRONG_P1P2;
+    if (c->ef != 0 && sim_is_dead_pin_ef(c->app, c->ef))
+        return a->nc == 0 ? 0x63C0 : SW_BLOCKED;
+    int ab;
+    if (c->ef != 0 && sim_ab_for_ef(c->app, c->ef, &ab))
+        return verify_ab(c, ab, a);
     jpki_pin_id id;
     uint16_t sw = selected_pin(c, &id);
     if (sw != SW_OK)
         return sw;
     sim_pin *pin = &c->st.pin[id];
-    /* A face-authentication card has no usable PIN; a deleted PIN neither. */
+    /* A face-authentication card has no usable PIN (the reported mechanism:
+     * locked), a deleted PIN neither: the counter reads 63C0, and a try
+     * answers 6984 as a blocked PIN does. */
     if (c->st.face_mode || pin->len == 0)
-        return SW_BLOCKED;
+        return a->nc == 0 ? 0x63C0 : SW_BLOCKED;
     if (a->nc == 0) {
         /* Retry counter query: never spends a try; 63C0 when blocked. */
         return (uint16_t)(0x63C0 | pin->tries);

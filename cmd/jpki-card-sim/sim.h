@@ -30,6 +30,7 @@ enum {
     SW_FUNC_NOT_SUPPORTED = 0x6A81,
     SW_NOT_FOUND = 0x6A82,
     SW_NO_SPACE = 0x6A84,
+    SW_NOT_FOUND_RECORD = 0x6A83,
     SW_WRONG_P1P2 = 0x6A86,
     SW_DATA_NOT_FOUND = 0x6A88,
     SW_WRONG_OFFSET = 0x6B00,
@@ -39,8 +40,31 @@ enum {
 };
 
 #define SIM_KEY_DER_MAX 2048
-#define SIM_RESP_MAX 1024
+/* Room for one extended-length answer (Ne up to 65536). */
+#define SIM_RESP_MAX 65536
 #define SIM_KEYS 2
+
+/* Outer length of basic-4's FF 20 template: "82 00 xx" (xx >= 80 only,
+ * as the cards behind jpki/myna) or the minimal form ("FF 20 65"). */
+typedef enum { SIM_B4_LONG_FORM, SIM_B4_MINIMAL } sim_b4_form;
+/* Common application record: 01 1C + serial(15) municipality(5) expiry(8),
+ * or a 13-character serial (01 0D). */
+typedef enum { SIM_COMMON_28_DIGITS, SIM_COMMON_13_CHARS } sim_common_form;
+
+typedef struct sim_variant {
+    const char *name;
+    const char *description;
+    uint8_t atr[24];
+    size_t atr_len;
+    bool contactless;     /* reader answers FF CA (PUPI) */
+    bool extended;        /* extended Lc/Le (announced in the ATR) */
+    sim_b4_form b4_form;
+    sim_common_form common_form;
+    uint8_t filler;       /* padding after the object in fixed-size EFs */
+    /* Holder text as real cards encode it (U+3000 between the names,
+     * full-width digits in the address), in basic-4 and certificates. */
+    bool card_text;
+} sim_variant;
 
 typedef struct sim_blob {
     uint8_t *p; /* NULL = absent */
@@ -63,9 +87,13 @@ typedef struct sim_keyslot {
 /* Everything the state file holds. */
 typedef struct sim_persist {
     char persona[32];
+    char variant[24];                 /* "" = default (old state files) */
     bool face_mode;
     uint8_t issuer_key[JPKI_ISSUER_KEY_LEN];
     sim_pin pin[JPKI_PIN_COUNT];      /* indexed by jpki_pin_id */
+    /* Tries left of PIN A / PIN B of the visual and card-info applications
+     * (values derived from the holder data); index sim_ab_pin. */
+    uint8_t ab_tries[4];
     sim_keyslot slot[SIM_KEYS];       /* indexed by jpki_key_kind */
     sim_blob ca_cert[SIM_KEYS];       /* auth CA, sign CA */
     char name[128];
@@ -78,25 +106,38 @@ typedef struct sim_persist {
     char card_expiry[9];              /* YYYYMMDD */
 } sim_persist;
 
-struct sim_card {
-    char *path;
-    sim_persist st;
-    /* Volatile (dropped by a power cycle). */
-    jpki_app app;
-    uint16_t ef;                      /* 0 = none */
-    bool verified[JPKI_PIN_COUNT];
-    bool issuer;                      /* issuer session open */
-    bool challenge_valid;
-    uint8_t challenge[JPKI_CHALLENGE_LEN];
-    uint8_t pending_resp[SIM_RESP_MAX]; /* GET RESPONSE data */
-    size_t pending_len, pending_off;
-};
-
 /* Response under construction. */
 typedef struct sim_out {
     uint8_t data[SIM_RESP_MAX];
     size_t len;
 } sim_out;
+
+struct sim_card {
+    char *path;
+    sim_persist st;
+    const sim_variant *v;
+    /* Volatile (dropped by a power cycle). */
+    jpki_app app;
+    uint16_t ef;                      /* 0 = none */
+    bool verified[JPKI_PIN_COUNT];
+    bool ab_verified[4];
+    bool issuer;                      /* issuer session open */
+    bool challenge_valid;
+    uint8_t challenge[JPKI_CHALLENGE_LEN];
+    uint8_t pending_resp[SIM_RESP_MAX]; /* GET RESPONSE data */
+    size_t pending_len, pending_off;
+    sim_out out;                      /* the answer being built (64 KB, kept off the stack) */
+};
+
+
+/* PIN A / PIN B of the visual and card-info applications. */
+typedef enum { SIM_AB_VISUAL_A, SIM_AB_VISUAL_B, SIM_AB_CARDINFO_A, SIM_AB_CARDINFO_B } sim_ab_pin;
+#define SIM_AB_TRIES 10
+
+/* ---- variant.c ---- */
+/* NULL or "" -> the default variant; unknown -> NULL. */
+const sim_variant *sim_variant_find(const char *name);
+const sim_variant *sim_variant_at(size_t i);
 
 /* ---- state.c ---- */
 void sim_persist_free(sim_persist *st);
@@ -125,8 +166,32 @@ uint16_t sim_jpki_read(sim_card *c, const jpki_apdu *a, sim_out *out);
 uint16_t sim_sign(sim_card *c, const jpki_apdu *a, sim_out *out);
 bool sim_other_ef_exists(jpki_app app, uint16_t ef);
 uint16_t sim_other_read(sim_card *c, const jpki_apdu *a, sim_out *out);
-/* Copy [off, off+ne) of content into out following READ BINARY rules. */
-uint16_t sim_read_slice(const uint8_t *content, size_t clen, const jpki_apdu *a, sim_out *out);
+/* PIN A / PIN B EF of the current application -> sim_ab_pin. */
+bool sim_ab_for_ef(jpki_app app, uint16_t ef, int *ab);
+/* Card-info EF 0012: a PIN that answers 63C0 / 6984 on every card seen. */
+bool sim_is_dead_pin_ef(jpki_app app, uint16_t ef);
+/* Value of PIN A (12-digit My Number) / PIN B (birth YYMMDD + expiry
+ * year + security code); returns its length. */
+size_t sim_ab_value(const sim_persist *st, int ab, char out[16]);
+/* Re-encode holder text as real cards hold it: ASCII space -> U+3000,
+ * ASCII digits -> full-width.  Returns false if it does not fit. */
+bool sim_card_text(const char *in, char *out, size_t cap);
+/* Basic-4 as the card encodes it (variant's outer length form). */
+size_t sim_basic4(const sim_card *c, uint8_t *out);
+/* READ RECORD (common application record EF). */
+uint16_t sim_read_record(sim_card *c, const jpki_apdu *a, sim_out *out);
+/* Short EF identifier (READ BINARY P1 = 80|SFI) -> EF id in the current
+ * application; false if the SFI names no EF there. */
+bool sim_ef_for_sfi(jpki_app app, uint8_t sfi, uint16_t *ef);
+/* Copy [off, off+ne) of an EF into out following READ BINARY rules: the
+ * EF has physical size efsize (>= clen), content then the variant's filler;
+ * a read running past the end answers the remaining bytes with 9000, an
+ * offset at or beyond the end 6B00. */
+uint16_t sim_read_ef(const sim_card *c, const uint8_t *content, size_t clen, size_t efsize,
+                     const jpki_apdu *a, sim_out *out);
+/* The whole EF is its content (no padding). */
+uint16_t sim_read_slice(const sim_card *c, const uint8_t *content, size_t clen, const jpki_apdu *a,
+                        sim_out *out);
 /* Key slot behind a key EF / certificate EF of JPKI; -1 if none. */
 int sim_slot_for_key_ef(uint16_t ef);
 int sim_slot_for_cert_ef(uint16_t ef);

@@ -11,6 +11,9 @@
  *   "ca_certs": [bytes, bytes]  (auth CA, sign CA)
  *   "holder": {"name", "address", "birth", "sex", "my_number": text}
  *   "card": {"serial", "municipality", "expiry": text}
+ *   "variant": text (optional; absent = the default variant "contact")
+ *   "ab_tries": bytes(4) (optional; tries left of PIN A/B of the visual and
+ *               card-info applications; absent = full)
  * Documented in jpki-card-profile(7). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +296,26 @@ static void read_root(reader *r, const cbor_item_t *root, sim_persist *st)
         bad(r, "version", "is not 1");
     get_text(r, root, "persona", st->persona, sizeof st->persona, 0,
              "abcdefghijklmnopqrstuvwxyz0123456789-_");
+    cbor_item_t *var = map_get(root, "variant");
+    if (!r->failed && var) {
+        get_text(r, root, "variant", st->variant, sizeof st->variant, 0, NULL);
+        if (!r->failed && !sim_variant_find(st->variant))
+            bad(r, "variant", "is not a known card variant");
+    }
+    for (int i = 0; i < 4; i++)
+        st->ab_tries[i] = SIM_AB_TRIES;
+    cbor_item_t *ab = map_get(root, "ab_tries");
+    if (!r->failed && ab) {
+        if (!cbor_isa_bytestring(ab) || !cbor_bytestring_is_definite(ab) ||
+            cbor_bytestring_length(ab) != 4) {
+            bad(r, "ab_tries", "is not 4 bytes");
+        } else {
+            memcpy(st->ab_tries, cbor_bytestring_handle(ab), 4);
+            for (int i = 0; i < 4; i++)
+                if (st->ab_tries[i] > SIM_AB_TRIES)
+                    bad(r, "ab_tries", "exceeds the maximum tries");
+        }
+    }
     cbor_item_t *face = map_get(root, "face_mode");
     if (!r->failed && (!face || !is_bool(face)))
         bad(r, "face_mode", "is not a bool");
@@ -415,7 +438,7 @@ static cbor_item_t *blob_item(const sim_blob *b)
 
 static cbor_item_t *build(writer *w, const sim_persist *st)
 {
-    cbor_item_t *root = cbor_new_definite_map(10);
+    cbor_item_t *root = cbor_new_definite_map(12);
     if (!root) {
         w->failed = true;
         return NULL;
@@ -423,6 +446,8 @@ static cbor_item_t *build(writer *w, const sim_persist *st)
     put(w, root, "format", cbor_build_string(STATE_FORMAT));
     put(w, root, "version", cbor_build_uint8(STATE_VERSION));
     put(w, root, "persona", cbor_build_string(st->persona));
+    put(w, root, "variant", cbor_build_string(st->variant[0] ? st->variant : "contact"));
+    put(w, root, "ab_tries", cbor_build_bytestring(st->ab_tries, 4));
     put(w, root, "face_mode", cbor_build_bool(st->face_mode));
     put(w, root, "issuer_key", cbor_build_bytestring(st->issuer_key, JPKI_ISSUER_KEY_LEN));
 

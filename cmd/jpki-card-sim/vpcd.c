@@ -136,7 +136,7 @@ static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
                 break;
             case VPCD_CTRL_ATR: {
                 size_t alen;
-                const uint8_t *atr = sim_card_atr(&alen);
+                const uint8_t *atr = sim_card_variant_atr(card, &alen);
                 if (send_frame(fd, atr, alen) != 0)
                     return !*stop;
                 break;

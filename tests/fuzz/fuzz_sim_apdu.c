@@ -1,6 +1,7 @@
 /* Fuzz target: jpki-card-sim's APDU handler.  A sequence of C-APDUs from
  * the fuzz input goes to a fresh copy of one persona card (hanako, made
- * once per process; see fuzz_sim_fixture.h).
+ * once per process; see fuzz_sim_fixture.h), as the card variant the
+ * input's length picks.
  *
  * Input: records of len(1) + len bytes; len 0 = power cycle (reset).
  *
@@ -40,12 +41,18 @@ static void dup_blob(sim_blob *dst, const sim_blob *src)
 
 /* A fresh card with the master's persistent state (deep copy: loading the
  * state file each time would re-validate two RSA keys per input). */
-static sim_card *clone_master(void)
+static sim_card *clone_master(size_t size)
 {
     sim_card *c = calloc(1, sizeof *c);
     if (!c || !(c->path = strdup(work_path)))
         abort();
     c->st = master->st;
+    /* Every card variant, chosen by the input's length so that the input
+     * format (and the seed corpus) stays as it was. */
+    size_t nvar = 0;
+    while (sim_variant_at(nvar))
+        nvar++;
+    c->v = sim_variant_at(size % nvar);
     for (int k = 0; k < SIM_KEYS; k++) {
         dup_blob(&c->st.slot[k].key, &master->st.slot[k].key);
         dup_blob(&c->st.slot[k].cert, &master->st.slot[k].cert);
@@ -73,7 +80,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    sim_card *c = clone_master();
+    sim_card *c = clone_master(size);
     static uint8_t r[JPKI_RAPDU_MAX];
     size_t pos = 0;
     while (pos < size) {

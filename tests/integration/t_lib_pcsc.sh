@@ -87,7 +87,7 @@ check "right password restores the tries" contains "$out" "sign: 5"
 err=$(jpki-test-readcert -r 1 -k sign --trace --pin-fd 3 3<<<"ABC123" 2>&1 >/dev/null)
 check "trace shows the reads" contains "$err" "READ BINARY"
 check "trace shows the transaction" contains "$err" "transaction begin"
-check "trace shows the connection" contains "$err" "connected, ATR 3BE000FF8131FE4514"
+check "trace shows the connection" contains "$err" "connected, ATR 3BC5FF8131FB458073C6010000"
 check "trace redacts the password" contains "$err" "with PIN (6 bytes, redacted)"
 check "password bytes are not in the trace" not_contains "$err" "414243313233"
 err=$(JPKI_TRACE=1 jpki-test-readcert -r 1 2>&1 >/dev/null)

@@ -180,15 +180,26 @@ static inline size_t read_all(sim_card *c, uint8_t *out, size_t cap, uint16_t *l
         uint8_t a[5] = {0x00, 0xB0, (uint8_t)(off >> 8), (uint8_t)off, 0x00};
         uint16_t sw = tx_raw(c, a, 5);
         *last_sw = sw;
-        if (sw != 0x9000 && sw != 0x6282)
-            return off;
+        if (sw != 0x9000)
+            return off; /* 6B00 at the end of an EF that fills whole blocks */
         if (off + rlen > cap)
             return off;
         memcpy(out + off, rbuf, rlen);
         off += rlen;
-        if (sw == 0x6282 || rlen < 256)
+        if (rlen < 256)
             return off;
     }
+}
+
+/* Read a certificate EF: the whole EF (object + filler), cut to the DER
+ * object's length as readers do; 0 if the EF does not hold a DER SEQUENCE. */
+static inline size_t read_der_ef(sim_card *c, uint8_t *out, size_t cap, uint16_t *last_sw)
+{
+    size_t n = read_all(c, out, cap, last_sw);
+    if (n < 4 || out[0] != 0x30 || out[1] != 0x82)
+        return 0;
+    size_t total = (size_t)(out[2] << 8 | out[3]) + 4;
+    return total <= n ? total : 0;
 }
 
 #endif

@@ -160,7 +160,7 @@ static size_t read_cert(sim_card *c, uint16_t ef, uint8_t *out)
 {
     uint16_t sw;
     sel_ef(c, ef);
-    return read_all(c, out, JPKI_CERT_MAX, &sw);
+    return read_der_ef(c, out, JPKI_CERT_MAX, &sw);
 }
 
 static void issuer_commands_need_session(void **state)
@@ -338,7 +338,7 @@ static void face_mode_round_trip(void **state)
     assert_int_equal(tx(c, "00 26 00 00"), 0x9000);
     tx(c, SEL_JPKI);
     sel_ef(c, JPKI_EF_AUTH_PIN);
-    assert_int_equal(tx(c, "00 20 00 80"), 0x6984);
+    assert_int_equal(tx(c, "00 20 00 80"), 0x63C0); /* locked: reads as blocked */
     assert_int_equal(verify(c, "1234"), 0x6984);
     assert_int_equal(tx(c, "00 2C 03 80"), 0x6985);
     sel_ef(c, JPKI_EF_CERT_FLAGS);

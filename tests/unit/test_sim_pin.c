@@ -140,7 +140,7 @@ static void sign_cert_needs_sign_password(void **state)
     sel_ef(c, JPKI_EF_SIGN_PIN);
     assert_int_equal(verify(c, "ABC123"), 0x9000);
     sel_ef(c, JPKI_EF_SIGN_CERT);
-    size_t n = read_all(c, cert, sizeof cert, &sw);
+    size_t n = read_der_ef(c, cert, sizeof cert, &sw);
     assert_true(n > 1000);
     assert_int_equal(cert[0], 0x30);
     assert_int_equal(cert[1], 0x82);
@@ -166,15 +166,21 @@ static void auth_cert_and_public_efs(void **state)
     assert_int_equal(tx(c, "00 B0 00 00 04"), 0x9000);
     assert_int_equal(rlen, 4);
     size_t total = (size_t)(rbuf[2] << 8 | rbuf[3]) + 4;
+    /* The EF has a fixed physical size (2048): the certificate, then the
+     * variant's filler (00 on the default variant). */
     size_t n = read_all(c, buf, sizeof buf, &sw);
-    assert_int_equal(n, total);
+    assert_int_equal(n, 2048);
+    assert_int_equal(sw, 0x6B00);
+    assert_true(total > 900 && total < 2048);
+    for (size_t i = total; i < n; i++)
+        assert_int_equal(buf[i], 0x00);
     /* reading at the end: offset outside the EF */
-    uint8_t a[5] = {0x00, 0xB0, (uint8_t)(total >> 8), (uint8_t)total, 0x10};
+    uint8_t a[5] = {0x00, 0xB0, 0x08, 0x00, 0x10};
     assert_int_equal(tx_raw(c, a, 5), 0x6B00);
-    /* crossing the end: what is there, with the end-of-file warning */
-    a[2] = (uint8_t)((total - 3) >> 8);
-    a[3] = (uint8_t)(total - 3);
-    assert_int_equal(tx_raw(c, a, 5), 0x6282);
+    /* crossing the end: the remaining bytes with 9000 (never 6282) */
+    a[2] = 0x07;
+    a[3] = 0xFD;
+    assert_int_equal(tx_raw(c, a, 5), 0x9000);
     assert_int_equal(rlen, 3);
 
     sel_ef(c, JPKI_EF_TOKEN);
@@ -227,11 +233,14 @@ static void cardinfo_registry_common(void **state)
     assert_int_equal(verify(c, "1234"), 0x63C2); /* the auth PIN is not this one */
     assert_int_equal(verify(c, "5678"), 0x9000);
     sel_ef(c, JPKI_EF_CARDINFO_MYNUMBER);
-    assert_int_equal(tx(c, "00 B0 00 00 0F"), 0x9000);
-    assert_memory_equal(rbuf, "\xFF\x10\x0C" "987654321018", 15);
+    assert_int_equal(tx(c, "00 B0 00 00 00"), 0x9000);
+    assert_int_equal(rlen, 17); /* 15 + filler, as myna and jpki-rs read it */
+    assert_memory_equal(rbuf, "\xFF\x10\x0C" "987654321018\x00\x00", 17);
     sel_ef(c, JPKI_EF_CARDINFO_BASIC4);
     assert_int_equal(tx(c, "00 B0 00 00 05"), 0x9000);
-    assert_memory_equal(rbuf, "\xFF\x20\x82", 3); /* non-minimal length form */
+    /* The sample persona's basic-4 body is 89 bytes: short form even on the
+     * long-form default variant (never 82 00 xx with xx < 80). */
+    assert_memory_equal(rbuf, "\xFF\x20\x59\xDF\x21", 5);
 
     assert_int_equal(tx(c, SEL_REGISTRY), 0x9000);
     assert_int_equal(sel_ef(c, JPKI_EF_REGISTRY_PIN), 0x9000);
@@ -243,11 +252,23 @@ static void cardinfo_registry_common(void **state)
     sel_ef(c, JPKI_EF_COMMON_RECORD);
     assert_int_equal(tx(c, "00 B0 00 00 1C"), 0x9000);
     assert_memory_equal(rbuf, "900000000000001" "99201" "20300331", 28);
+    /* as public readers read it: READ RECORD 1 of the current EF */
+    assert_int_equal(tx(c, "00 B2 01 0C 00"), 0x9000);
+    assert_int_equal(rlen, 30);
+    assert_memory_equal(rbuf, "\x01\x1C" "900000000000001" "99201" "20300331", 30);
+    assert_int_equal(tx(c, "00 B2 02 0C 00"), 0x6A83);
 
+    /* The visual application opens with its PIN A (the My Number). */
     assert_int_equal(tx(c, SEL_VISUAL), 0x9000);
     assert_int_equal(sel_ef(c, 0x0002), 0x9000);
-    assert_int_equal(tx(c, "00 B0 00 00 00"), 0x6282);
-    assert_memory_equal(rbuf, "\xFF\x40\x82", 3);
+    assert_int_equal(tx(c, "00 B0 00 00 00"), 0x6982);
+    assert_int_equal(sel_ef(c, 0x0013), 0x9000);
+    assert_int_equal(tx(c, "00 20 00 80"), 0x63CA);
+    assert_int_equal(verify(c, "987654321018"), 0x9000);
+    assert_int_equal(sel_ef(c, 0x0002), 0x9000);
+    assert_int_equal(tx(c, "00 B0 00 00 00"), 0x9000);
+    assert_int_equal(rlen, 256);
+    assert_memory_equal(rbuf, "\xFF\x20", 2);
     sim_card_free(c);
 }
 

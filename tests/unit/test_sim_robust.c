@@ -52,11 +52,12 @@ static void malformed_apdus(void **state)
     assert_int_equal(tx(c, "00 20 00 80"), 0x6986);         /* VERIFY with no PIN EF */
     assert_int_equal(sel_ef(c, JPKI_EF_TOKEN), 0x9000);
     assert_int_equal(tx(c, "00 20 00 80"), 0x6981);
-    assert_int_equal(tx(c, "00 B0 80 00 04"), 0x6A86);     /* short EF id not offered */
+    assert_int_equal(tx(c, "00 B0 80 00 04"), 0x6A82);     /* SFI 0: no such EF */
+    assert_int_equal(tx(c, "00 B0 A0 00 04"), 0x6A86);     /* P1 1xx.....: not an SFI */
     assert_int_equal(tx(c, "00 B0 00 00"), 0x6700);        /* no Le */
     assert_int_equal(tx(c, "00 B0 7F FF 04"), 0x6B00);
     assert_int_equal(tx(c, "00 C0 00 00 10"), 0x6985);     /* nothing to GET RESPONSE */
-    assert_int_equal(tx(c, "00 84 00 00 04"), 0x6700);
+    assert_int_equal(tx(c, "00 84 00 00"), 0x6700);        /* GET CHALLENGE without Le */
     assert_int_equal(tx(c, "00 CA 01 02 00"), 0x6A88);
     sel_ef(c, JPKI_EF_AUTH_PIN);
     assert_int_equal(tx(c, "00 20 01 80"), 0x6A86);
@@ -64,10 +65,11 @@ static void malformed_apdus(void **state)
     memset(longpin, '1', sizeof longpin);
     assert_int_equal(tx_data(c, 0, 0x20, 0x00, 0x80, longpin, sizeof longpin, 0), 0x6700);
     assert_int_equal(tx(c, "00 20 00 80"), 0x63C3); /* the bad lengths spent no try */
-    /* extended-length APDU: parsed, READ capped to 256 */
+    /* extended-length APDU on the default variant (no extended length in
+     * its ATR): refused whole, never truncated silently */
     sel_ef(c, JPKI_EF_AUTH_CERT);
-    assert_int_equal(tx(c, "00 B0 00 00 00 04 00"), 0x9000);
-    assert_int_equal(rlen, 256);
+    assert_int_equal(tx(c, "00 B0 00 00 00 04 00"), 0x6700);
+    assert_int_equal(rlen, 0);
     sim_card_free(c);
 }
 
