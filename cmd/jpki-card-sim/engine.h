@@ -5,7 +5,7 @@
  * Used by the jpki-card-sim binary (behind vpcd) and linked into unit tests
  * (build/cmd/jpki-card-sim/libjpki-card-sim.a):
  *
- *     #include "jpki-card-sim/engine.h"
+ *     #include "engine.h"  (the tests get -Icmd/jpki-card-sim)
  *     sim_card *card = sim_card_load(path, &err);
  *     jpki_mem_transport_new(sim_card_apdu, card, atr, atr_len, &t, &err);
  *

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "jpki-card-sim/sim.h"
+#include "sim.h"
 #include "sim_test_util.h"
 
 #define NVAR 6
