@@ -7,7 +7,7 @@
 #include "jpki/jpki.h"
 #include "jpki/journal.h"
 #include "jpki/renew.h"
-#include "pins.h"
+#include "pin_sources.h"
 
 #define KIND_BIT(k) JPKI_KIND_BIT(k)
 #define KINDS_BOTH JPKI_KINDS_BOTH

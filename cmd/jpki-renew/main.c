@@ -14,7 +14,7 @@
 #include "ca_cmd.h"
 #include "cli.h"
 #include "flow.h"
-#include "pins.h"
+#include "pin_sources.h"
 
 static const char *PROG = "jpki-renew";
 

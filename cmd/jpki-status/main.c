@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "status.h"
-#include "../jpki-renew/pins.h"
+#include "pin_sources.h"
 
 enum { OPT_NOW = 0x2001, OPT_TABLE, OPT_JSON, OPT_CBOR, OPT_DER, OPT_VERIFY_SIGN, OPT_PIN_FD,
        OPT_PIN_FILE, OPT_PIN_MAP };

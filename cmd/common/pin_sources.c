@@ -1,4 +1,4 @@
-/* PIN sources of jpki-renew (pins.h). */
+/* PIN sources shared by jpki-renew and jpki-status (pin_sources.h): a PIN map, --pin-fd, --pin-file, the terminal. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pins.h"
+#include "pin_sources.h"
 
 void pin_source_init(pin_source *s)
 {
