@@ -87,10 +87,12 @@ sim_stop() {
 
 # wait_card IDX [present|absent]: until PC/SC reports reader IDX with/without a card.
 wait_card() {
-    local idx=$1 want=${2:-present} n=0 line max=100
-    # A virtual card under valgrind needs seconds to load its state (RSA key
-    # checks), more on a busy machine: give it 30 s instead of 10.
-    [ "${JPKI_VALGRIND:-0}" = 1 ] && max=300
+    local idx=$1 want=${2:-present} n=0 line max=300
+    # Tests run in parallel (run-checks.sh's job pool), so a card that
+    # reconnects to a restarted pcscd can take several seconds on a loaded
+    # 2-core machine: wait up to 30 s (60 s for a valgrind'd card, which
+    # also needs seconds to load its state).  Only a failing test waits.
+    [ "${JPKI_VALGRIND:-0}" = 1 ] && max=600
     while :; do
         line=$(opensc-tool -l 2>/dev/null | awk -v i="$idx" '$1 == i { print $2 }')
         if [ "$want" = present ] && [ "$line" = Yes ]; then return 0; fi
