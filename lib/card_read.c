@@ -8,6 +8,10 @@
 #include "jpki/profile.h"
 
 #define SHORT_CHUNK 256
+/* A card that announces extended Lc/Le gets whole files in one READ BINARY
+ * (a certificate of ~1.8 KB: header probe + one read).  4 KiB keeps the
+ * request well inside every extended-capable reader's buffer. */
+#define EXTENDED_CHUNK 4096
 #define MAX_SHORT_OFFSET 0x7FFF /* P1 bit 8 set would mean a short EF id */
 #define HEADER_PROBE 4          /* 30 82 LL LL: what most certificates need */
 #define HEADER_MAX 9            /* 4 tag bytes + 1 + 4 length bytes */
@@ -31,8 +35,9 @@ static jpki_rc read_chunks(jpki_card *c, size_t off, size_t len, uint8_t *out, s
                            jpki_response *r, jpki_error *err)
 {
     size_t done = 0;
+    size_t chunk = c->t && c->t->extended_ok ? EXTENDED_CHUNK : SHORT_CHUNK;
     while (done < len) {
-        size_t want = len - done < SHORT_CHUNK ? len - done : SHORT_CHUNK;
+        size_t want = len - done < chunk ? len - done : chunk;
         size_t at = off + done;
         jpki_apdu a = {.cla = 0x00, .ins = JPKI_INS_READ_BINARY, .p1 = (uint8_t)(at >> 8),
                        .p2 = (uint8_t)at, .ne = want};
@@ -42,8 +47,14 @@ static jpki_rc read_chunks(jpki_card *c, size_t off, size_t len, uint8_t *out, s
         bool eof = false;
         if (r->sw == 0x6B00)
             break; /* offset past the end: the file ended on a chunk boundary */
+        if (r->sw == 0x6700 && want > SHORT_CHUNK) {
+            chunk = SHORT_CHUNK; /* the ATR promised more than the card does */
+            continue;
+        }
+        /* End of file before Le bytes: cards differ -- 6282 on some, 9000
+         * with fewer bytes on others (JICSAP).  Both end the file. */
         if (r->sw == 0x6282)
-            eof = true; /* end of file before Le bytes: data is still valid */
+            eof = true;
         else if (!jpki_sw_ok(r->sw))
             return read_status_error(err, r->sw);
         if (r->len > want)
