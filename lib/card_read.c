@@ -257,6 +257,16 @@ static bool digits(const uint8_t *p, size_t n)
     return true;
 }
 
+#define SHORT_SERIAL_LEN 13
+
+static bool alnum(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'A' && p[i] <= 'Z')))
+            return false;
+    return true;
+}
+
 jpki_rc jpki_read_card_id(jpki_card *c, char serial[16], char municipality[6], char expiry[9],
                           jpki_error *err)
 {
@@ -265,10 +275,19 @@ jpki_rc jpki_read_card_id(jpki_card *c, char serial[16], char municipality[6], c
     jpki_rc rc = read_small(c, JPKI_APP_COMMON, JPKI_EF_COMMON_RECORD, rec, sizeof rec, &got, err);
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "reading the card record");
+    /* Cards differ here: some hold only a 13-character serial (no
+     * municipality, no expiry), so those come back empty. */
+    if (got == SHORT_SERIAL_LEN && alnum(rec, got)) {
+        memcpy(serial, rec, got);
+        serial[got] = '\0';
+        municipality[0] = expiry[0] = '\0';
+        return JPKI_OK;
+    }
     if (got != sizeof rec || !digits(rec, sizeof rec))
         return jpki_error_set(err, JPKI_ERR_CARD_DATA,
-                              "card record: expected 28 ASCII digits, got %zu bytes%s", got,
-                              got == sizeof rec ? " with non-digits" : "");
+                              "card record: expected 28 ASCII digits or a 13-character serial, "
+                              "got %zu bytes%s",
+                              got, got == sizeof rec ? " with non-digits" : "");
     memcpy(serial, rec, 15);
     serial[15] = '\0';
     memcpy(municipality, rec + 15, 5);

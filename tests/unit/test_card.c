@@ -478,6 +478,17 @@ static void token_flags_and_card_record(void **state)
     assert_string_equal(exp, "20312319");
     x->f.efs[5].data[3] = 'X';
     assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
+    /* the 13-character serial some cards hold instead */
+    x->f.efs[5].len = 13;
+    x->f.efs[5].data[3] = '-';
+    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
+    x->f.efs[5].data[3] = '4';
+    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_OK);
+    assert_string_equal(serial, "1234567890123");
+    assert_string_equal(muni, "");
+    assert_string_equal(exp, "");
+    x->f.efs[5].len = 14; /* neither form */
+    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
     assert_int_equal(x->f.outside_tx, 0);
 }
 
