@@ -9,23 +9,12 @@ W=$JPKI_WORK
 K=$W/issuer.key
 pcscd_start 1
 
-# Until every simulator knows --list-variants, a simulator that does not is
-# one implicit variant, named so that the line below shows it.
-if variants=$(jpki-card-sim --list-variants 2>/dev/null | cut -f1) && [ -n "$variants" ]; then
-    echo "# variants: $(echo $variants)"
-    variant_opt() { echo --variant "$1"; }
-else
-    variants=contact
-    echo "# variants: contact (implicit: jpki-card-sim has no --list-variants)"
-    variant_opt() { :; }
-fi
+. tests/integration/variants.sh
 
 for v in $variants; do
     S=$W/$v.card
     # shellcheck disable=SC2046 # variant_opt prints zero or two words
-    make_ca
-    jpki-card-sim --new --state "$S" --persona hanako --ca "$W/ca" $(variant_opt "$v") \
-        --issuer-key "$K" >/dev/null
+    variant_card "$v" "$S"
     check "$v: card created" test -s "$S"
     sim_start "$v" 0 "$S"
 
