@@ -8,6 +8,10 @@
 #include "jpki/profile.h"
 
 #define SHORT_CHUNK 256
+/* A card that announces extended Lc/Le gets whole files in one READ BINARY
+ * (a certificate of ~1.8 KB: header probe + one read).  4 KiB keeps the
+ * request well inside every extended-capable reader's buffer. */
+#define EXTENDED_CHUNK 4096
 #define MAX_SHORT_OFFSET 0x7FFF /* P1 bit 8 set would mean a short EF id */
 #define HEADER_PROBE 4          /* 30 82 LL LL: what most certificates need */
 #define HEADER_MAX 9            /* 4 tag bytes + 1 + 4 length bytes */
@@ -31,8 +35,9 @@ static jpki_rc read_chunks(jpki_card *c, size_t off, size_t len, uint8_t *out, s
                            jpki_response *r, jpki_error *err)
 {
     size_t done = 0;
+    size_t chunk = c->t && c->t->extended_ok ? EXTENDED_CHUNK : SHORT_CHUNK;
     while (done < len) {
-        size_t want = len - done < SHORT_CHUNK ? len - done : SHORT_CHUNK;
+        size_t want = len - done < chunk ? len - done : chunk;
         size_t at = off + done;
         jpki_apdu a = {.cla = 0x00, .ins = JPKI_INS_READ_BINARY, .p1 = (uint8_t)(at >> 8),
                        .p2 = (uint8_t)at, .ne = want};
@@ -42,8 +47,14 @@ static jpki_rc read_chunks(jpki_card *c, size_t off, size_t len, uint8_t *out, s
         bool eof = false;
         if (r->sw == 0x6B00)
             break; /* offset past the end: the file ended on a chunk boundary */
+        if (r->sw == 0x6700 && want > SHORT_CHUNK) {
+            chunk = SHORT_CHUNK; /* the ATR promised more than the card does */
+            continue;
+        }
+        /* End of file before Le bytes: cards differ -- 6282 on some, 9000
+         * with fewer bytes on others (JICSAP).  Both end the file. */
         if (r->sw == 0x6282)
-            eof = true; /* end of file before Le bytes: data is still valid */
+            eof = true;
         else if (!jpki_sw_ok(r->sw))
             return read_status_error(err, r->sw);
         if (r->len > want)
@@ -246,6 +257,16 @@ static bool digits(const uint8_t *p, size_t n)
     return true;
 }
 
+#define SHORT_SERIAL_LEN 13
+
+static bool alnum(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'A' && p[i] <= 'Z')))
+            return false;
+    return true;
+}
+
 jpki_rc jpki_read_card_id(jpki_card *c, char serial[16], char municipality[6], char expiry[9],
                           jpki_error *err)
 {
@@ -254,10 +275,19 @@ jpki_rc jpki_read_card_id(jpki_card *c, char serial[16], char municipality[6], c
     jpki_rc rc = read_small(c, JPKI_APP_COMMON, JPKI_EF_COMMON_RECORD, rec, sizeof rec, &got, err);
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "reading the card record");
+    /* Cards differ here: some hold only a 13-character serial (no
+     * municipality, no expiry), so those come back empty. */
+    if (got == SHORT_SERIAL_LEN && alnum(rec, got)) {
+        memcpy(serial, rec, got);
+        serial[got] = '\0';
+        municipality[0] = expiry[0] = '\0';
+        return JPKI_OK;
+    }
     if (got != sizeof rec || !digits(rec, sizeof rec))
         return jpki_error_set(err, JPKI_ERR_CARD_DATA,
-                              "card record: expected 28 ASCII digits, got %zu bytes%s", got,
-                              got == sizeof rec ? " with non-digits" : "");
+                              "card record: expected 28 ASCII digits or a 13-character serial, "
+                              "got %zu bytes%s",
+                              got, got == sizeof rec ? " with non-digits" : "");
     memcpy(serial, rec, 15);
     serial[15] = '\0';
     memcpy(municipality, rec + 15, 5);

@@ -80,7 +80,8 @@ JPKI_API jpki_rc jpki_read_token(jpki_card *c, char *out, size_t n, jpki_error *
 /* Certificate-availability flags (EF 0008): auth_present, sign_present. */
 JPKI_API jpki_rc jpki_read_cert_flags(jpki_card *c, bool *auth_present,
                              bool *sign_present, jpki_error *err);
-/* Common record: card serial (15 digits), municipality (5), expiry YYYYMMDD. */
+/* Common record: card serial (15 digits), municipality (5), expiry YYYYMMDD;
+ * on cards holding only a 13-character serial, municipality and expiry are "". */
 JPKI_API jpki_rc jpki_read_card_id(jpki_card *c, char serial[16], char municipality[6],
                           char expiry[9], jpki_error *err);
 

@@ -46,6 +46,8 @@ typedef struct fake_card {
     int apdus, outside_tx, selects_aid, reads, verifies_with_data, max_le;
     int remove_after; /* 0 = never */
     bool over_deliver; /* READ BINARY answers one byte more than Le */
+    bool eof_9000;     /* past the end: remaining bytes with 9000, not 6282 */
+    bool ext_capable;  /* accepts extended Le; otherwise 6700 as real cards */
     uint8_t last_sign[300];
     size_t last_sign_len;
 } fake_card;
@@ -95,6 +97,8 @@ static size_t fake_read(fake_card *f, const jpki_apdu *a, uint8_t *r)
     fake_ef *e = &f->efs[f->ef];
     if (e->needs_sign_pin && !f->pins[1].verified)
         return sw(r, 0, 0x6982);
+    if (a->ne > 256 && !f->ext_capable)
+        return sw(r, 0, 0x6700);
     size_t off = ((size_t)a->p1 << 8) | a->p2;
     if (off > e->len)
         return sw(r, 0, 0x6B00);
@@ -102,7 +106,7 @@ static size_t fake_read(fake_card *f, const jpki_apdu *a, uint8_t *r)
     if (off + n > e->len) {
         n = e->len - off;
         memcpy(r, e->data + off, n);
-        return sw(r, n, 0x6282);
+        return sw(r, n, f->eof_9000 ? 0x9000 : 0x6282);
     }
     memcpy(r, e->data + off, n);
     return sw(r, n, 0x9000);
@@ -474,6 +478,17 @@ static void token_flags_and_card_record(void **state)
     assert_string_equal(exp, "20312319");
     x->f.efs[5].data[3] = 'X';
     assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
+    /* the 13-character serial some cards hold instead */
+    x->f.efs[5].len = 13;
+    x->f.efs[5].data[3] = '-';
+    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
+    x->f.efs[5].data[3] = '4';
+    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_OK);
+    assert_string_equal(serial, "1234567890123");
+    assert_string_equal(muni, "");
+    assert_string_equal(exp, "");
+    x->f.efs[5].len = 14; /* neither form */
+    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
     assert_int_equal(x->f.outside_tx, 0);
 }
 
@@ -598,6 +613,105 @@ static void names_and_kinds(void **state)
     assert_string_equal(jpki_app_name(JPKI_APP_CARDINFO), "cardinfo");
 }
 
+/* A fixed-size EF: the certificate, then filler up to the physical size. */
+static void padded_ef(fixture *x, uint8_t fill)
+{
+    fake_ef *e = &x->f.efs[0]; /* the auth certificate */
+    memset(e->data + e->len, fill, 700);
+    e->len += 700;
+}
+
+static void fewer_bytes_with_9000_ends_the_file(void **state)
+{
+    fixture *x = *state;
+    x->f.eof_9000 = true;
+    uint8_t *der = NULL;
+    size_t len = 0;
+    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(len, sizeof auth_cert);
+    assert_memory_equal(der, auth_cert, len);
+    free(der);
+    /* the token EF is 32 bytes; asking for more returns those with 9000 */
+    uint8_t buf[100];
+    size_t got = 0;
+    assert_int_equal(jpki_select_app(&x->c, JPKI_APP_JPKI, &x->e), JPKI_OK);
+    assert_int_equal(jpki_select_ef(&x->c, JPKI_EF_TOKEN, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_binary(&x->c, 0, sizeof buf, buf, &got, &x->e), JPKI_OK);
+    assert_int_equal(got, 32);
+    x->f.eof_9000 = false; /* the same read ending in 6282 */
+    got = 0;
+    assert_int_equal(jpki_read_binary(&x->c, 0, sizeof buf, buf, &got, &x->e), JPKI_OK);
+    assert_int_equal(got, 32);
+}
+
+static void padding_after_the_der_is_ignored(void **state)
+{
+    fixture *x = *state;
+    const uint8_t fills[] = {0x00, 0xFF};
+    for (int i = 0; i < 2; i++) {
+        x->f.efs[0].len = sizeof auth_cert;
+        padded_ef(x, fills[i]);
+        x->f.eof_9000 = i == 0;
+        x->f.reads = 0;
+        uint8_t *der = NULL;
+        size_t len = 0;
+        assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+        assert_int_equal(len, sizeof auth_cert);
+        assert_memory_equal(der, auth_cert, len);
+        assert_int_equal(x->f.reads, 1 + 6); /* never into the padding */
+        free(der);
+    }
+}
+
+/* The contact card that announces extended Lc/Le (card capabilities C0). */
+static const uint8_t atr_ext[] = {0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12,
+                                  0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6, 0x01, 0xC0, 0x3B};
+
+static void extended_read_when_the_atr_announces_it(void **state)
+{
+    fixture *x = *state;
+    jpki_transport_close(x->t);
+    assert_int_equal(jpki_mem_transport_new(fake_handler, &x->f, atr_ext, sizeof atr_ext, &x->t,
+                                            NULL),
+                     JPKI_OK);
+    assert_true(x->t->extended_ok);
+    x->f.t = x->t;
+    jpki_card_init(&x->c, x->t);
+    x->f.ext_capable = true;
+    padded_ef(x, 0xFF);
+    x->f.eof_9000 = true;
+    uint8_t *der = NULL;
+    size_t len = 0;
+    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(len, sizeof auth_cert);
+    assert_memory_equal(der, auth_cert, len);
+    assert_int_equal(x->f.reads, 2); /* header probe, then the rest at once */
+    assert_true(x->f.max_le > 256);
+    free(der);
+    /* an ATR that lies: the card answers 6700 and we fall back to 256 */
+    x->f.ext_capable = false;
+    x->f.reads = 0;
+    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(len, sizeof auth_cert);
+    assert_memory_equal(der, auth_cert, len);
+    assert_int_equal(x->f.reads, 1 + 1 + 6);
+    free(der);
+}
+
+static void short_atr_means_short_reads(void **state)
+{
+    fixture *x = *state;
+    assert_false(x->t->extended_ok);
+    const uint8_t contact[] = {0x3B, 0xC5, 0xFF, 0x81, 0x31, 0xFB, 0x45, 0x80, 0x73, 0xC6, 0x01,
+                               0x00, 0x00};
+    const uint8_t contactless[] = {0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x05,
+                                   0xE0, 0xB3, 0x81, 0xA1, 0x00, 0x7F};
+    assert_false(jpki_atr_extended_length(contact, sizeof contact));
+    assert_false(jpki_atr_extended_length(contactless, sizeof contactless));
+    assert_true(jpki_atr_extended_length(atr_ext, sizeof atr_ext));
+    assert_false(jpki_atr_extended_length(atr_ext, sizeof atr_ext - 3)); /* truncated */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
@@ -620,6 +734,10 @@ int main(void)
         T(wrong_pins_count_down_to_blocked),
         T(verify_then_change),
         T(sign_digestinfo_apdu),
+        T(fewer_bytes_with_9000_ends_the_file),
+        T(padding_after_the_der_is_ignored),
+        T(extended_read_when_the_atr_announces_it),
+        T(short_atr_means_short_reads),
         cmocka_unit_test(names_and_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
