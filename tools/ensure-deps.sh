@@ -7,7 +7,8 @@ set -eu
 PKGS="build-essential pkg-config libpcsclite-dev pcscd libmbedtls-dev libcbor-dev \
 libcmocka-dev vsmartcard-vpcd opensc openssl iproute2 util-linux valgrind clang \
 libclang-rt-14-dev procps \
-debhelper devscripts dpkg-dev lintian fakeroot"
+debhelper devscripts dpkg-dev lintian fakeroot \
+pcsc-tools python3-pyscard"
 
 missing=""
 for p in $PKGS; do

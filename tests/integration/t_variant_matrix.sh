@@ -13,7 +13,7 @@ pcscd_start 1
 
 for v in $variants; do
     S=$W/$v.card
-    # shellcheck disable=SC2046 # variant_opt prints zero or two words
+    # shellcheck disable=SC2046 # variant_opt prints two words
     variant_card "$v" "$S"
     check "$v: card created" test -s "$S"
     sim_start "$v" 0 "$S"
