@@ -11,7 +11,17 @@ for v in $variants; do
     variant_card "$v" "$W/$v.card"
     sim_start "$v" 0 "$W/$v.card"
     for c in certs mynumber basic4 pins challenge; do
-        /usr/bin/python3 tests/probes/reader_probe.py 0 "$c" 2>&1 | sed "s/^\(not ok\|ok\) - /\1 - $v: /"
+        # The probe's lines become this test's checks (finish counts them);
+        # a probe that dies without a verdict line fails the check too.
+        out=$(/usr/bin/python3 tests/probes/reader_probe.py 0 "$c" 2>&1); rc=$?
+        while IFS= read -r line; do
+            case "$line" in
+                "ok - "*) ok "$v: ${line#ok - }" ;;
+                "not ok - "*) nok "$v: ${line#not ok - }" ;;
+                *) echo "# $v: $line" ;;
+            esac
+        done <<< "$out"
+        check "$v: $c probe exits 0" test "$rc" = 0
     done
     sim_stop "$v"
     wait_card 0 absent
