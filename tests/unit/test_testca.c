@@ -9,9 +9,12 @@
 #include <cmocka.h>
 
 #include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
+#include <mbedtls/x509_csr.h>
 #include <mbedtls/x509_crt.h>
 
 #include "jpki/card.h"
+#include "jpki/cert.h"
 #include "jpki/x509_parse.h"
 #include "profile_ext.h"
 #include "sim.h"
@@ -179,6 +182,64 @@ static void auth_certificate_profile(void **state)
     mbedtls_x509_crt_free(&crt);
 }
 
+/* The lib reads real signature certificates (critical JPKI policies) in DER
+ * and PEM; a critical policy of anyone else stays refused, as mbedTLS does. */
+static void lib_parses_critical_jpki_policies_only(void **state)
+{
+    (void)state;
+    const sim_blob *b = &card->st.slot[JPKI_KEY_SIGN].cert;
+    mbedtls_x509_crt plain;
+    mbedtls_x509_crt_init(&plain);
+    assert_int_not_equal(mbedtls_x509_crt_parse_der(&plain, b->p, b->len), 0);
+    mbedtls_x509_crt_free(&plain);
+
+    unsigned char pem[4096];
+    size_t olen;
+    assert_int_equal(mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n",
+                                              "-----END CERTIFICATE-----\n", b->p, b->len, pem,
+                                              sizeof pem, &olen), 0);
+    jpki_cert_info info;
+    jpki_error err;
+    jpki_error_clear(&err);
+    assert_int_equal(jpki_cert_parse(pem, strlen((char *)pem), &info, &err), JPKI_OK);
+    assert_non_null(strstr(info.subject, "L=Mihon-shi"));
+    assert_int_equal(jpki_cert_parse(b->p, b->len, &info, &err), JPKI_OK);
+
+    /* the same certificate with a foreign critical policy (1.2.3.4) */
+    mbedtls_pk_context key;
+    mbedtls_pk_init(&key);
+    const sim_blob *k = &card->st.slot[JPKI_KEY_SIGN].key;
+    assert_int_equal(mbedtls_pk_parse_key(&key, k->p, k->len, NULL, 0), 0);
+    mbedtls_x509write_cert w;
+    mbedtls_x509write_crt_init(&w);
+    mbedtls_mpi sn;
+    mbedtls_mpi_init(&sn);
+    assert_int_equal(mbedtls_mpi_lset(&sn, 7), 0);
+    mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
+    mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
+    mbedtls_x509write_crt_set_subject_key(&w, &key);
+    mbedtls_x509write_crt_set_issuer_key(&w, &key);
+    assert_int_equal(mbedtls_x509write_crt_set_serial(&w, &sn), 0);
+    assert_int_equal(mbedtls_x509write_crt_set_subject_name(&w, "C=JP,CN=X"), 0);
+    assert_int_equal(mbedtls_x509write_crt_set_issuer_name(&w, "C=JP,CN=X"), 0);
+    assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20200101000000", "20300101000000"), 0);
+    static const unsigned char foreign[] = {0x30, 0x07, 0x30, 0x05, 0x06, 0x03, 0x2A, 0x03, 0x04};
+    assert_int_equal(mbedtls_x509write_crt_set_extension(
+                         &w, MBEDTLS_OID_CERTIFICATE_POLICIES,
+                         MBEDTLS_OID_SIZE(MBEDTLS_OID_CERTIFICATE_POLICIES), 1, foreign, sizeof foreign),
+                     0);
+    unsigned char der[4096];
+    int n = mbedtls_x509write_crt_der(&w, der, sizeof der, testca_rng, NULL);
+    assert_true(n > 0);
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    assert_int_not_equal(jpki_x509_parse_der(&crt, der + sizeof der - n, (size_t)n), 0);
+    mbedtls_x509_crt_free(&crt);
+    mbedtls_x509write_crt_free(&w);
+    mbedtls_mpi_free(&sn);
+    mbedtls_pk_free(&key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +247,7 @@ int main(void)
         cmocka_unit_test(ca_certificates_have_real_sizes_and_no_cn),
         cmocka_unit_test(sign_certificate_profile),
         cmocka_unit_test(auth_certificate_profile),
+        cmocka_unit_test(lib_parses_critical_jpki_policies_only),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
