@@ -9,6 +9,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
+#include "jpki/x509_parse.h"
 #include "cert_internal.h"
 #include "dn_format.h"
 #include "jpki/cert.h"
@@ -69,10 +70,10 @@ static jpki_rc parse_into(mbedtls_x509_crt *crt, const uint8_t *buf, size_t len,
             return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
         memcpy(z, buf, len);
         z[len] = '\0';
-        ret = mbedtls_x509_crt_parse(crt, z, len + 1);
+        ret = jpki_x509_parse_pem(crt, z, len + 1);
         free(z);
     } else {
-        ret = mbedtls_x509_crt_parse_der(crt, buf, len);
+        ret = jpki_x509_parse_der(crt, buf, len);
     }
     if (ret < 0 || crt->raw.p == NULL) {
         char msg[128];

@@ -17,6 +17,7 @@
 #include <mbedtls/x509.h>
 #include <mbedtls/x509_crt.h>
 
+#include "jpki/x509_parse.h"
 #include "jpki/csr.h"
 
 /* 1.2.840.113549.1.9.14 (PKCS#9 extensionRequest) */
@@ -368,7 +369,7 @@ jpki_rc jpki_csr_template_from_cert(const uint8_t *der, size_t len, jpki_csr_tem
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
     jpki_rc rc = JPKI_OK;
-    int r = mbedtls_x509_crt_parse_der(&crt, der, len);
+    int r = jpki_x509_parse_der(&crt, der, len);
     if (r != 0) {
         rc = jpki_error_set(err, JPKI_ERR_CERT, "old certificate does not parse (mbedTLS -0x%04X)",
                             (unsigned)-r);

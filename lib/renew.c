@@ -8,6 +8,7 @@
 
 #include <mbedtls/x509_crt.h>
 
+#include "jpki/x509_parse.h"
 #include "jpki/csr.h"
 #include "jpki/renew.h"
 
@@ -239,7 +240,7 @@ jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const mbedtls_
                             jpki_key_kind_name(kind), len, JPKI_CERT_MAX);
         goto out;
     }
-    int r = mbedtls_x509_crt_parse_der(&crt, cert, len);
+    int r = jpki_x509_parse_der(&crt, cert, len);
     if (r != 0) {
         rc = jpki_error_set(err, JPKI_ERR_CERT, "issued %s certificate does not parse (mbedTLS -0x%04X)",
                             jpki_key_kind_name(kind), (unsigned)-r);
@@ -254,7 +255,7 @@ jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const mbedtls_
     }
     if ((rc = jpki_read_cert(c, ca_of(kind), &ca_der, &ca_len, err)) != JPKI_OK)
         goto out;
-    if ((r = mbedtls_x509_crt_parse_der(&ca, ca_der, ca_len)) != 0) {
+    if ((r = jpki_x509_parse_der(&ca, ca_der, ca_len)) != 0) {
         rc = jpki_error_set(err, JPKI_ERR_CERT, "the card's %s CA certificate does not parse (mbedTLS -0x%04X)",
                             jpki_key_kind_name(kind), (unsigned)-r);
         goto out;
@@ -405,10 +406,10 @@ jpki_rc jpki_renew_pick_cert(const uint8_t *buf, size_t len, const mbedtls_rsa_c
             return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
         memcpy(z, buf, len);
         z[len] = '\0';
-        r = mbedtls_x509_crt_parse(&chain, z, len + 1);
+        r = jpki_x509_parse_pem(&chain, z, len + 1);
         free(z);
     } else {
-        r = mbedtls_x509_crt_parse_der(&chain, buf, len);
+        r = jpki_x509_parse_der(&chain, buf, len);
     }
     if (r < 0 || chain.raw.p == NULL) {
         rc = jpki_error_set(err, JPKI_ERR_CERT, "the CA's answer is not a certificate (mbedTLS -0x%04X)",

@@ -22,10 +22,13 @@
 
 #include "atomic_file.h"
 #include "jpki/cert.h"
+#include "profile_ext.h"
 #include "testca.h"
 
 #define JST_OFFSET (9 * 3600)
 #define HOLDERS_MAX (4u << 20)
+/* id-pe-authorityInfoAccess 1.3.6.1.5.5.7.1.1 (mbedTLS 2.28 names no constant) */
+#define MBEDTLS_OID_AUTHORITY_INFO_ACCESS MBEDTLS_OID_PKIX "\x01\x01"
 
 /* ================= dates ================= */
 
@@ -250,8 +253,6 @@ static jpki_rc name_push(mbedtls_asn1_named_data **head, const char *oid, size_t
 static jpki_rc ca_name(testca_kind k, mbedtls_asn1_named_data **head, jpki_error *err)
 {
     const char *ou = k == TESTCA_AUTH ? "JPKI for user authentication" : "JPKI for digital signature";
-    const char *cn = k == TESTCA_AUTH ? "jpki-tools TEST CA for user authentication"
-                                      : "jpki-tools TEST CA for digital signature";
     jpki_rc rc = PUSH_TEXT(head, MBEDTLS_OID_AT_COUNTRY, MBEDTLS_ASN1_PRINTABLE_STRING, "JP");
     if (rc == JPKI_OK)
         rc = PUSH_TEXT(head, MBEDTLS_OID_AT_ORGANIZATION, MBEDTLS_ASN1_UTF8_STRING, "JPKI");
@@ -260,8 +261,7 @@ static jpki_rc ca_name(testca_kind k, mbedtls_asn1_named_data **head, jpki_error
     if (rc == JPKI_OK)
         rc = PUSH_TEXT(head, MBEDTLS_OID_AT_ORG_UNIT, MBEDTLS_ASN1_UTF8_STRING,
                        "Japan Agency for Local Authority Information Systems");
-    if (rc == JPKI_OK)
-        rc = PUSH_TEXT(head, MBEDTLS_OID_AT_CN, MBEDTLS_ASN1_UTF8_STRING, cn);
+    /* No CN, like the real JPKI CAs; the test policy OIDs mark what is test. */
     return rc;
 }
 
@@ -358,6 +358,37 @@ static jpki_rc write_cert(mbedtls_x509write_cert *w, uint8_t **der, size_t *len,
     return JPKI_OK;
 }
 
+/* certificatePolicies (critical on the signature certificate, as on real
+ * cards), the CRL distribution point and, for holders, the OCSP responder. */
+static jpki_rc add_profile_extensions(mbedtls_x509write_cert *w, testca_kind k, bool ca,
+                                      jpki_error *err)
+{
+    uint8_t buf[512];
+    size_t len = 0;
+    int ret = 0;
+    jpki_rc rc = profile_policies(k, ca, buf, sizeof buf, &len, err);
+    if (rc == JPKI_OK &&
+        (ret = mbedtls_x509write_crt_set_extension(
+             w, MBEDTLS_OID_CERTIFICATE_POLICIES, MBEDTLS_OID_SIZE(MBEDTLS_OID_CERTIFICATE_POLICIES),
+             !ca && k == TESTCA_SIGN, buf, len)) != 0)
+        return crypto_fail(err, ret, "certificatePolicies");
+    if (rc == JPKI_OK)
+        rc = profile_crl_dp(k, buf, sizeof buf, &len, err);
+    if (rc == JPKI_OK &&
+        (ret = mbedtls_x509write_crt_set_extension(
+             w, MBEDTLS_OID_CRL_DISTRIBUTION_POINTS,
+             MBEDTLS_OID_SIZE(MBEDTLS_OID_CRL_DISTRIBUTION_POINTS), 0, buf, len)) != 0)
+        return crypto_fail(err, ret, "cRLDistributionPoints");
+    if (rc == JPKI_OK && !ca)
+        rc = profile_aia(buf, sizeof buf, &len, err);
+    if (rc == JPKI_OK && !ca &&
+        (ret = mbedtls_x509write_crt_set_extension(
+             w, MBEDTLS_OID_AUTHORITY_INFO_ACCESS, MBEDTLS_OID_SIZE(MBEDTLS_OID_AUTHORITY_INFO_ACCESS),
+             0, buf, len)) != 0)
+        return crypto_fail(err, ret, "authorityInfoAccess");
+    return rc;
+}
+
 static jpki_rc make_ca(const char *dir, testca_kind k, unsigned serial, jpki_error *err)
 {
     mbedtls_pk_context key;
@@ -391,6 +422,8 @@ static jpki_rc make_ca(const char *dir, testca_kind k, unsigned serial, jpki_err
             (ret = mbedtls_x509write_crt_set_authority_key_identifier(&w)) != 0)
             rc = crypto_fail(err, ret, "CA certificate");
     }
+    if (rc == JPKI_OK)
+        rc = add_profile_extensions(&w, k, true, err);
     if (rc == JPKI_OK)
         rc = write_cert(&w, &der, &der_len, err);
     if (rc == JPKI_OK) {
@@ -581,6 +614,9 @@ jpki_rc testca_issue(testca *ca, const testca_request *rq, uint8_t **der, size_t
             rc = name_copy(rq->subject_name, &w.subject, err);
         else {
             rc = PUSH_TEXT(&w.subject, MBEDTLS_OID_AT_COUNTRY, MBEDTLS_ASN1_PRINTABLE_STRING, "JP");
+            if (rc == JPKI_OK && rq->subject_locality)
+                rc = PUSH_TEXT(&w.subject, MBEDTLS_OID_AT_LOCALITY, MBEDTLS_ASN1_UTF8_STRING,
+                               rq->subject_locality);
             if (rc == JPKI_OK)
                 rc = PUSH_TEXT(&w.subject, MBEDTLS_OID_AT_CN, MBEDTLS_ASN1_UTF8_STRING,
                                rq->subject_cn);
@@ -605,6 +641,8 @@ jpki_rc testca_issue(testca *ca, const testca_request *rq, uint8_t **der, size_t
             (ret = mbedtls_x509write_crt_set_authority_key_identifier(&w)) != 0)
             rc = crypto_fail(err, ret, "certificate fields");
     }
+    if (rc == JPKI_OK)
+        rc = add_profile_extensions(&w, k, false, err);
     if (rc == JPKI_OK && rq->san && rq->san_len) {
         ret = mbedtls_x509write_crt_set_extension(&w, MBEDTLS_OID_SUBJECT_ALT_NAME,
                                                   MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0,

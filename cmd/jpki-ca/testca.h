@@ -86,6 +86,9 @@ typedef struct testca_request {
     const mbedtls_x509_name *subject_name;
     /* ... or "CN" value with C=JP (used when subject_name is NULL). */
     const char *subject_cn;
+    /* ... optionally with L=<municipality in romaji> before the CN (the
+     * signature certificate names the holder's municipality). */
+    const char *subject_locality;
     const uint8_t *san; /* subjectAltName value (DER GeneralNames) or NULL */
     size_t san_len;
     testca_date not_before; /* 00:00:00 JST */

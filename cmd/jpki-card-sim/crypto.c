@@ -10,6 +10,7 @@
 #include <mbedtls/rsa.h>
 #include <mbedtls/x509_crt.h>
 
+#include "jpki/x509_parse.h"
 #include "sim.h"
 #include "testca.h"
 
@@ -107,7 +108,7 @@ bool sim_cert_matches_key(const sim_blob *cert, const sim_blob *key)
     mbedtls_x509_crt crt;
     mbedtls_pk_context pk;
     mbedtls_x509_crt_init(&crt);
-    if (!cert->p || mbedtls_x509_crt_parse_der(&crt, cert->p, cert->len) != 0) {
+    if (!cert->p || jpki_x509_parse_der(&crt, cert->p, cert->len) != 0) {
         mbedtls_x509_crt_free(&crt);
         return false;
     }

@@ -13,6 +13,7 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
 
+#include "jpki/x509_parse.h"
 #include "jpki/cert.h"
 #include "atomic_file.h"
 #include "sim.h"
@@ -165,15 +166,30 @@ static jpki_rc issuer_key_get(const char *path, uint8_t key[JPKI_ISSUER_KEY_LEN]
 
 /* ---- certificates ---- */
 
-/* Opaque subject CN: random, like the real card's serial-looking names. */
-static void opaque_cn(char out[21])
+/* Opaque subject CN: 23 random characters, like the real cards' serial-looking names. */
+#define OPAQUE_CN_LEN 23
+static void opaque_cn(char out[OPAQUE_CN_LEN + 1])
 {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    uint8_t r[20];
+    uint8_t r[OPAQUE_CN_LEN];
     testca_rng(NULL, r, sizeof r);
-    for (int i = 0; i < 20; i++)
+    for (int i = 0; i < OPAQUE_CN_LEN; i++)
         out[i] = alphabet[r[i] % 36];
-    out[20] = '\0';
+    out[OPAQUE_CN_LEN] = '\0';
+}
+
+/* The municipality in romaji for the signature certificate's L= (real
+ * cards name the holder's city there, e.g. L=Kiyose-shi).  The personas'
+ * fictional codes 992xx are all in 見本市 ("sample city"). */
+static const char *municipality_romaji(const char *code)
+{
+    static const struct {
+        const char *code, *romaji;
+    } known[] = {{"99201", "Mihon-shi"}, {"99202", "Mihon-shi"}};
+    for (size_t i = 0; code && i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(code, known[i].code) == 0)
+            return known[i].romaji;
+    return NULL;
 }
 
 /* Issue one certificate for key (DER private key) and register its subject. */
@@ -195,12 +211,13 @@ static jpki_rc issue_for(testca *ca, const char *ca_dir, testca_kind kind, const
         testca_holder_attrs h = {name, p->sex, p->birth, address};
         rc = testca_san_build(&h, san, sizeof san, &san_len, err);
     }
-    char cn[21];
+    char cn[OPAQUE_CN_LEN + 1];
     opaque_cn(cn);
     testca_request rq = {
         .kind = kind,
         .subject_key = &pk,
         .subject_cn = cn,
+        .subject_locality = kind == TESTCA_SIGN ? municipality_romaji(p->municipality) : NULL,
         .san = kind == TESTCA_SIGN ? san : NULL,
         .san_len = san_len,
         .not_before = issued,
@@ -217,7 +234,7 @@ static jpki_rc issue_for(testca *ca, const char *ca_dir, testca_kind kind, const
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
     char subject[512];
-    if (mbedtls_x509_crt_parse_der(&crt, der, len) != 0 ||
+    if (jpki_x509_parse_der(&crt, der, len) != 0 ||
         jpki_dn_format(crt.subject_raw.p, crt.subject_raw.len, subject, sizeof subject, NULL) != JPKI_OK)
         rc = jpki_error_set(err, JPKI_ERR_INTERNAL, "issued certificate does not parse");
     mbedtls_x509_crt_free(&crt);

@@ -56,7 +56,7 @@ check "exact name picks the reader" contains "$out" "kind: auth"
 out=$(JPKI_READER=1 jpki-test-readcert 2>&1)
 check "JPKI_READER chooses the reader" contains "$out" "reader: JPKI Test Reader A 00 01"
 out=$(jpki-test-readcert -r 1 -k auth-ca 2>&1)
-check "auth CA cert read" contains "$out" "CN=jpki-tools TEST CA"
+check "auth CA cert read" contains "$out" "O=JPKI, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems"
 
 # ---- PINs through pcscd ----
 out=$(jpki-test-readcert -r 1 -k sign 2>&1); rc=$?
@@ -110,7 +110,7 @@ wait "$b"; brc=$?
 check "first process finished" test "$arc" = 0
 check "second process finished after it" test "$brc" = 0
 check "first process read its own file, not the other's" contains "$(cat "$JPKI_WORK/a.out")" "bytes: $size"
-check "second process read the CA cert" contains "$(cat "$JPKI_WORK/b.out")" "CN=jpki-tools TEST CA"
+check "second process read the CA cert" contains "$(cat "$JPKI_WORK/b.out")" "O=JPKI, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems"
 
 # ---- a card reset by another program between two transactions ----
 jpki-test-readcert -r 1 --pause-ms 1500 > "$JPKI_WORK/p.out" 2>&1 &

@@ -9,8 +9,10 @@ check "--version names the program" contains "$out" "jpki-ca "
 expect_rc "no command is a usage error" 2 jpki-ca --dir "$CA"
 expect_rc "init creates the CA" 0 jpki-ca init --dir "$CA"
 check "CA keys are private" test "$(stat -c %a "$CA/auth-ca.key") $(stat -c %a "$CA/sign-ca.key")" = "600 600"
-out=$(openssl x509 -in "$CA/sign-ca.crt" -noout -subject)
-check "the sign CA is marked TEST" contains "$out" "OU = JPKI for digital signature, OU = Japan Agency for Local Authority Information Systems, CN = jpki-tools TEST CA"
+out=$(openssl x509 -in "$CA/sign-ca.crt" -noout -subject -ext certificatePolicies)
+check "the sign CA has the real DN (no CN)" contains "$out" "subject=C = JP, O = JPKI, OU = JPKI for digital signature, OU = Japan Agency for Local Authority Information Systems"
+check "and no CN in its subject" not_contains "$out" "CN ="
+check "and is marked by the test-card policy OID" contains "$out" "Policy: 1.2.392.200149.8.5.1.0.10"
 out=$(jpki-ca init --dir "$CA" 2>&1); rc=$?
 check "init refuses an existing CA" test "$rc" = 1
 check "and says why in one line" test "$(printf '%s\n' "$out" | wc -l)" = 1
@@ -52,7 +54,9 @@ expect_rc "--kind sign without a SAN is refused" 2 sh -c "jpki-ca issue --dir '$
 # the holders registry written by jpki-card-sim --new: the card's expiry caps
 jpki-card-sim --new --state "$W/i2.card" --persona ichiko --ca "$CA" --issuer-key "$W/issuer.key" >/dev/null
 subj=$(tail -1 "$CA/holders" | cut -d' ' -f3-)
-check "--new registered the holder" contains "$subj" "C=JP, CN="
+check "--new registered the sign holder with the municipality" contains "$subj" "C=JP, L=Mihon-shi, CN="
+subj=$(tail -2 "$CA/holders" | head -1 | cut -d' ' -f3-)
+check "--new registered the auth holder" contains "$subj" "C=JP, CN="
 cn=${subj#C=JP, CN=}
 openssl req -new -key "$W/k.pem" -subj "/C=JP/CN=$cn" -out "$W/renew.csr"
 jpki-ca issue --dir "$CA" --now 2024-06-01 < "$W/renew.csr" > "$W/renew.pem"

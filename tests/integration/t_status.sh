@@ -106,7 +106,7 @@ expect_rc "--all with --verify-sign-pin exits 2" 2 jpki-status --all --verify-si
 # ---- the signature password, explicitly ----
 out=$(echo "$SIGNPW" | jpki-status -r 0 --pin-fd 0 --json --now 2025-01-01); rc=$?
 check "right password: exit 0" test "$rc" = 0
-check "right password: sign cert details" contains "$out" '"kind":"sign","present":true,"subject":"C=JP, CN='
+check "right password: sign cert details" contains "$out" '"kind":"sign","present":true,"subject":"C=JP, L=Mihon-shi, CN='
 check "right password: sign cert issuer" contains "$out" 'OU=JPKI for digital signature'
 check "right password: sign cert expiry" contains "$out" '"not_after":"2025-03-31T14:59:59Z"'
 check "right password restores the counter" contains "$out" '{"pin":"sign","tries_left":5,"max":5,"blocked":false}'
