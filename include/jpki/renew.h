@@ -17,12 +17,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <mbedtls/rsa.h>
-
 #include "jpki/card.h"
 #include "jpki/error.h"
 #include "jpki/issuer.h"
 #include "jpki/journal.h"
+#include "jpki/pubkey.h"
 #include "jpki/secret.h"
 #include "jpki/transport.h"
 
@@ -103,33 +102,33 @@ JPKI_API const char *jpki_key_kind_name(jpki_key_kind kind); /* "auth" / "sign" 
 
 /* What the card says about key kind: GET DATA DF30 (no conditions) and,
  * when pub is not NULL and a key is pending, that key read back into pub
- * (public part only; the caller has run mbedtls_rsa_init on it and frees
- * it) and its fingerprint into view->pending_fp.  Reading the pending key
- * needs the issuer session and the key's PIN verified. */
+ * (made by the caller with jpki_pubkey_new, who frees it) and its
+ * fingerprint into view->pending_fp.  Reading the pending key needs the
+ * issuer session and the key's PIN verified. */
 JPKI_API jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view *view,
-                            mbedtls_rsa_context *pub, jpki_error *err);
+                            jpki_pubkey *pub, jpki_error *err);
 
 /* Generate a pending key (generate=true) or reuse the one on the card, and
  * build the CSR for it, signed by the card (issuer session and the key's
  * PIN needed).  Subject and subjectAltName come from the key's current
  * certificate.  For the signature key, when that certificate is absent, the
  * subject is the authentication certificate's and the subjectAltName is
- * made from rn->holder (JPKI_ERR_STATE when that is NULL).  pub (mbedtls_rsa_init'd by the caller, who
+ * made from rn->holder (JPKI_ERR_STATE when that is NULL).  pub (from jpki_pubkey_new; the caller
  * frees it) receives the pending key.  Journal: pending-key, csr. */
 JPKI_API jpki_rc jpki_renew_request(jpki_renewal *rn, jpki_key_kind kind, bool generate,
-                           mbedtls_rsa_context *pub, uint8_t **csr, size_t *csr_len,
+                           jpki_pubkey *pub, uint8_t **csr, size_t *csr_len,
                            jpki_error *err);
 
 /* Is cert (DER) fit for the pending key pub: parses, same public key, chain
  * verifies against the CA certificate on the card (EF 000B / 0002)? */
 JPKI_API jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind,
-                                const mbedtls_rsa_context *pub,
+                                const jpki_pubkey *pub,
                                 const uint8_t *cert, size_t len, jpki_error *err);
 
 /* check_issued, journal cert-issued, UPDATE BINARY, ACTIVATE, journal
  * activated, read the certificate back and compare. */
 JPKI_API jpki_rc jpki_renew_install(jpki_renewal *rn, jpki_key_kind kind,
-                           const mbedtls_rsa_context *pub,
+                           const jpki_pubkey *pub,
                            const uint8_t *cert, size_t len, jpki_error *err);
 
 /* The certificate bytes are already on the card (an interrupted install):
@@ -154,7 +153,7 @@ JPKI_API jpki_rc jpki_renew_key(jpki_renewal *rn, jpki_key_kind kind,
 /* Pick the certificate for key pub out of a PEM bundle or DER blob (a CA
  * may add its chain).  *cert is malloc'd; JPKI_ERR_CERT when none fits. */
 JPKI_API jpki_rc jpki_renew_pick_cert(const uint8_t *buf, size_t len,
-                             const mbedtls_rsa_context *pub,
+                             const jpki_pubkey *pub,
                              uint8_t **cert, size_t *cert_len, jpki_error *err);
 
 /* ---- the PIN sequence of a renewal ---- */

@@ -16,6 +16,7 @@
 #include "jpki/jpki.h"
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
+#include "pubkey_test_util.h"
 #include "sim_test_util.h"
 #pragma GCC diagnostic pop
 
@@ -189,7 +190,10 @@ static void pub_of_cert(fixture *x, jpki_cert_kind k, uint8_t fp[32])
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
     assert_int_equal(mbedtls_x509_crt_parse_der(&crt, der, len), 0);
-    assert_int_equal(jpki_rsa_pub_fingerprint(mbedtls_pk_rsa(crt.pk), fp, &x->e), JPKI_OK);
+    jpki_pubkey *key = test_pubkey_of_pk(&crt.pk);
+    assert_non_null(key);
+    assert_int_equal(jpki_pubkey_fingerprint(key, fp, &x->e), JPKI_OK);
+    jpki_pubkey_free(key);
     mbedtls_x509_crt_free(&crt);
     free(der);
 }
@@ -275,12 +279,12 @@ static void failing_ca_leaves_key_pending_and_resume_reuses_it(void **state)
     assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, NULL, true, NULL, &x->e), JPKI_ERR_IO);
     assert_non_null(strstr(x->e.message, "CA offline"));
     jpki_card_key_view v;
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
-    assert_int_equal(jpki_renew_key_view(&x->c, JPKI_KEY_AUTH, &v, &pub, &x->e), JPKI_OK);
+    jpki_pubkey *pub = jpki_pubkey_new();
+    assert_non_null(pub);
+    assert_int_equal(jpki_renew_key_view(&x->c, JPKI_KEY_AUTH, &v, pub, &x->e), JPKI_OK);
     assert_true(v.pending);
     assert_true(v.have_fp);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_free(pub);
     /* a new session (the card was reset), CA back */
     reset_card(x);
     open_session(x);
@@ -322,15 +326,15 @@ static void install_from_journal_after_interrupted_write(void **state)
     fixture *x = *state;
     open_session(x);
     /* do the steps by hand up to the certificate, then "crash" mid-write */
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+    jpki_pubkey *pub = jpki_pubkey_new();
+    assert_non_null(pub);
     uint8_t *csr, *answer, *cert;
     size_t csr_len, answer_len, cert_len;
-    assert_int_equal(jpki_renew_request(&x->rn, JPKI_KEY_SIGN, true, &pub, &csr, &csr_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_request(&x->rn, JPKI_KEY_SIGN, true, pub, &csr, &csr_len, &x->e), JPKI_OK);
     assert_int_equal(test_ca(x, JPKI_KEY_SIGN, "", csr, csr_len, &answer, &answer_len, &x->e), JPKI_OK);
-    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, &pub, &cert, &cert_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, pub, &cert, &cert_len, &x->e), JPKI_OK);
     uint8_t fp[32];
-    assert_int_equal(jpki_rsa_pub_fingerprint(&pub, fp, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pubkey_fingerprint(pub, fp, &x->e), JPKI_OK);
     jpki_journal_record r;
     jpki_journal_record_init(&r, JPKI_STEP_CERT_ISSUED, x->rn.serial);
     r.kind = JPKI_KEY_SIGN;
@@ -362,20 +366,20 @@ static void install_from_journal_after_interrupted_write(void **state)
     free(csr);
     free(answer);
     free(cert);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_free(pub);
 }
 
 static void written_bytes_activated_or_refused(void **state)
 {
     fixture *x = *state;
     open_session(x);
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+    jpki_pubkey *pub = jpki_pubkey_new();
+    assert_non_null(pub);
     uint8_t *csr, *answer, *cert;
     size_t csr_len, answer_len, cert_len;
-    assert_int_equal(jpki_renew_request(&x->rn, JPKI_KEY_AUTH, true, &pub, &csr, &csr_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_request(&x->rn, JPKI_KEY_AUTH, true, pub, &csr, &csr_len, &x->e), JPKI_OK);
     assert_int_equal(test_ca(x, JPKI_KEY_AUTH, "", csr, csr_len, &answer, &answer_len, &x->e), JPKI_OK);
-    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, &pub, &cert, &cert_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, pub, &cert, &cert_len, &x->e), JPKI_OK);
 
     /* only part of it written: the card refuses it, the key goes to the CA again */
     assert_int_equal(jpki_cert_write_pending(&x->c, JPKI_KEY_AUTH, cert, cert_len / 2, &x->e), JPKI_OK);
@@ -389,11 +393,9 @@ static void written_bytes_activated_or_refused(void **state)
     free(csr);
     free(answer);
     free(cert);
-    mbedtls_rsa_free(&pub);
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
-    assert_int_equal(jpki_renew_request(&x->rn, JPKI_KEY_AUTH, true, &pub, &csr, &csr_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_request(&x->rn, JPKI_KEY_AUTH, true, pub, &csr, &csr_len, &x->e), JPKI_OK);
     assert_int_equal(test_ca(x, JPKI_KEY_AUTH, "", csr, csr_len, &answer, &answer_len, &x->e), JPKI_OK);
-    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, &pub, &cert, &cert_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, pub, &cert, &cert_len, &x->e), JPKI_OK);
     assert_int_equal(jpki_cert_write_pending(&x->c, JPKI_KEY_AUTH, cert, cert_len, &x->e), JPKI_OK);
     calls = x->ca_calls;
     assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, NULL, false, &did, &x->e), JPKI_OK);
@@ -403,24 +405,24 @@ static void written_bytes_activated_or_refused(void **state)
     free(csr);
     free(answer);
     free(cert);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_free(pub);
 }
 
 static void pending_key_needs_the_pin(void **state)
 {
     fixture *x = *state;
     assert_int_equal(jpki_issuer_authenticate(&x->c, &x->ik, &x->e), JPKI_OK);
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+    jpki_pubkey *pub = jpki_pubkey_new();
+    assert_non_null(pub);
     uint8_t *csr = NULL;
     size_t len;
     /* without the PIN the card generates nothing */
-    assert_int_not_equal(jpki_renew_request(&x->rn, JPKI_KEY_AUTH, true, &pub, &csr, &len, &x->e), JPKI_OK);
+    assert_int_not_equal(jpki_renew_request(&x->rn, JPKI_KEY_AUTH, true, pub, &csr, &len, &x->e), JPKI_OK);
     assert_null(csr);
     jpki_card_key_view v;
     assert_int_equal(jpki_renew_key_view(&x->c, JPKI_KEY_AUTH, &v, NULL, &x->e), JPKI_OK);
     assert_false(v.pending);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_free(pub);
 }
 
 /* A card whose signature key and certificate were deleted (password
