@@ -11,6 +11,7 @@
 #include "jpki/csr.h"
 #include "jpki/renew.h"
 #include "pubkey_internal.h"
+#include "renew_internal.h"
 
 #define CA_ANSWER_MAX (256u * 1024u)
 
@@ -41,6 +42,49 @@ void jpki_renewal_clear(jpki_renewal *rn)
         rn->active_cert[k] = NULL;
         rn->active_cert_len[k] = 0;
     }
+}
+
+jpki_rc jpki_renewal_new(const jpki_renewal_opts *o, jpki_renewal **out, jpki_error *err)
+{
+    if (out)
+        *out = NULL;
+    /* The first release's struct ends at holder; a shorter size is garbage. */
+    size_t min = offsetof(jpki_renewal_opts, holder) + sizeof o->holder;
+    if (!o || !out || o->size < min || !o->card)
+        return jpki_error_set(err, JPKI_ERR_ARG, "renewal: missing card or options size");
+    jpki_renewal *rn = calloc(1, sizeof *rn);
+    if (!rn)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "renewal: out of memory");
+    rn->card = o->card;
+    rn->journal = o->journal;
+    rn->ca = o->ca;
+    rn->ca_ctx = o->ca_ctx;
+    rn->progress = o->progress;
+    rn->progress_ctx = o->progress_ctx;
+    rn->holder = o->holder;
+    *out = rn;
+    return JPKI_OK;
+}
+
+void jpki_renewal_free(jpki_renewal *rn)
+{
+    if (!rn)
+        return;
+    jpki_renewal_clear(rn);
+    free(rn);
+}
+
+const char *jpki_renewal_serial(const jpki_renewal *rn)
+{
+    return rn ? rn->serial : "";
+}
+
+const uint8_t *jpki_renewal_active_cert(const jpki_renewal *rn, jpki_key_kind kind, size_t *len)
+{
+    bool ok = rn && (kind == JPKI_KEY_AUTH || kind == JPKI_KEY_SIGN);
+    if (len)
+        *len = ok ? rn->active_cert_len[kind] : 0;
+    return ok ? rn->active_cert[kind] : NULL;
 }
 
 /* Keep the certificate just read back (takes ownership of der). */
