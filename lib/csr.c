@@ -19,6 +19,7 @@
 
 #include "jpki/x509_parse.h"
 #include "jpki/csr.h"
+#include "pubkey_internal.h"
 
 /* 1.2.840.113549.1.9.14 (PKCS#9 extensionRequest) */
 static const char OID_EXTENSION_REQUEST[] = "\x2A\x86\x48\x86\xF7\x0D\x01\x09\x0E";
@@ -105,6 +106,22 @@ jpki_rc jpki_rsa_pub_fingerprint(const mbedtls_rsa_context *pub, uint8_t out[32]
     if (rc != JPKI_OK)
         return rc;
     mbedtls_sha256_ret(spki, len, out, 0);
+    return JPKI_OK;
+}
+
+jpki_rc jpki_rsa_pub_spki(const mbedtls_rsa_context *pub, uint8_t **der, size_t *len,
+                          jpki_error *err)
+{
+    uint8_t buf[1200];
+    const uint8_t *spki;
+    size_t n;
+    jpki_rc rc = write_spki(pub, buf, sizeof buf, &spki, &n, err);
+    if (rc != JPKI_OK)
+        return rc;
+    if (!(*der = malloc(n)))
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "public key: out of memory");
+    memcpy(*der, spki, n);
+    *len = n;
     return JPKI_OK;
 }
 
@@ -250,7 +267,7 @@ jpki_rc jpki_csr_build(const jpki_csr_params *p, uint8_t **der, size_t *der_len,
         uint8_t spki_buf[1200];
         const uint8_t *spki;
         size_t spki_len;
-        if ((rc = write_spki(p->pub, spki_buf, sizeof spki_buf, &spki, &spki_len, err)) != JPKI_OK)
+        if ((rc = write_spki(&p->pub->rsa, spki_buf, sizeof spki_buf, &spki, &spki_len, err)) != JPKI_OK)
             goto out;
         CHK_ADD(cri_len, mbedtls_asn1_write_raw_buffer(&c, buf, spki, spki_len));
     }
@@ -271,7 +288,7 @@ jpki_rc jpki_csr_build(const jpki_csr_params *p, uint8_t **der, size_t *der_len,
         jpki_error_prefix(err, "signing the request");
         goto out;
     }
-    if ((rc = verify_sig(p->pub, di, sizeof di, sig, siglen, err)) != JPKI_OK)
+    if ((rc = verify_sig(&p->pub->rsa, di, sizeof di, sig, siglen, err)) != JPKI_OK)
         goto out;
 
     /* CertificationRequest ::= SEQUENCE { cri, signatureAlgorithm, signature } */

@@ -11,6 +11,7 @@
 #include "jpki/issuer.h"
 #include "jpki/profile.h"
 #include "issuer_internal.h"
+#include "pubkey_internal.h"
 
 /* Bounds on what a card may hand us as an RSA public key: they keep a
  * malformed answer from reaching mbedTLS as something absurd. */
@@ -105,12 +106,12 @@ static jpki_rc parse_public_key(const uint8_t *buf, size_t len, mbedtls_rsa_cont
 }
 
 jpki_rc jpki_keypair_pending(jpki_card *c, jpki_key_kind key, bool generate,
-                             mbedtls_rsa_context *pub, jpki_error *err)
+                             jpki_pubkey *pub, jpki_error *err)
 {
     if (!pub)
         return jpki_error_set(err, JPKI_ERR_ARG, "key pair: missing argument");
-    /* Initialised first, so the caller may always mbedtls_rsa_free it. */
-    mbedtls_rsa_init(pub, MBEDTLS_RSA_PKCS_V15, 0);
+    /* Emptied first: on error the caller holds an empty key, never a stale one. */
+    jpki_pubkey_clear(pub);
     if (!c || !c->t || !valid_key_kind(key))
         return jpki_error_set(err, JPKI_ERR_ARG, "key pair: bad argument");
 
@@ -144,14 +145,12 @@ jpki_rc jpki_keypair_pending(jpki_card *c, jpki_key_kind key, bool generate,
             err->sw = r->sw;
     } else if (!jpki_sw_ok(r->sw)) {
         rc = issuer_sw_error(err, r->sw, what);
-    } else if ((rc = parse_public_key(r->data, r->len, pub, err)) != JPKI_OK) {
+    } else if ((rc = parse_public_key(r->data, r->len, &pub->rsa, err)) != JPKI_OK) {
         jpki_error_prefix(err, "%s", what);
     }
     free(r);
-    if (rc != JPKI_OK) {
-        mbedtls_rsa_free(pub);
-        mbedtls_rsa_init(pub, MBEDTLS_RSA_PKCS_V15, 0);
-    }
+    if (rc != JPKI_OK)
+        jpki_pubkey_clear(pub);
     return rc;
 }
 

@@ -11,6 +11,8 @@
 #include "jpki/x509_parse.h"
 #include "jpki/csr.h"
 #include "jpki/renew.h"
+#include "pubkey_internal.h"
+#include "renew_internal.h"
 
 #define CA_ANSWER_MAX (256u * 1024u)
 
@@ -41,6 +43,49 @@ void jpki_renewal_clear(jpki_renewal *rn)
         rn->active_cert[k] = NULL;
         rn->active_cert_len[k] = 0;
     }
+}
+
+jpki_rc jpki_renewal_new(const jpki_renewal_opts *o, jpki_renewal **out, jpki_error *err)
+{
+    if (out)
+        *out = NULL;
+    /* The first release's struct ends at holder; a shorter size is garbage. */
+    size_t min = offsetof(jpki_renewal_opts, holder) + sizeof o->holder;
+    if (!o || !out || o->size < min || !o->card)
+        return jpki_error_set(err, JPKI_ERR_ARG, "renewal: missing card or options size");
+    jpki_renewal *rn = calloc(1, sizeof *rn);
+    if (!rn)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "renewal: out of memory");
+    rn->card = o->card;
+    rn->journal = o->journal;
+    rn->ca = o->ca;
+    rn->ca_ctx = o->ca_ctx;
+    rn->progress = o->progress;
+    rn->progress_ctx = o->progress_ctx;
+    rn->holder = o->holder;
+    *out = rn;
+    return JPKI_OK;
+}
+
+void jpki_renewal_free(jpki_renewal *rn)
+{
+    if (!rn)
+        return;
+    jpki_renewal_clear(rn);
+    free(rn);
+}
+
+const char *jpki_renewal_serial(const jpki_renewal *rn)
+{
+    return rn ? rn->serial : "";
+}
+
+const uint8_t *jpki_renewal_active_cert(const jpki_renewal *rn, jpki_key_kind kind, size_t *len)
+{
+    bool ok = rn && (kind == JPKI_KEY_AUTH || kind == JPKI_KEY_SIGN);
+    if (len)
+        *len = ok ? rn->active_cert_len[kind] : 0;
+    return ok ? rn->active_cert[kind] : NULL;
 }
 
 /* Keep the certificate just read back (takes ownership of der). */
@@ -90,7 +135,7 @@ jpki_rc jpki_renew_identify(jpki_renewal *rn, jpki_error *err)
 /* ---- card state ---- */
 
 jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view *view,
-                            mbedtls_rsa_context *pub, jpki_error *err)
+                            jpki_pubkey *pub, jpki_error *err)
 {
     memset(view, 0, sizeof *view);
     jpki_issuance_status st;
@@ -108,7 +153,7 @@ jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view
         return JPKI_OK;
     if ((rc = jpki_keypair_pending(c, kind, false, pub, err)) != JPKI_OK)
         return rc; /* the message names the step and the key */
-    if ((rc = jpki_rsa_pub_fingerprint(pub, view->pending_fp, err)) != JPKI_OK)
+    if ((rc = jpki_pubkey_fingerprint(pub, view->pending_fp, err)) != JPKI_OK)
         return rc;
     view->have_fp = true;
     return JPKI_OK;
@@ -171,7 +216,7 @@ static jpki_rc load_template(const jpki_renewal *rn, jpki_key_kind kind, jpki_cs
 }
 
 jpki_rc jpki_renew_request(jpki_renewal *rn, jpki_key_kind kind, bool generate,
-                           mbedtls_rsa_context *pub, uint8_t **csr, size_t *csr_len,
+                           jpki_pubkey *pub, uint8_t **csr, size_t *csr_len,
                            jpki_error *err)
 {
     *csr = NULL;
@@ -186,7 +231,7 @@ jpki_rc jpki_renew_request(jpki_renewal *rn, jpki_key_kind kind, bool generate,
     progress(rn, kind, generate ? "generate" : "pending-key");
     if ((rc = jpki_keypair_pending(rn->card, kind, generate, pub, err)) != JPKI_OK)
         goto out;
-    if ((rc = jpki_rsa_pub_fingerprint(pub, fp, err)) != JPKI_OK)
+    if ((rc = jpki_pubkey_fingerprint(pub, fp, err)) != JPKI_OK)
         goto out;
     if ((rc = journal_key_step(rn, JPKI_STEP_PENDING_KEY, kind, fp, NULL, 0, err)) != JPKI_OK)
         goto out;
@@ -226,7 +271,7 @@ static void verify_flags_text(uint32_t flags, char *buf, size_t n)
             *p = ';';
 }
 
-jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const mbedtls_rsa_context *pub,
+jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const jpki_pubkey *pub,
                                 const uint8_t *cert, size_t len, jpki_error *err)
 {
     jpki_rc rc = JPKI_OK;
@@ -247,7 +292,7 @@ jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const mbedtls_
         goto out;
     }
     if (mbedtls_pk_get_type(&crt.pk) != MBEDTLS_PK_RSA ||
-        !jpki_rsa_pub_equal(mbedtls_pk_rsa(crt.pk), pub)) {
+        !jpki_rsa_pub_equal(mbedtls_pk_rsa(crt.pk), &pub->rsa)) {
         rc = jpki_error_set(err, JPKI_ERR_CERT,
                             "issued %s certificate is for another key than the card's pending key",
                             jpki_key_kind_name(kind));
@@ -301,7 +346,7 @@ static jpki_rc read_back(jpki_renewal *rn, jpki_key_kind kind, const uint8_t *ce
     return JPKI_OK;
 }
 
-jpki_rc jpki_renew_install(jpki_renewal *rn, jpki_key_kind kind, const mbedtls_rsa_context *pub,
+jpki_rc jpki_renew_install(jpki_renewal *rn, jpki_key_kind kind, const jpki_pubkey *pub,
                            const uint8_t *cert, size_t len, jpki_error *err)
 {
     uint8_t fp[JPKI_JOURNAL_FP_LEN];
@@ -309,7 +354,7 @@ jpki_rc jpki_renew_install(jpki_renewal *rn, jpki_key_kind kind, const mbedtls_r
     jpki_rc rc = jpki_renew_check_issued(rn->card, kind, pub, cert, len, err);
     if (rc != JPKI_OK)
         return rc;
-    if ((rc = jpki_rsa_pub_fingerprint(pub, fp, err)) != JPKI_OK)
+    if ((rc = jpki_pubkey_fingerprint(pub, fp, err)) != JPKI_OK)
         return rc;
     /* On disk before the card changes: a crash after ACTIVATE finds the
      * certificate in the journal and confirms instead of renewing again. */
@@ -332,8 +377,8 @@ static jpki_rc activate_written(jpki_renewal *rn, jpki_key_kind kind, bool *refu
                                 jpki_error *err)
 {
     *refused = false;
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+    jpki_pubkey pub;
+    jpki_pubkey_init(&pub);
     jpki_card_key_view v;
     uint8_t *cert = NULL;
     size_t len = 0;
@@ -367,7 +412,7 @@ static jpki_rc activate_written(jpki_renewal *rn, jpki_key_kind kind, bool *refu
     cert = NULL;
 out:
     free(cert);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_clear(&pub);
     return rc;
 }
 
@@ -386,7 +431,7 @@ jpki_rc jpki_renew_confirm(jpki_renewal *rn, jpki_key_kind kind, const uint8_t *
     return journal_key_step(rn, JPKI_STEP_ACTIVATED, kind, NULL, NULL, 0, err);
 }
 
-jpki_rc jpki_renew_pick_cert(const uint8_t *buf, size_t len, const mbedtls_rsa_context *pub,
+jpki_rc jpki_renew_pick_cert(const uint8_t *buf, size_t len, const jpki_pubkey *pub,
                              uint8_t **cert, size_t *cert_len, jpki_error *err)
 {
     *cert = NULL;
@@ -419,7 +464,7 @@ jpki_rc jpki_renew_pick_cert(const uint8_t *buf, size_t len, const mbedtls_rsa_c
     int n = 0;
     for (const mbedtls_x509_crt *c = &chain; c && c->raw.p; c = c->next, n++) {
         if (mbedtls_pk_get_type(&c->pk) == MBEDTLS_PK_RSA &&
-            jpki_rsa_pub_equal(mbedtls_pk_rsa(c->pk), pub)) {
+            jpki_rsa_pub_equal(mbedtls_pk_rsa(c->pk), &pub->rsa)) {
             *cert = malloc(c->raw.len);
             if (!*cert) {
                 rc = jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
@@ -446,8 +491,8 @@ static jpki_rc request_issue_install(jpki_renewal *rn, jpki_key_kind kind, bool 
     if (!rn->ca)
         return jpki_error_set(err, JPKI_ERR_ARG, "no CA to send the %s request to",
                               jpki_key_kind_name(kind));
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+    jpki_pubkey pub;
+    jpki_pubkey_init(&pub);
     uint8_t *csr = NULL, *answer = NULL, *cert = NULL;
     size_t csr_len = 0, answer_len = 0, cert_len = 0;
     jpki_rc rc = jpki_renew_request(rn, kind, generate, &pub, &csr, &csr_len, err);
@@ -468,7 +513,7 @@ out:
     free(csr);
     free(answer);
     free(cert);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_clear(&pub);
     return rc;
 }
 
@@ -476,11 +521,11 @@ jpki_rc jpki_renew_key(jpki_renewal *rn, jpki_key_kind kind, const jpki_journal_
                        bool fresh, jpki_resume_action *did, jpki_error *err)
 {
     jpki_card_key_view v;
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+    jpki_pubkey pub;
+    jpki_pubkey_init(&pub);
     jpki_rc rc = jpki_renew_key_view(rn->card, kind, &v, &pub, err);
     if (rc != JPKI_OK) {
-        mbedtls_rsa_free(&pub);
+        jpki_pubkey_clear(&pub);
         return rc;
     }
     jpki_resume_action a = jpki_resume_decide(js, kind, &v);
@@ -522,6 +567,6 @@ jpki_rc jpki_renew_key(jpki_renewal *rn, jpki_key_kind kind, const jpki_journal_
         break;
     }
     }
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_clear(&pub);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include "jpki/csr.h"
 #include "jpki/jpki.h"
 #include "jpki/renew.h"
+#include "pubkey_internal.h"
 #include "renew_internal.h"
 
 typedef struct step_ctx {
@@ -94,8 +95,8 @@ static jpki_rc print_csr(FILE *f, const uint8_t *csr, size_t len, jpki_error *er
 static jpki_rc install_from_input(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key_kind kind,
                                   jpki_error *err)
 {
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+    jpki_pubkey pub;
+    jpki_pubkey_init(&pub);
     jpki_card_key_view v;
     uint8_t *cert = NULL;
     size_t len = 0;
@@ -110,7 +111,7 @@ static jpki_rc install_from_input(const jpki_renew_card_opts *o, jpki_renewal *r
     if (rc == JPKI_OK)
         rc = jpki_renew_install(rn, kind, &pub, cert, len, err);
     free(cert);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_clear(&pub);
     return rc;
 }
 
@@ -188,15 +189,15 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
     size_t n = sizeof res->line[kind];
     bool wants_ca = act == JPKI_RESUME_GENERATE || act == JPKI_RESUME_REQUEST;
     if (o->mode == JPKI_RENEW_MODE_REQUEST || (o->mode == JPKI_RENEW_MODE_RESUME && wants_ca && !o->ca)) {
-        mbedtls_rsa_context pub;
-        mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+        jpki_pubkey pub;
+        jpki_pubkey_init(&pub);
         uint8_t *csr = NULL;
         size_t len = 0;
         rc = jpki_renew_request(rn, kind, act == JPKI_RESUME_GENERATE, &pub, &csr, &len, err);
         if (rc == JPKI_OK)
             rc = print_csr(o->csr_out, csr, len, err);
         free(csr);
-        mbedtls_rsa_free(&pub);
+        jpki_pubkey_clear(&pub);
         if (rc == JPKI_OK) {
             *printed_csr = true;
             snprintf(line, n, "%s: CSR printed; the new key is pending until `jpki-renew install`",

@@ -6,6 +6,27 @@
 
 #include "jpki/renew.h"
 
+/* The inside of a jpki_renewal; renew_card.c embeds one per card run. */
+struct jpki_renewal {
+    jpki_card *card;
+    jpki_journal *journal;      /* NULL: no journal */
+    char serial[16];            /* card serial: the journal's key */
+    char reader[128];
+    jpki_ca_issue_fn ca;        /* NULL: stop after the CSR (request mode) */
+    void *ca_ctx;
+    void (*progress)(void *ctx, jpki_key_kind kind, const char *step);
+    void *progress_ctx;
+    const jpki_holder *holder;
+    /* Filled by the steps that read a key's certificate back after it
+     * became active (install, activate, confirm); owned here. */
+    uint8_t *active_cert[2];
+    size_t active_cert_len[2];
+};
+
+/* Free the certificates read back (active_cert[]) and reset their lengths;
+ * the card and journal it points to are not touched. */
+void jpki_renewal_clear(jpki_renewal *rn);
+
 typedef struct renew_rejected_ctx {
     const jpki_journal_card_state *js; /* NULL: no journal or card unknown to it */
     jpki_journal *journal;

@@ -15,9 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mbedtls/rsa.h>
-
 #include "jpki/error.h"
+#include "jpki/pubkey.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,7 +39,7 @@ typedef struct jpki_csr_params {
     const uint8_t *subject_der;
     size_t subject_der_len;
     const char *subject;
-    const mbedtls_rsa_context *pub; /* N and E are all that is read */
+    const jpki_pubkey *pub;
     const uint8_t *san_der;
     size_t san_der_len;
     jpki_csr_sign_fn sign;
@@ -80,15 +79,6 @@ JPKI_API void jpki_csr_template_free(jpki_csr_template *t);
 #define JPKI_DIGESTINFO_SHA256_LEN 51
 JPKI_API void jpki_digestinfo_sha256(const uint8_t hash[32],
                             uint8_t out[JPKI_DIGESTINFO_SHA256_LEN]);
-
-/* Do two RSA public keys have the same modulus and exponent? */
-JPKI_API int jpki_rsa_pub_equal(const mbedtls_rsa_context *a, const mbedtls_rsa_context *b);
-
-/* SHA-256 over the DER SubjectPublicKeyInfo of an RSA public key: a short,
- * stable identity for the journal ("is the card's pending key the one the
- * certificate was issued for?"). */
-JPKI_API jpki_rc jpki_rsa_pub_fingerprint(const mbedtls_rsa_context *pub, uint8_t out[32],
-                                 jpki_error *err);
 
 #ifdef __cplusplus
 }

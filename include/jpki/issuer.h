@@ -9,11 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mbedtls/rsa.h>
 
 #include "jpki/card.h"
 #include "jpki/error.h"
 #include "jpki/profile.h"
+#include "jpki/pubkey.h"
 #include "jpki/secret.h"
 
 #ifdef __cplusplus
@@ -55,10 +55,10 @@ typedef struct jpki_issuance_status {
 JPKI_API jpki_rc jpki_issuance_status_get(jpki_card *c, jpki_issuance_status *st, jpki_error *err);
 
 /* Generate (or, with generate=false, read back) the pending key pair of
- * key; fills pub (public part only, mbedtls_rsa_init done by the callee,
- * also on error: the caller always releases it with mbedtls_rsa_free). */
+ * key; fills pub (made by the caller with jpki_pubkey_new and freed by it;
+ * emptied on error). */
 JPKI_API jpki_rc jpki_keypair_pending(jpki_card *c, jpki_key_kind key, bool generate,
-                             mbedtls_rsa_context *pub, jpki_error *err);
+                             jpki_pubkey *pub, jpki_error *err);
 
 /* UPDATE BINARY the certificate into the pending buffer, then ACTIVATE. */
 JPKI_API jpki_rc jpki_cert_write_pending(jpki_card *c, jpki_key_kind key,

@@ -10,6 +10,7 @@
 #include "jpki/secret.h"
 #include "jpki/card.h"
 #include "jpki/cert.h"
+#include "jpki/pubkey.h"
 #include "jpki/issuer.h"
 #include "jpki/csr.h"
 #include "jpki/journal.h"

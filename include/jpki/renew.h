@@ -17,12 +17,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <mbedtls/rsa.h>
-
 #include "jpki/card.h"
 #include "jpki/error.h"
 #include "jpki/issuer.h"
 #include "jpki/journal.h"
+#include "jpki/pubkey.h"
 #include "jpki/secret.h"
 #include "jpki/transport.h"
 
@@ -58,11 +57,14 @@ JPKI_API jpki_rc jpki_read_holder(jpki_card *c, jpki_holder *h, jpki_error *err)
  * .4 (birth date), .5 (address), UTF8String values; *san malloc'd. */
 JPKI_API jpki_rc jpki_holder_san(const jpki_holder *h, uint8_t **san, size_t *san_len, jpki_error *err);
 
-typedef struct jpki_renewal {
-    jpki_card *card;
-    jpki_journal *journal;      /* NULL: no journal */
-    char serial[16];            /* card serial: the journal's key */
-    char reader[128];
+/* What a renewal works with: plain data, copied by jpki_renewal_new.  Set
+ * size to sizeof(jpki_renewal_opts); fields are only ever appended, so a
+ * caller built against an older, shorter struct keeps working (the missing
+ * fields read as zero). */
+typedef struct jpki_renewal_opts {
+    size_t size;
+    jpki_card *card;            /* required; not owned */
+    jpki_journal *journal;      /* NULL: no journal; not owned */
     jpki_ca_issue_fn ca;        /* NULL: stop after the CSR (request mode) */
     void *ca_ctx;
     /* Step names as they happen ("verify", "generate", "csr", "ca", ...);
@@ -71,19 +73,29 @@ typedef struct jpki_renewal {
     void *progress_ctx;
     /* The holder's data, read by the caller (jpki_read_holder, with the
      * card-info PIN) when the card has no signature certificate to copy it
-     * from; NULL otherwise.  Read it before verifying the JPKI PINs: the
-     * card forgets verified PINs when another application is selected. */
+     * from; NULL otherwise; not owned.  Read it before verifying the JPKI
+     * PINs: the card forgets verified PINs when another application is
+     * selected. */
     const jpki_holder *holder;
-    /* Filled by the steps that read a key's certificate back after it
-     * became active (install, activate, confirm): the DER as the card
-     * holds it, owned here; free with jpki_renewal_clear. */
-    uint8_t *active_cert[2];
-    size_t active_cert_len[2];
-} jpki_renewal;
+} jpki_renewal_opts;
 
-/* Free the certificates the renewal read back (active_cert[]) and reset
- * their lengths; the card and journal it points to are not touched. */
-JPKI_API void jpki_renewal_clear(jpki_renewal *rn);
+/* One card's renewal state (opaque). */
+typedef struct jpki_renewal jpki_renewal;
+
+/* A renewal for o->card.  JPKI_ERR_ARG when o, o->card or o->size is
+ * missing or o->size is smaller than the first release's struct. */
+JPKI_API jpki_rc jpki_renewal_new(const jpki_renewal_opts *o, jpki_renewal **out,
+                                  jpki_error *err);
+/* Frees the certificates read back too; the card and journal are not
+ * touched.  NULL is a no-op. */
+JPKI_API void jpki_renewal_free(jpki_renewal *rn);
+/* The card serial (the journal's key), "" before jpki_renew_identify. */
+JPKI_API const char *jpki_renewal_serial(const jpki_renewal *rn);
+/* The certificate the steps that activate a key (install, activate,
+ * confirm) read back from the card, as the card holds it; NULL (and *len
+ * 0) when none yet.  Owned by rn: valid until the next step or free. */
+JPKI_API const uint8_t *jpki_renewal_active_cert(const jpki_renewal *rn, jpki_key_kind kind,
+                                                 size_t *len);
 
 /* Card serial from the common record (the journal key). */
 JPKI_API jpki_rc jpki_renew_identify(jpki_renewal *rn, jpki_error *err);
@@ -103,33 +115,33 @@ JPKI_API const char *jpki_key_kind_name(jpki_key_kind kind); /* "auth" / "sign" 
 
 /* What the card says about key kind: GET DATA DF30 (no conditions) and,
  * when pub is not NULL and a key is pending, that key read back into pub
- * (public part only; the caller has run mbedtls_rsa_init on it and frees
- * it) and its fingerprint into view->pending_fp.  Reading the pending key
- * needs the issuer session and the key's PIN verified. */
+ * (made by the caller with jpki_pubkey_new, who frees it) and its
+ * fingerprint into view->pending_fp.  Reading the pending key needs the
+ * issuer session and the key's PIN verified. */
 JPKI_API jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view *view,
-                            mbedtls_rsa_context *pub, jpki_error *err);
+                            jpki_pubkey *pub, jpki_error *err);
 
 /* Generate a pending key (generate=true) or reuse the one on the card, and
  * build the CSR for it, signed by the card (issuer session and the key's
  * PIN needed).  Subject and subjectAltName come from the key's current
  * certificate.  For the signature key, when that certificate is absent, the
  * subject is the authentication certificate's and the subjectAltName is
- * made from rn->holder (JPKI_ERR_STATE when that is NULL).  pub (mbedtls_rsa_init'd by the caller, who
+ * made from rn->holder (JPKI_ERR_STATE when that is NULL).  pub (from jpki_pubkey_new; the caller
  * frees it) receives the pending key.  Journal: pending-key, csr. */
 JPKI_API jpki_rc jpki_renew_request(jpki_renewal *rn, jpki_key_kind kind, bool generate,
-                           mbedtls_rsa_context *pub, uint8_t **csr, size_t *csr_len,
+                           jpki_pubkey *pub, uint8_t **csr, size_t *csr_len,
                            jpki_error *err);
 
 /* Is cert (DER) fit for the pending key pub: parses, same public key, chain
  * verifies against the CA certificate on the card (EF 000B / 0002)? */
 JPKI_API jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind,
-                                const mbedtls_rsa_context *pub,
+                                const jpki_pubkey *pub,
                                 const uint8_t *cert, size_t len, jpki_error *err);
 
 /* check_issued, journal cert-issued, UPDATE BINARY, ACTIVATE, journal
  * activated, read the certificate back and compare. */
 JPKI_API jpki_rc jpki_renew_install(jpki_renewal *rn, jpki_key_kind kind,
-                           const mbedtls_rsa_context *pub,
+                           const jpki_pubkey *pub,
                            const uint8_t *cert, size_t len, jpki_error *err);
 
 /* The certificate bytes are already on the card (an interrupted install):
@@ -154,7 +166,7 @@ JPKI_API jpki_rc jpki_renew_key(jpki_renewal *rn, jpki_key_kind kind,
 /* Pick the certificate for key pub out of a PEM bundle or DER blob (a CA
  * may add its chain).  *cert is malloc'd; JPKI_ERR_CERT when none fits. */
 JPKI_API jpki_rc jpki_renew_pick_cert(const uint8_t *buf, size_t len,
-                             const mbedtls_rsa_context *pub,
+                             const jpki_pubkey *pub,
                              uint8_t **cert, size_t *cert_len, jpki_error *err);
 
 /* ---- the PIN sequence of a renewal ---- */

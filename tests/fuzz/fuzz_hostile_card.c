@@ -218,15 +218,17 @@ static jpki_rc run_op(uint8_t op, jpki_card *c, hostile *h, jpki_error *e)
         break;
     }
     case 14: case 15: {
-        mbedtls_rsa_context pub;
+        jpki_pubkey *pub = jpki_pubkey_new();
+        if (!pub)
+            abort();
         rc = jpki_keypair_pending(c, var & 1 ? JPKI_KEY_SIGN : JPKI_KEY_AUTH, kind == 15,
-                                  &pub, e);
+                                  pub, e);
         if (rc == JPKI_OK) {
-            size_t n = mbedtls_rsa_get_len(&pub);
+            size_t n = (jpki_pubkey_bits(pub) + 7) / 8;
             if (n < 128 || n > 512)
                 abort();
         }
-        mbedtls_rsa_free(&pub);
+        jpki_pubkey_free(pub);
         break;
     }
     case 16: {
@@ -343,9 +345,11 @@ static void prepare(jpki_card *c, uint8_t op)
             rc = jpki_pin_verify(c, JPKI_PIN_SIGN, &s, &e);
     }
     if (rc == JPKI_OK && kind == 14) {
-        mbedtls_rsa_context pub;
-        rc = jpki_keypair_pending(c, op & 0x20 ? JPKI_KEY_SIGN : JPKI_KEY_AUTH, true, &pub, &e);
-        mbedtls_rsa_free(&pub);
+        jpki_pubkey *pub = jpki_pubkey_new();
+        if (!pub)
+            abort();
+        rc = jpki_keypair_pending(c, op & 0x20 ? JPKI_KEY_SIGN : JPKI_KEY_AUTH, true, pub, &e);
+        jpki_pubkey_free(pub);
     }
     if (rc != JPKI_OK)
         fprintf(stderr, "record: preparing the card: %s\n", e.message);

@@ -22,6 +22,20 @@ check "every export is declared JPKI_API${undeclared:+ (undeclared: $undeclared)
 unexported=$(comm -13 <(printf '%s\n' "$exported") <(printf '%s\n' "$declared") | tr '\n' ' ')
 check "every JPKI_API declaration is exported${unexported:+ (missing: $unexported)}" test -z "$unexported"
 
+# The public headers name no mbedTLS type: keys cross the API as jpki_pubkey,
+# so callers need not build against the same crypto library (issue 13).
+# includes_mbedtls DIR prints the headers under DIR that include mbedtls/.
+includes_mbedtls() { grep -l '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]mbedtls/' "$1"/*.h; }
+leaks=$(includes_mbedtls "$JPKI_SRC/include/jpki" | tr '\n' ' ')
+check "no public header includes mbedtls/${leaks:+ (does: $leaks)}" test -z "$leaks"
+# The same check spots a header that does (so the one above can fail).
+probe=$(mktemp -d)
+printf '#include "jpki/error.h"\n  #  include <mbedtls/rsa.h>\n' >"$probe/leaky.h"
+printf '/* mentions mbedtls/rsa.h in a comment only */\n' >"$probe/clean.h"
+check "the mbedtls/ include check catches a leaky header" \
+    test "$(includes_mbedtls "$probe")" = "$probe/leaky.h"
+rm -rf "$probe"
+
 # The symbol version node the linker script gives the library.
 check "exports carry the JPKI_0 version" sh -c "objdump -T '$so' | grep -q 'JPKI_0'"
 finish

@@ -15,14 +15,18 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/rsa.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 #include <mbedtls/x509_csr.h>
 
 #include "jpki/csr.h"
+#include "pubkey_test_util.h"
 
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
 static mbedtls_rsa_context key_a, key_b;
+/* Their public halves, as the library takes them. */
+static jpki_pubkey *pub_a, *pub_b;
 
 /* The card's signature, done in software: PKCS#1 v1.5 over the DigestInfo. */
 static jpki_rc soft_sign(void *ctx, const uint8_t *di, size_t dlen, uint8_t *sig,
@@ -59,12 +63,16 @@ static int setup(void **state)
     if (mbedtls_rsa_gen_key(&key_a, mbedtls_ctr_drbg_random, &drbg, 2048, 65537) != 0 ||
         mbedtls_rsa_gen_key(&key_b, mbedtls_ctr_drbg_random, &drbg, 2048, 65537) != 0)
         return -1;
+    if (!(pub_a = test_pubkey_of_rsa(&key_a)) || !(pub_b = test_pubkey_of_rsa(&key_b)))
+        return -1;
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
+    jpki_pubkey_free(pub_a);
+    jpki_pubkey_free(pub_b);
     mbedtls_rsa_free(&key_a);
     mbedtls_rsa_free(&key_b);
     mbedtls_ctr_drbg_free(&drbg);
@@ -144,7 +152,7 @@ static void csr_from_string_subject_verifies_with_openssl(void **state)
     (void)state;
     uint8_t sanbuf[512], *san;
     size_t san_len = make_san(sanbuf, sizeof sanbuf, &san);
-    jpki_csr_params p = {.subject = "C=JP,O=JPKI,CN=renew test", .pub = &key_a,
+    jpki_csr_params p = {.subject = "C=JP,O=JPKI,CN=renew test", .pub = pub_a,
                          .san_der = san, .san_der_len = san_len,
                          .sign = soft_sign, .sign_ctx = &key_a};
     uint8_t *der = NULL;
@@ -168,8 +176,11 @@ static void csr_from_string_subject_verifies_with_openssl(void **state)
     mbedtls_x509_csr csr;
     mbedtls_x509_csr_init(&csr);
     assert_int_equal(mbedtls_x509_csr_parse_der(&csr, der, len), 0);
-    assert_true(jpki_rsa_pub_equal(mbedtls_pk_rsa(csr.pk), &key_a));
-    assert_false(jpki_rsa_pub_equal(mbedtls_pk_rsa(csr.pk), &key_b));
+    jpki_pubkey *named = test_pubkey_of_pk(&csr.pk);
+    assert_non_null(named);
+    assert_true(jpki_pubkey_equal(named, pub_a));
+    assert_false(jpki_pubkey_equal(named, pub_b));
+    jpki_pubkey_free(named);
     mbedtls_x509_csr_free(&csr);
     free(pem);
     free(der);
@@ -213,7 +224,7 @@ static void csr_copies_old_certificate(void **state)
     assert_memory_equal(t.san, san, san_len);
 
     jpki_csr_params p = {.subject_der = t.subject, .subject_der_len = t.subject_len,
-                         .pub = &key_a, .san_der = t.san, .san_der_len = t.san_len,
+                         .pub = pub_a, .san_der = t.san, .san_der_len = t.san_len,
                          .sign = soft_sign, .sign_ctx = &key_a};
     uint8_t *der;
     size_t len;
@@ -246,7 +257,7 @@ static void csr_copies_old_certificate(void **state)
 static void csr_without_san_has_empty_attributes(void **state)
 {
     (void)state;
-    jpki_csr_params p = {.subject = "C=JP,CN=12345", .pub = &key_a,
+    jpki_csr_params p = {.subject = "C=JP,CN=12345", .pub = pub_a,
                          .sign = soft_sign, .sign_ctx = &key_a};
     uint8_t *der;
     size_t len;
@@ -271,7 +282,7 @@ static void csr_without_san_has_empty_attributes(void **state)
 static void csr_signed_by_wrong_key_rejected(void **state)
 {
     (void)state;
-    jpki_csr_params p = {.subject = "C=JP,CN=x", .pub = &key_a,
+    jpki_csr_params p = {.subject = "C=JP,CN=x", .pub = pub_a,
                          .sign = soft_sign, .sign_ctx = &key_b};
     uint8_t *der = (uint8_t *)"x";
     size_t len = 1;
@@ -286,7 +297,7 @@ static void csr_signed_by_wrong_key_rejected(void **state)
 static void csr_signer_error_propagates(void **state)
 {
     (void)state;
-    jpki_csr_params p = {.subject = "C=JP,CN=x", .pub = &key_a, .sign = failing_sign};
+    jpki_csr_params p = {.subject = "C=JP,CN=x", .pub = pub_a, .sign = failing_sign};
     uint8_t *der;
     size_t len;
     jpki_error err;
@@ -301,7 +312,7 @@ static void csr_bad_subject_rejected(void **state)
     static const uint8_t not_a_name[] = {0x04, 0x01, 0x00};
     static const uint8_t trailing[] = {0x30, 0x00, 0x00};
     jpki_csr_params p = {.subject_der = not_a_name, .subject_der_len = sizeof not_a_name,
-                         .pub = &key_a, .sign = soft_sign, .sign_ctx = &key_a};
+                         .pub = pub_a, .sign = soft_sign, .sign_ctx = &key_a};
     uint8_t *der;
     size_t len;
     assert_int_equal(jpki_csr_build(&p, &der, &len, NULL), JPKI_ERR_ARG);
@@ -329,33 +340,40 @@ static void fingerprint_identifies_key(void **state)
 {
     (void)state;
     uint8_t fa[32], fa2[32], fb[32];
-    assert_int_equal(jpki_rsa_pub_fingerprint(&key_a, fa, NULL), JPKI_OK);
-    assert_int_equal(jpki_rsa_pub_fingerprint(&key_a, fa2, NULL), JPKI_OK);
-    assert_int_equal(jpki_rsa_pub_fingerprint(&key_b, fb, NULL), JPKI_OK);
+    assert_int_equal(jpki_pubkey_fingerprint(pub_a, fa, NULL), JPKI_OK);
+    assert_int_equal(jpki_pubkey_fingerprint(pub_a, fa2, NULL), JPKI_OK);
+    assert_int_equal(jpki_pubkey_fingerprint(pub_b, fb, NULL), JPKI_OK);
     assert_memory_equal(fa, fa2, 32);
     assert_memory_not_equal(fa, fb, 32);
 
-    /* A public-only copy is equal to the full key. */
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
-    mbedtls_mpi n, e;
-    mbedtls_mpi_init(&n);
-    mbedtls_mpi_init(&e);
-    assert_int_equal(mbedtls_rsa_export(&key_a, &n, NULL, NULL, NULL, &e), 0);
-    assert_int_equal(mbedtls_rsa_import(&pub, &n, NULL, NULL, NULL, &e), 0);
-    assert_int_equal(mbedtls_rsa_complete(&pub), 0);
-    assert_true(jpki_rsa_pub_equal(&pub, &key_a));
+    /* The fingerprint is SHA-256 over the SPKI that to_spki hands out, and
+     * a key made back from that SPKI is the same key. */
+    uint8_t *spki = NULL;
+    size_t len = 0;
+    assert_int_equal(jpki_pubkey_to_spki(pub_a, &spki, &len, NULL), JPKI_OK);
     uint8_t fp[32];
-    assert_int_equal(jpki_rsa_pub_fingerprint(&pub, fp, NULL), JPKI_OK);
+    mbedtls_sha256_ret(spki, len, fp, 0);
     assert_memory_equal(fp, fa, 32);
-    /* An empty context equals nothing. */
-    mbedtls_rsa_context empty;
-    mbedtls_rsa_init(&empty, MBEDTLS_RSA_PKCS_V15, 0);
-    assert_false(jpki_rsa_pub_equal(&empty, &empty));
-    mbedtls_rsa_free(&empty);
-    mbedtls_mpi_free(&n);
-    mbedtls_mpi_free(&e);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey *again = NULL;
+    assert_int_equal(jpki_pubkey_from_spki(spki, len, &again, NULL), JPKI_OK);
+    assert_true(jpki_pubkey_equal(again, pub_a));
+    assert_int_equal(jpki_pubkey_bits(again), 2048);
+    jpki_pubkey_free(again);
+    /* Not an SPKI: refused, nothing returned. */
+    spki[0] ^= 0x01;
+    again = (jpki_pubkey *)spki;
+    assert_int_equal(jpki_pubkey_from_spki(spki, len, &again, NULL), JPKI_ERR_CERT);
+    assert_null(again);
+    free(spki);
+
+    /* An empty key equals nothing, has no size and no encoding. */
+    jpki_pubkey *empty = jpki_pubkey_new();
+    assert_non_null(empty);
+    assert_false(jpki_pubkey_equal(empty, empty));
+    assert_int_equal(jpki_pubkey_bits(empty), 0);
+    assert_int_not_equal(jpki_pubkey_to_spki(empty, &spki, &len, NULL), JPKI_OK);
+    jpki_pubkey_free(empty);
+    jpki_pubkey_free(NULL);
 }
 
 int main(void)

@@ -26,6 +26,7 @@
 
 #include "engine.h"
 #include "jpki/jpki.h"
+#include "pubkey_test_util.h"
 #include "testca.h"
 
 /* ------------------------------------------------------------------ */
@@ -497,61 +498,64 @@ static void keypair_generate_via_get_response(void **state)
     script_pubkey(&x->f, true);
     assert_true(x->f.pubkey_len > 256);
     authenticate(x);
-    mbedtls_rsa_context pub;
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_SIGN, true, &pub, &x->err), JPKI_OK);
+    jpki_pubkey *pub = jpki_pubkey_new(), *want = test_pubkey_of_rsa(test_rsa());
+    assert_non_null(pub);
+    assert_non_null(want);
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_SIGN, true, pub, &x->err), JPKI_OK);
     assert_int_equal(x->f.ef, JPKI_EF_SIGN_KEY);
     assert_int_equal(x->f.genkey_p1, JPKI_GENKEY_P1_GENERATE);
-    assert_int_equal(mbedtls_mpi_cmp_mpi(&pub.N, &test_rsa()->N), 0);
-    assert_int_equal(mbedtls_mpi_cmp_mpi(&pub.E, &test_rsa()->E), 0);
-    mbedtls_rsa_free(&pub);
+    assert_true(jpki_pubkey_equal(pub, want));
+    jpki_pubkey_free(want);
 
     script_pubkey(&x->f, false);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, &pub, &x->err), JPKI_OK);
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, pub, &x->err), JPKI_OK);
     assert_int_equal(x->f.genkey_p1, JPKI_GENKEY_P1_READ);
     assert_int_equal(x->f.last_ins, JPKI_INS_GET_RESPONSE);
     assert_int_equal(x->f.ef, JPKI_EF_AUTH_KEY);
-    assert_int_equal(mbedtls_rsa_get_len(&pub), 256);
-    mbedtls_rsa_free(&pub);
+    assert_int_equal(jpki_pubkey_bits(pub), 2048);
+    jpki_pubkey_free(pub);
 }
 
 static void keypair_errors(void **state)
 {
     fixture *x = *state;
-    mbedtls_rsa_context pub;
+    jpki_pubkey *pub = jpki_pubkey_new();
+    assert_non_null(pub);
     script_pubkey(&x->f, false);
     /* No issuer session. */
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, &pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_AUTH);
-    mbedtls_rsa_free(&pub);
+    assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     authenticate(x);
     x->f.genkey_sw = 0x6A88;
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, &pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, pub, &x->err),
                      JPKI_ERR_NOT_FOUND);
-    mbedtls_rsa_free(&pub);
+    assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     x->f.genkey_sw = 0;
 
     /* Malformed answers. */
     x->f.pubkey[1] = 0x48; /* wrong outer tag */
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, &pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_CARD_DATA);
-    mbedtls_rsa_free(&pub);
+    assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     script_pubkey(&x->f, false);
     x->f.pubkey_len -= 1; /* outer length lies */
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, &pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_CARD_DATA);
-    mbedtls_rsa_free(&pub);
+    assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     const uint8_t tiny[] = {0x7F, 0x49, 0x08, 0x81, 0x02, 0x00, 0xC5, 0x82, 0x02, 0x01, 0x01};
     memcpy(x->f.pubkey, tiny, sizeof tiny);
     x->f.pubkey_len = sizeof tiny;
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, &pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_CARD_DATA);
-    mbedtls_rsa_free(&pub);
+    assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     const uint8_t no_exp[] = {0x7F, 0x49, 0x04, 0x81, 0x02, 0x00, 0xC5};
     memcpy(x->f.pubkey, no_exp, sizeof no_exp);
     x->f.pubkey_len = sizeof no_exp;
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, &pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_CARD_DATA);
-    mbedtls_rsa_free(&pub);
+    assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
+    jpki_pubkey_free(pub);
 }
 
 /* ------------------------------------------------------------------ */
@@ -833,21 +837,21 @@ static void engine_status_of_fresh_card(void **state)
 static void engine_renew_auth_key(void **state)
 {
     engine_fixture *x = *state;
-    mbedtls_rsa_context pub, again;
+    jpki_pubkey *pub = jpki_pubkey_new(), *again = jpki_pubkey_new();
+    assert_non_null(pub);
+    assert_non_null(again);
     assert_int_equal(verify_with(x, JPKI_PIN_AUTH, "1234"), JPKI_OK);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, &pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_AUTH);
-    mbedtls_rsa_free(&pub);
     assert_int_equal(jpki_issuer_authenticate(&x->card, &x->key, &x->err), JPKI_OK);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, &pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, pub, &x->err),
                      JPKI_ERR_NOT_FOUND);
-    mbedtls_rsa_free(&pub);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, &pub, &x->err), JPKI_OK);
-    assert_int_equal(mbedtls_rsa_get_len(&pub), 256);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, &again, &x->err),
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err), JPKI_OK);
+    assert_int_equal(jpki_pubkey_bits(pub), 2048);
+    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, again, &x->err),
                      JPKI_OK);
-    assert_int_equal(mbedtls_mpi_cmp_mpi(&pub.N, &again.N), 0);
-    mbedtls_rsa_free(&again);
+    assert_true(jpki_pubkey_equal(pub, again));
+    jpki_pubkey_free(again);
 
     jpki_issuance_status st;
     assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
@@ -868,8 +872,7 @@ static void engine_renew_auth_key(void **state)
     /* The right one goes in. */
     mbedtls_pk_context pk;
     mbedtls_pk_init(&pk);
-    assert_int_equal(mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)), 0);
-    assert_int_equal(mbedtls_rsa_copy(mbedtls_pk_rsa(pk), &pub), 0);
+    assert_int_equal(test_pk_of_pubkey(pub, &pk), 0);
     testca *ca = NULL;
     assert_int_equal(testca_open(eng.ca, &ca, &x->err), JPKI_OK);
     testca_request rq = {.kind = TESTCA_AUTH, .subject_key = &pk, .subject_cn = "RENEWED",
@@ -892,7 +895,7 @@ static void engine_renew_auth_key(void **state)
     free(der);
     free(cur);
     mbedtls_pk_free(&pk);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_free(pub);
 }
 
 static void engine_pin_resets(void **state)

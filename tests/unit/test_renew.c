@@ -17,6 +17,7 @@
 #include "jpki/jpki.h"
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
+#include "pubkey_test_util.h"
 #include "sim_test_util.h"
 #pragma GCC diagnostic pop
 
@@ -29,7 +30,7 @@ typedef struct fixture {
     jpki_error e;
     jpki_issuer_key ik;
     jpki_journal *j;
-    jpki_renewal rn;
+    jpki_renewal *rn;
     int ca_calls;
     int ca_mode; /* see test_ca */
 } fixture;
@@ -149,8 +150,9 @@ static int setup(void **state)
     snprintf(x->journal, sizeof x->journal, "%s.journal", x->path);
     if (jpki_journal_open(x->journal, &x->j, &x->e) != JPKI_OK)
         return -1;
-    x->rn = (jpki_renewal){.card = &x->c, .journal = x->j, .ca = test_ca, .ca_ctx = x};
-    if (jpki_renew_identify(&x->rn, &x->e) != JPKI_OK)
+    jpki_renewal_opts o = {.size = sizeof o, .card = &x->c, .journal = x->j, .ca = test_ca,
+                           .ca_ctx = x};
+    if (jpki_renewal_new(&o, &x->rn, &x->e) != JPKI_OK || jpki_renew_identify(x->rn, &x->e) != JPKI_OK)
         return -1;
     *state = x;
     return 0;
@@ -159,7 +161,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *x = *state;
-    jpki_renewal_clear(&x->rn);
+    jpki_renewal_free(x->rn);
     jpki_journal_close(x->j);
     jpki_transport_close(x->t);
     sim_card_free(x->sim);
@@ -190,7 +192,10 @@ static void pub_of_cert(fixture *x, jpki_cert_kind k, uint8_t fp[32])
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
     assert_int_equal(jpki_x509_parse_der(&crt, der, len), 0);
-    assert_int_equal(jpki_rsa_pub_fingerprint(mbedtls_pk_rsa(crt.pk), fp, &x->e), JPKI_OK);
+    jpki_pubkey *key = test_pubkey_of_pk(&crt.pk);
+    assert_non_null(key);
+    assert_int_equal(jpki_pubkey_fingerprint(key, fp, &x->e), JPKI_OK);
+    jpki_pubkey_free(key);
     mbedtls_x509_crt_free(&crt);
     free(der);
 }
@@ -199,7 +204,7 @@ static jpki_journal_card_state lookup(fixture *x)
 {
     jpki_journal_card_state s;
     bool found;
-    assert_int_equal(jpki_journal_lookup(x->j, x->rn.serial, &s, &found, &x->e), JPKI_OK);
+    assert_int_equal(jpki_journal_lookup(x->j, jpki_renewal_serial(x->rn), &s, &found, &x->e), JPKI_OK);
     assert_true(found);
     return s;
 }
@@ -212,19 +217,20 @@ static void full_renewal_of_both_keys(void **state)
     pub_of_cert(x, JPKI_CERT_AUTH, old_auth);
     pub_of_cert(x, JPKI_CERT_SIGN, old_sign);
     jpki_resume_action did;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, NULL, true, &did, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_AUTH, NULL, true, &did, &x->e), JPKI_OK);
     assert_int_equal(did, JPKI_RESUME_GENERATE);
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_SIGN, NULL, true, &did, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_SIGN, NULL, true, &did, &x->e), JPKI_OK);
     assert_int_equal(x->ca_calls, 2);
     pub_of_cert(x, JPKI_CERT_AUTH, new_auth);
     pub_of_cert(x, JPKI_CERT_SIGN, new_sign);
     assert_memory_not_equal(old_auth, new_auth, 32);
     assert_memory_not_equal(old_sign, new_sign, 32);
     /* the kept read-back is the active certificate */
-    assert_non_null(x->rn.active_cert[JPKI_KEY_SIGN]);
+    size_t active_len = 0;
+    const uint8_t *active = jpki_renewal_active_cert(x->rn, JPKI_KEY_SIGN, &active_len);
+    assert_non_null(active);
     jpki_cert_info info;
-    assert_int_equal(jpki_cert_parse(x->rn.active_cert[JPKI_KEY_SIGN],
-                                     x->rn.active_cert_len[JPKI_KEY_SIGN], &info, &x->e), JPKI_OK);
+    assert_int_equal(jpki_cert_parse(active, active_len, &info, &x->e), JPKI_OK);
     assert_string_equal(info.birth, "19890331"); /* the holder's SAN went through */
     /* the journal followed every step, with the new key's fingerprint */
     jpki_journal_card_state s = lookup(x);
@@ -273,29 +279,29 @@ static void failing_ca_leaves_key_pending_and_resume_reuses_it(void **state)
     fixture *x = *state;
     open_session(x);
     x->ca_mode = CA_FAIL;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, NULL, true, NULL, &x->e), JPKI_ERR_IO);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_AUTH, NULL, true, NULL, &x->e), JPKI_ERR_IO);
     assert_non_null(strstr(x->e.message, "CA offline"));
     jpki_card_key_view v;
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
-    assert_int_equal(jpki_renew_key_view(&x->c, JPKI_KEY_AUTH, &v, &pub, &x->e), JPKI_OK);
+    jpki_pubkey *pub = jpki_pubkey_new();
+    assert_non_null(pub);
+    assert_int_equal(jpki_renew_key_view(&x->c, JPKI_KEY_AUTH, &v, pub, &x->e), JPKI_OK);
     assert_true(v.pending);
     assert_true(v.have_fp);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_free(pub);
     /* a new session (the card was reset), CA back */
     reset_card(x);
     open_session(x);
     x->ca_mode = CA_OK;
     jpki_journal_card_state s = lookup(x);
     jpki_resume_action did;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, &s, false, &did, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_AUTH, &s, false, &did, &x->e), JPKI_OK);
     assert_int_equal(did, JPKI_RESUME_REQUEST);
     jpki_journal_card_state_free(&s);
     uint8_t now[32];
     pub_of_cert(x, JPKI_CERT_AUTH, now);
     assert_memory_equal(now, v.pending_fp, 32); /* the same key, not a new one */
     /* resume with nothing pending and no journal intent: refused */
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, NULL, false, &did, &x->e), JPKI_ERR_STATE);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_AUTH, NULL, false, &did, &x->e), JPKI_ERR_STATE);
     assert_non_null(strstr(x->e.message, "nothing to resume"));
 }
 
@@ -304,10 +310,10 @@ static void bad_certificates_are_not_written(void **state)
     fixture *x = *state;
     open_session(x);
     x->ca_mode = CA_WRONG_KEY;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, NULL, true, NULL, &x->e), JPKI_ERR_CERT);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_AUTH, NULL, true, NULL, &x->e), JPKI_ERR_CERT);
     assert_non_null(strstr(x->e.message, "pending key"));
     x->ca_mode = CA_WRONG_CA;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, NULL, true, NULL, &x->e), JPKI_ERR_CERT);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_AUTH, NULL, true, NULL, &x->e), JPKI_ERR_CERT);
     assert_non_null(strstr(x->e.message, "does not verify against the card's CA certificate"));
     jpki_card_key_view v;
     assert_int_equal(jpki_renew_key_view(&x->c, JPKI_KEY_AUTH, &v, NULL, &x->e), JPKI_OK);
@@ -315,7 +321,7 @@ static void bad_certificates_are_not_written(void **state)
     assert_false(v.pending_cert); /* nothing reached the card */
     /* a CA answering with its chain: the right certificate is picked */
     x->ca_mode = CA_BUNDLE;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, NULL, true, NULL, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_AUTH, NULL, true, NULL, &x->e), JPKI_OK);
 }
 
 static void install_from_journal_after_interrupted_write(void **state)
@@ -323,17 +329,17 @@ static void install_from_journal_after_interrupted_write(void **state)
     fixture *x = *state;
     open_session(x);
     /* do the steps by hand up to the certificate, then "crash" mid-write */
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+    jpki_pubkey *pub = jpki_pubkey_new();
+    assert_non_null(pub);
     uint8_t *csr, *answer, *cert;
     size_t csr_len, answer_len, cert_len;
-    assert_int_equal(jpki_renew_request(&x->rn, JPKI_KEY_SIGN, true, &pub, &csr, &csr_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_request(x->rn, JPKI_KEY_SIGN, true, pub, &csr, &csr_len, &x->e), JPKI_OK);
     assert_int_equal(test_ca(x, JPKI_KEY_SIGN, "", csr, csr_len, &answer, &answer_len, &x->e), JPKI_OK);
-    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, &pub, &cert, &cert_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, pub, &cert, &cert_len, &x->e), JPKI_OK);
     uint8_t fp[32];
-    assert_int_equal(jpki_rsa_pub_fingerprint(&pub, fp, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pubkey_fingerprint(pub, fp, &x->e), JPKI_OK);
     jpki_journal_record r;
-    jpki_journal_record_init(&r, JPKI_STEP_CERT_ISSUED, x->rn.serial);
+    jpki_journal_record_init(&r, JPKI_STEP_CERT_ISSUED, jpki_renewal_serial(x->rn));
     r.kind = JPKI_KEY_SIGN;
     r.has_key = true;
     memcpy(r.key, fp, 32);
@@ -346,43 +352,45 @@ static void install_from_journal_after_interrupted_write(void **state)
     int calls = x->ca_calls;
     jpki_journal_card_state s = lookup(x);
     jpki_resume_action did;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_SIGN, &s, false, &did, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_SIGN, &s, false, &did, &x->e), JPKI_OK);
     assert_int_equal(did, JPKI_RESUME_INSTALL);
     assert_int_equal(x->ca_calls, calls); /* not asked again */
-    assert_int_equal(x->rn.active_cert_len[JPKI_KEY_SIGN], cert_len);
-    assert_memory_equal(x->rn.active_cert[JPKI_KEY_SIGN], cert, cert_len);
+    size_t active_len = 0;
+    const uint8_t *active = jpki_renewal_active_cert(x->rn, JPKI_KEY_SIGN, &active_len);
+    assert_int_equal(active_len, cert_len);
+    assert_memory_equal(active, cert, cert_len);
     jpki_journal_card_state_free(&s);
     /* and confirming it later: fine; against another certificate: refused */
     s = lookup(x);
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_SIGN, &s, false, &did, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_SIGN, &s, false, &did, &x->e), JPKI_OK);
     assert_int_equal(did, JPKI_RESUME_CONFIRM);
     s.key[JPKI_KEY_SIGN].cert[s.key[JPKI_KEY_SIGN].cert_len - 1] ^= 1;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_SIGN, &s, false, &did, &x->e), JPKI_ERR_STATE);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_SIGN, &s, false, &did, &x->e), JPKI_ERR_STATE);
     assert_non_null(strstr(x->e.message, "not renewing it again"));
     jpki_journal_card_state_free(&s);
     free(csr);
     free(answer);
     free(cert);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_free(pub);
 }
 
 static void written_bytes_activated_or_refused(void **state)
 {
     fixture *x = *state;
     open_session(x);
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+    jpki_pubkey *pub = jpki_pubkey_new();
+    assert_non_null(pub);
     uint8_t *csr, *answer, *cert;
     size_t csr_len, answer_len, cert_len;
-    assert_int_equal(jpki_renew_request(&x->rn, JPKI_KEY_AUTH, true, &pub, &csr, &csr_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_request(x->rn, JPKI_KEY_AUTH, true, pub, &csr, &csr_len, &x->e), JPKI_OK);
     assert_int_equal(test_ca(x, JPKI_KEY_AUTH, "", csr, csr_len, &answer, &answer_len, &x->e), JPKI_OK);
-    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, &pub, &cert, &cert_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, pub, &cert, &cert_len, &x->e), JPKI_OK);
 
     /* only part of it written: the card refuses it, the key goes to the CA again */
     assert_int_equal(jpki_cert_write_pending(&x->c, JPKI_KEY_AUTH, cert, cert_len / 2, &x->e), JPKI_OK);
     int calls = x->ca_calls;
     jpki_resume_action did;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, NULL, false, &did, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_AUTH, NULL, false, &did, &x->e), JPKI_OK);
     assert_int_equal(did, JPKI_RESUME_REQUEST);
     assert_int_equal(x->ca_calls, calls + 1);
 
@@ -390,38 +398,39 @@ static void written_bytes_activated_or_refused(void **state)
     free(csr);
     free(answer);
     free(cert);
-    mbedtls_rsa_free(&pub);
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
-    assert_int_equal(jpki_renew_request(&x->rn, JPKI_KEY_AUTH, true, &pub, &csr, &csr_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_request(x->rn, JPKI_KEY_AUTH, true, pub, &csr, &csr_len, &x->e), JPKI_OK);
     assert_int_equal(test_ca(x, JPKI_KEY_AUTH, "", csr, csr_len, &answer, &answer_len, &x->e), JPKI_OK);
-    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, &pub, &cert, &cert_len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_pick_cert(answer, answer_len, pub, &cert, &cert_len, &x->e), JPKI_OK);
     assert_int_equal(jpki_cert_write_pending(&x->c, JPKI_KEY_AUTH, cert, cert_len, &x->e), JPKI_OK);
     calls = x->ca_calls;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_AUTH, NULL, false, &did, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_AUTH, NULL, false, &did, &x->e), JPKI_OK);
     assert_int_equal(did, JPKI_RESUME_ACTIVATE);
     assert_int_equal(x->ca_calls, calls);
-    assert_memory_equal(x->rn.active_cert[JPKI_KEY_AUTH], cert, cert_len);
+    size_t active_len = 0;
+    const uint8_t *active = jpki_renewal_active_cert(x->rn, JPKI_KEY_AUTH, &active_len);
+    assert_int_equal(active_len, cert_len);
+    assert_memory_equal(active, cert, cert_len);
     free(csr);
     free(answer);
     free(cert);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_free(pub);
 }
 
 static void pending_key_needs_the_pin(void **state)
 {
     fixture *x = *state;
     assert_int_equal(jpki_issuer_authenticate(&x->c, &x->ik, &x->e), JPKI_OK);
-    mbedtls_rsa_context pub;
-    mbedtls_rsa_init(&pub, MBEDTLS_RSA_PKCS_V15, 0);
+    jpki_pubkey *pub = jpki_pubkey_new();
+    assert_non_null(pub);
     uint8_t *csr = NULL;
     size_t len;
     /* without the PIN the card generates nothing */
-    assert_int_not_equal(jpki_renew_request(&x->rn, JPKI_KEY_AUTH, true, &pub, &csr, &len, &x->e), JPKI_OK);
+    assert_int_not_equal(jpki_renew_request(x->rn, JPKI_KEY_AUTH, true, pub, &csr, &len, &x->e), JPKI_OK);
     assert_null(csr);
     jpki_card_key_view v;
     assert_int_equal(jpki_renew_key_view(&x->c, JPKI_KEY_AUTH, &v, NULL, &x->e), JPKI_OK);
     assert_false(v.pending);
-    mbedtls_rsa_free(&pub);
+    jpki_pubkey_free(pub);
 }
 
 /* A card whose signature key and certificate were deleted (password
@@ -453,25 +462,41 @@ static void reissue_sign_from_holder_data(void **state)
     assert_memory_equal(san, want, san_len);
     free(san);
 
+    /* A second renewal of the same card that has the holder's data;
+     * identified now, as selecting the common record forgets verified PINs. */
+    jpki_renewal_opts o = {.size = sizeof o, .card = &x->c, .journal = x->j, .ca = test_ca,
+                           .ca_ctx = x, .holder = &h};
+    jpki_renewal *rh = NULL;
+    assert_int_equal(jpki_renewal_new(&o, &rh, &x->e), JPKI_OK);
+    assert_int_equal(jpki_renew_identify(rh, &x->e), JPKI_OK);
+    assert_string_equal(jpki_renewal_serial(rh), jpki_renewal_serial(x->rn));
+    /* An options struct without a size is refused. */
+    jpki_renewal_opts sizeless = {.card = &x->c};
+    jpki_renewal *none = (jpki_renewal *)&sizeless;
+    assert_int_equal(jpki_renewal_new(&sizeless, &none, &x->e), JPKI_ERR_ARG);
+    assert_null(none);
+
     assert_int_equal(jpki_issuer_authenticate(&x->c, &x->ik, &x->e), JPKI_OK);
     assert_int_equal(jpki_pin_reset(&x->c, JPKI_PIN_SIGN, &pw, &x->e), JPKI_OK);
     jpki_secret a = secret_of("1234");
     assert_int_equal(jpki_renew_verify_pin(&x->c, JPKI_PIN_AUTH, &a, false, &x->e), JPKI_OK);
     assert_int_equal(jpki_renew_verify_pin(&x->c, JPKI_PIN_SIGN, &pw, false, &x->e), JPKI_OK);
     /* no holder data given: refused before a key is generated */
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_SIGN, NULL, true, NULL, &x->e), JPKI_ERR_STATE);
+    assert_int_equal(jpki_renew_key(x->rn, JPKI_KEY_SIGN, NULL, true, NULL, &x->e), JPKI_ERR_STATE);
     assert_non_null(strstr(x->e.message, "card-info"));
     jpki_card_key_view v;
     assert_int_equal(jpki_renew_key_view(&x->c, JPKI_KEY_SIGN, &v, NULL, &x->e), JPKI_OK);
     assert_false(v.pending);
     assert_false(v.active);
-    x->rn.holder = &h;
-    assert_int_equal(jpki_renew_key(&x->rn, JPKI_KEY_SIGN, NULL, true, NULL, &x->e), JPKI_OK);
+    /* now with the holder's data */
+    assert_int_equal(jpki_renew_key(rh, JPKI_KEY_SIGN, NULL, true, NULL, &x->e), JPKI_OK);
     jpki_cert_info info;
-    assert_int_equal(jpki_cert_parse(x->rn.active_cert[JPKI_KEY_SIGN],
-                                     x->rn.active_cert_len[JPKI_KEY_SIGN], &info, &x->e), JPKI_OK);
+    size_t active_len = 0;
+    const uint8_t *active = jpki_renewal_active_cert(rh, JPKI_KEY_SIGN, &active_len);
+    assert_int_equal(jpki_cert_parse(active, active_len, &info, &x->e), JPKI_OK);
     assert_string_equal(info.birth, p->birth);
     assert_string_equal(info.name, p->name);
+    jpki_renewal_free(rh);
 }
 
 int main(void)
