@@ -36,6 +36,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "sim.h"
+#include "jpki/x509_parse.h"
 #include "jpki/jpki.h"
 #include "jpki/journal.h"
 
@@ -162,7 +163,7 @@ static int report(sim_card *sc)
         if (s->cert.p) {
             mbedtls_x509_crt crt;
             mbedtls_x509_crt_init(&crt);
-            if (mbedtls_x509_crt_parse_der(&crt, s->cert.p, s->cert.len) != 0) {
+            if (jpki_x509_parse_der(&crt, s->cert.p, s->cert.len) != 0) {
                 match = "no";
             } else {
                 spki_hash(&crt, hash);
