@@ -306,6 +306,33 @@ static void challenge_data_and_uid(void **state)
     }
 }
 
+/* Our proprietary issuance status (GET DATA DF30) stays behind the mutual
+ * authentication on every variant: 6982 at MF level and in an application
+ * without it, the status object with it; the standard tags answer as
+ * before whether or not the session is open. */
+static void issuance_status_needs_session(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NVAR; i++) {
+        sim_card *c = load(var_path[i]);
+        assert_int_equal(tx(c, "00 CA DF 30 00"), 0x6982);
+        assert_int_equal(rlen, 0);
+        tx(c, SEL_JPKI);
+        assert_int_equal(tx(c, "00 CA DF 30 00"), 0x6982);
+        c->issuer = true; /* what a successful MUTUAL AUTHENTICATE leaves */
+        assert_int_equal(tx(c, "00 CA DF 30 00"), 0x9000);
+        assert_int_equal(rlen, 2 + 1 + JPKI_STATUS_LEN);
+        assert_memory_equal(rbuf, "\xDF\x30\x0C", 3);
+        sim_card_power_cycle(c); /* the session ends with the reset */
+        assert_int_equal(tx(c, "00 CA DF 30 00"), 0x6982);
+        c->issuer = true;
+        assert_int_equal(tx(c, "00 CA 00 F0 00"), 0x9000);
+        assert_memory_equal(rbuf, "99201", 5);
+        assert_int_equal(tx(c, "00 CA 00 66 00"), 0x6A88);
+        sim_card_free(c);
+    }
+}
+
 static void face_auth_card(void **state)
 {
     (void)state;
@@ -379,6 +406,7 @@ int main(void)
         cmocka_unit_test(variant_list_and_atrs), cmocka_unit_test(read_binary_rules),
         cmocka_unit_test(content_forms),         cmocka_unit_test(seven_pins_and_ab),
         cmocka_unit_test(challenge_data_and_uid), cmocka_unit_test(face_auth_card),
+        cmocka_unit_test(issuance_status_needs_session),
         cmocka_unit_test(old_state_file_is_default),
     };
     return cmocka_run_group_tests(tests, group_setup, fx_teardown);
