@@ -417,6 +417,42 @@ static void verified_pin_query_per_variant(void **state)
     }
 }
 
+/* MF-level selection as the survey saw it: 00 A4 00 00 answers 6A86 after
+ * reset and 9000 without changing the current DF or EF inside an
+ * application; selecting the GlobalPlatform ISD restores the MF state. */
+static void mf_select_and_isd(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NVAR; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/mf%zu.card", fx.dir, i);
+        fx_copy(var_path[i], path);
+        sim_card *c = load(path);
+        assert_int_equal(tx(c, "00 A4 00 00"), 0x6A86);
+        assert_int_equal(tx(c, "00 A4 00 0C"), 0x6A86);
+        assert_int_equal(tx(c, "00 A4 00 0C 02 3F 00"), 0x6A86);
+        assert_int_equal(tx(c, SEL_JPKI), 0x9000);
+        sel_ef(c, JPKI_EF_AUTH_PIN);
+        assert_int_equal(verify(c, "1234"), 0x9000);
+        sel_ef(c, JPKI_EF_AUTH_CERT);
+        assert_int_equal(tx(c, "00 A4 00 00"), 0x9000);
+        assert_int_equal(rlen, 0);
+        assert_int_equal(tx(c, "00 B0 00 00 04"), 0x9000); /* same DF, same EF */
+        assert_int_equal(rbuf[0], 0x30);
+        assert_true(c->verified[JPKI_PIN_AUTH]); /* nothing dropped */
+        assert_int_equal(tx(c, "00 CA 00 F0 00"), 0x6A88); /* still in the application */
+        /* the ISD: back to the state after reset */
+        assert_int_equal(tx(c, "00 A4 04 00 07 A0 00 00 01 51 00 00"), 0x9000);
+        assert_false(c->verified[JPKI_PIN_AUTH]);
+        assert_int_equal(tx(c, "00 B0 00 00 04"), 0x6986); /* no current EF */
+        assert_int_equal(tx(c, "00 CA 00 F0 00"), 0x9000); /* MF-level data again */
+        assert_memory_equal(rbuf, "99201", 5);
+        assert_int_equal(tx(c, "00 A4 00 00"), 0x6A86);
+        assert_int_equal(tx(c, "00 A4 04 00 06 A0 00 00 01 51 00"), 0x6A82); /* exact AID only */
+        sim_card_free(c);
+    }
+}
+
 static void face_auth_card(void **state)
 {
     (void)state;
@@ -492,6 +528,7 @@ int main(void)
         cmocka_unit_test(challenge_data_and_uid), cmocka_unit_test(face_auth_card),
         cmocka_unit_test(issuance_status_needs_session),
         cmocka_unit_test(sfi_in_verify_and_sign), cmocka_unit_test(verified_pin_query_per_variant),
+        cmocka_unit_test(mf_select_and_isd),
         cmocka_unit_test(old_state_file_is_default),
     };
     return cmocka_run_group_tests(tests, group_setup, fx_teardown);
