@@ -232,18 +232,12 @@ static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_rec
                  have_flags ? SIGN_NEEDS_PIN : "availability flags unreadable; " SIGN_NEEDS_PIN);
     }
 
-    /* Mode: the issuance status says it; a card without that command gets
-     * the documented inference (auth PIN disabled and no sign cert). */
-    jpki_issuance_status ist;
-    jpki_error e2;
-    jpki_error_clear(&e2);
-    rc = jpki_issuance_status_get(card, &ist, &e2);
-    if (rc == JPKI_OK)
-        rec->mode = ist.face_mode ? JPKI_MODE_FACE : JPKI_MODE_PIN;
-    else if (is_fatal(rc))
-        return jpki_error_set(err, rc, "%s", e2.message);
-    else if (have_flags && !sign_flag && rec->pins[JPKI_PIN_AUTH].listed &&
-             rec->pins[JPKI_PIN_AUTH].blocked)
+    /* Mode: inferred from what any reader may see (auth PIN disabled and
+     * no sign certificate = face authentication).  The issuance status
+     * (GET DATA DF30) answers only inside an issuer session, and status
+     * holds no issuer key: it must not try. */
+    if (have_flags && !sign_flag && rec->pins[JPKI_PIN_AUTH].listed &&
+        rec->pins[JPKI_PIN_AUTH].blocked)
         rec->mode = JPKI_MODE_FACE;
     else if (rec->pins[JPKI_PIN_AUTH].listed && !rec->pins[JPKI_PIN_AUTH].blocked)
         rec->mode = JPKI_MODE_PIN;

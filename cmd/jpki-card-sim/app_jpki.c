@@ -123,16 +123,27 @@ uint16_t sim_jpki_read(sim_card *c, const jpki_apdu *a, sim_out *out)
 
 uint16_t sim_sign(sim_card *c, const jpki_apdu *a, sim_out *out)
 {
-    if (a->p1 != 0x00 || (a->p2 != JPKI_P2_ACTIVE_KEY && a->p2 != JPKI_P2_PENDING_KEY))
+    if (a->p1 != 0x00)
         return SW_WRONG_P1P2;
-    if (c->app != JPKI_APP_JPKI || c->ef == 0)
+    /* P2 80 = the key EF selected now, 81 = its pending key (ours); 80|SFI
+     * of a key EF (97 auth, 9A sign: one source) names that EF's active key
+     * without selecting it. */
+    uint16_t ef = c->ef;
+    bool pending = a->p2 == JPKI_P2_PENDING_KEY;
+    if (a->p2 != JPKI_P2_ACTIVE_KEY && !pending) {
+        if (a->p2 != (0x80 | JPKI_EF_AUTH_KEY) && a->p2 != (0x80 | JPKI_EF_SIGN_KEY))
+            return SW_WRONG_P1P2;
+        if (c->app != JPKI_APP_JPKI)
+            return SW_DATA_NOT_FOUND;
+        ef = a->p2 & 0x1F;
+    }
+    if (c->app != JPKI_APP_JPKI || ef == 0)
         return SW_NO_CURRENT_EF;
-    int slot = sim_slot_for_key_ef(c->ef);
+    int slot = sim_slot_for_key_ef(ef);
     if (slot < 0)
         return SW_INCOMPATIBLE_FILE;
     if (a->nc == 0)
         return SW_WRONG_LENGTH;
-    bool pending = a->p2 == JPKI_P2_PENDING_KEY;
     if (!sim_key_usable(c, slot, pending))
         return SW_SECURITY;
     const sim_blob *key = pending ? &c->st.slot[slot].pending_key : &c->st.slot[slot].key;

@@ -90,6 +90,10 @@ static void select_app(sim_card *c, jpki_app app)
     c->ef = 0;
 }
 
+/* The GlobalPlatform issuer security domain's AID: selecting it brings a
+ * real card back to the state after reset (survey), with no application. */
+static const uint8_t gp_isd_aid[] = {0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00};
+
 static uint16_t do_select(sim_card *c, const jpki_apdu *a)
 {
     if (a->p2 != 0x0C && a->p2 != 0x00)
@@ -97,6 +101,10 @@ static uint16_t do_select(sim_card *c, const jpki_apdu *a)
     if (a->p1 == 0x04) {
         if (a->nc == 0 || a->nc > 16)
             return SW_WRONG_LENGTH;
+        if (a->nc == sizeof gp_isd_aid && memcmp(a->data, gp_isd_aid, sizeof gp_isd_aid) == 0) {
+            select_app(c, JPKI_APP_NONE);
+            return SW_OK;
+        }
         for (size_t i = 0; i < sizeof apps / sizeof apps[0]; i++) {
             if (a->nc == JPKI_AID_LEN && memcmp(a->data, apps[i].aid, JPKI_AID_LEN) == 0) {
                 select_app(c, apps[i].app);
@@ -116,7 +124,11 @@ static uint16_t do_select(sim_card *c, const jpki_apdu *a)
         c->ef = fid;
         return SW_OK;
     }
-    /* P1 00 (MF/DF by FID) and path selection are not offered. */
+    /* P1 00 without data (ISO: the MF) is refused after reset but answers
+     * 9000, changing nothing, once an application is selected (survey of
+     * a real card).  P1 00 with a FID and path selection are not offered. */
+    if (a->p1 == 0x00 && a->nc == 0)
+        return c->app == JPKI_APP_NONE ? SW_WRONG_P1P2 : SW_OK;
     return SW_WRONG_P1P2;
 }
 

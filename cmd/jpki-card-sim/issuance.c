@@ -360,6 +360,12 @@ uint16_t sim_get_data(sim_card *c, const jpki_apdu *a, sim_out *out)
         return sw;
     if (a->p1 != JPKI_GETDATA_STATUS_P1 || a->p2 != JPKI_GETDATA_STATUS_P2)
         return SW_DATA_NOT_FOUND;
+    /* DF30 is our proprietary issuance status, not a real card's object:
+     * like every other command of the issuance profile it stays behind the
+     * mutual authentication, so an unauthenticated reader sees only what a
+     * real card shows (6982, as for any [issuer] command). */
+    if (!c->issuer)
+        return SW_SECURITY;
     if (a->nc != 0)
         return SW_WRONG_LENGTH;
     uint8_t *p = out->data;

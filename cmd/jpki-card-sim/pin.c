@@ -47,12 +47,32 @@ bool sim_pin_for_ef(jpki_app app, uint16_t ef, jpki_pin_id *id)
 }
 
 /* The selected PIN EF, or the status word explaining why there is none. */
+static uint16_t pin_of_ef(const sim_card *c, uint16_t ef, jpki_pin_id *id)
+{
+    if (ef == 0)
+        return SW_NO_CURRENT_EF;
+    if (!sim_pin_for_ef(c->app, ef, id))
+        return SW_INCOMPATIBLE_FILE;
+    return SW_OK;
+}
+
 static uint16_t selected_pin(const sim_card *c, jpki_pin_id *id)
 {
-    if (c->ef == 0)
-        return SW_NO_CURRENT_EF;
-    if (!sim_pin_for_ef(c->app, c->ef, id))
-        return SW_INCOMPATIBLE_FILE;
+    return pin_of_ef(c, c->ef, id);
+}
+
+/* VERIFY P2: 80 = the PIN EF selected now; 80|SFI (SFI 01..1E) names the
+ * PIN EF 00nn directly (ISO 7816-4 short EF identifier; one source shows
+ * it on this card).  The SFI form does not change the current EF. */
+static uint16_t verify_target(const sim_card *c, uint8_t p2, uint16_t *ef)
+{
+    *ef = c->ef;
+    if (p2 == JPKI_PIN_P2)
+        return SW_OK;
+    if ((p2 & 0xE0) != 0x80 || (p2 & 0x1F) == 0x1F)
+        return SW_WRONG_P1P2;
+    if (c->app == JPKI_APP_NONE || !sim_ef_for_sfi(c->app, p2 & 0x1F, ef))
+        return SW_DATA_NOT_FOUND;
     return SW_OK;
 }
 
@@ -96,16 +116,19 @@ static uint16_t verify_ab(sim_card *c, int ab, const jpki_apdu *a)
 
 uint16_t sim_verify(sim_card *c, const jpki_apdu *a)
 {
-    if (a->p1 != 0x00 || a->p2 != JPKI_PIN_P2)
+    if (a->p1 != 0x00)
         return SW_WRONG_P1P2;
-    if (c->ef != 0 && sim_is_dead_pin_ef(c->app, c->ef))
+    uint16_t ef;
+    uint16_t sw = verify_target(c, a->p2, &ef);
+    if (sw != SW_OK)
+        return sw;
+    if (ef != 0 && sim_is_dead_pin_ef(c->app, ef))
         return a->nc == 0 ? 0x63C0 : SW_BLOCKED;
     int ab;
-    if (c->ef != 0 && sim_ab_for_ef(c->app, c->ef, &ab))
+    if (ef != 0 && sim_ab_for_ef(c->app, ef, &ab))
         return verify_ab(c, ab, a);
     jpki_pin_id id;
-    uint16_t sw = selected_pin(c, &id);
-    if (sw != SW_OK)
+    if ((sw = pin_of_ef(c, ef, &id)) != SW_OK)
         return sw;
     sim_pin *pin = &c->st.pin[id];
     /* A face-authentication card has no usable PIN (the reported mechanism:
@@ -114,7 +137,10 @@ uint16_t sim_verify(sim_card *c, const jpki_apdu *a)
     if (c->st.face_mode || pin->len == 0)
         return a->nc == 0 ? 0x63C0 : SW_BLOCKED;
     if (a->nc == 0) {
-        /* Retry counter query: never spends a try; 63C0 when blocked. */
+        /* Retry counter query: never spends a try; 63C0 when blocked.
+         * Some cards answer 9000 while the PIN is verified (variant). */
+        if (c->verified[id] && c->v->verified_query_ok)
+            return SW_OK;
         return (uint16_t)(0x63C0 | pin->tries);
     }
     if (a->nc > JPKI_SIGN_PW_MAX)

@@ -64,6 +64,10 @@ typedef struct sim_variant {
     /* Holder text as real cards encode it (U+3000 between the names,
      * full-width digits in the address), in basic-4 and certificates. */
     bool card_text;
+    /* A no-data VERIFY on a PIN verified in this session answers 9000
+     * instead of the counter (one source); the counter again after reset.
+     * Off on every listed variant (variant.c says why). */
+    bool verified_query_ok;
 } sim_variant;
 
 typedef struct sim_blob {

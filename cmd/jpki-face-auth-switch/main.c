@@ -107,8 +107,12 @@ static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
 {
     switch_job *job = ctx;
     jpki_issuance_status st;
-    jpki_rc rc = jpki_issuance_status_get(card, &st, err);
+    /* The issuance status answers only inside the issuer session. */
+    jpki_rc rc = jpki_issuer_authenticate(card, &job->key, err);
     if (rc != JPKI_OK)
+        return cli_report(prog, err);
+    jpki_issuer_key_wipe(&job->key);
+    if ((rc = jpki_issuance_status_get(card, &st, err)) != JPKI_OK)
         return cli_report(prog, err);
     if (st.face_mode == job->to_face) {
         cli_errorf(prog, "the card is already a %s card; nothing changed",
@@ -122,9 +126,6 @@ static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
     if (x != CLI_EXIT_OK)
         return x;
 
-    if ((rc = jpki_issuer_authenticate(card, &job->key, err)) != JPKI_OK)
-        return cli_report(prog, err);
-    jpki_issuer_key_wipe(&job->key);
     rc = job->to_face ? jpki_face_mode_enter(card, err) : jpki_face_mode_leave(card, job->pins, err);
     wipe_job(job);
     if (rc != JPKI_OK)

@@ -54,8 +54,12 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
     reset_job *job = ctx;
     const char *title = counter_pin_title(job->id);
     jpki_issuance_status st;
-    jpki_rc rc = jpki_issuance_status_get(card, &st, err);
+    /* The issuance status answers only inside the issuer session. */
+    jpki_rc rc = jpki_issuer_authenticate(card, &job->key, err);
     if (rc != JPKI_OK)
+        return cli_report(prog, err);
+    jpki_issuer_key_wipe(&job->key);
+    if ((rc = jpki_issuance_status_get(card, &st, err)) != JPKI_OK)
         return cli_report(prog, err);
     if (st.face_mode) {
         cli_errorf(prog, "this is a face-authentication card: its PINs are disabled, not "
@@ -82,9 +86,6 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
             return x;
     }
 
-    if ((rc = jpki_issuer_authenticate(card, &job->key, err)) != JPKI_OK)
-        return cli_report(prog, err);
-    jpki_issuer_key_wipe(&job->key);
     rc = jpki_pin_reset(card, job->id, job->unblock ? NULL : &job->newpin, err);
     jpki_secret_wipe(&job->newpin);
     if (rc != JPKI_OK)

@@ -106,7 +106,7 @@
  *     -> PIN mode with those PINs and full tries; the signature certificate
  *        stays absent until it is issued again.
  *
- * Issuance status (no conditions): GET DATA 00 CA DF 30 00 ->
+ * Issuance status [issuer]: GET DATA 00 CA DF 30 00 ->
  *   DF30 0C { mode(1) auth(5) sign(5) reserved(1) }
  *   mode: 00 PIN card, 01 face-auth card
  *   per key: flags(1) pending_cert_len(2, BE) active_cert_len(2, BE)

@@ -113,7 +113,7 @@ JPKI_API jpki_rc jpki_renew_verify_pin(jpki_card *c, jpki_pin_id id, const jpki_
 JPKI_API jpki_pin_id jpki_renew_pin_for(jpki_key_kind kind);
 JPKI_API const char *jpki_key_kind_name(jpki_key_kind kind); /* "auth" / "sign" */
 
-/* What the card says about key kind: GET DATA DF30 (no conditions) and,
+/* What the card says about key kind: GET DATA DF30 (issuer session) and,
  * when pub is not NULL and a key is pending, that key read back into pub
  * (made by the caller with jpki_pubkey_new, who frees it) and its
  * fingerprint into view->pending_fp.  Reading the pending key needs the

@@ -12,8 +12,9 @@ secret_file() {
     (umask 077; printf '%s\n' "$2" > "$f")
     echo "$f"
 }
-# card_state: one line of mode, retry counters and key presence (no try spent).
-card_state() { pinops-probe -r 0 state; }
+# card_state: one line of mode, retry counters and key presence (no try spent;
+# the issuance status needs the issuer session, hence the issuer key).
+card_state() { pinops-probe -r 0 -k "$JPKI_WORK/issuer.key" state; }
 # verify_pin NAME PIN: 0 verified, 1 wrong, 2 blocked/disabled, 3 error.
 verify_pin() { printf '%s\n' "$2" | pinops-probe -r 0 verify "$1" >/dev/null; }
 

@@ -2,8 +2,10 @@
  * PIN-relevant state through libjpki (never spending a try unless asked to
  * verify) so shell tests can compare "before" and "after".
  *
- *   pinops-probe [-r SPEC] state          one line: mode, retry counters,
- *                                         key/cert presence
+ *   pinops-probe [-r SPEC] -k KEY state   one line: mode, retry counters,
+ *                                         key/cert presence (the issuance
+ *                                         status needs the issuer session:
+ *                                         KEY is the issuer key file)
  *   pinops-probe [-r SPEC] verify NAME    VERIFY with the PIN on stdin's
  *                                         first line; exit 0 ok, 1 wrong,
  *                                         2 blocked/disabled, 3 other error
@@ -24,12 +26,13 @@ static int fail(const jpki_error *e)
     return 3;
 }
 
-static int print_state(jpki_card *card)
+static int print_state(jpki_card *card, const jpki_issuer_key *key)
 {
     jpki_error e;
     jpki_error_clear(&e);
     jpki_issuance_status st;
-    if (jpki_issuance_status_get(card, &st, &e) != JPKI_OK)
+    if (jpki_issuer_authenticate(card, key, &e) != JPKI_OK ||
+        jpki_issuance_status_get(card, &st, &e) != JPKI_OK)
         return fail(&e);
     printf("mode=%s", st.face_mode ? "face" : "pin");
     for (int i = 0; i < JPKI_PIN_COUNT; i++) {
@@ -84,21 +87,40 @@ int main(int argc, char **argv)
         cc.reader = argv[i + 1];
         i += 2;
     }
-    if (i >= argc) {
-        fprintf(stderr, "usage: pinops-probe [-r SPEC] state | verify NAME\n");
+    const char *key_file = NULL;
+    if (i + 1 < argc && strcmp(argv[i], "-k") == 0) {
+        key_file = argv[i + 1];
+        i += 2;
+    }
+    if (i >= argc || (strcmp(argv[i], "state") == 0 && !key_file)) {
+        fprintf(stderr, "usage: pinops-probe [-r SPEC] -k KEY state | [-r SPEC] verify NAME\n");
         return 3;
     }
     jpki_error e;
     jpki_error_clear(&e);
+    jpki_issuer_key key;
+    memset(&key, 0, sizeof key);
+    if (key_file && jpki_issuer_key_load_file(key_file, &key, &e) != JPKI_OK)
+        return fail(&e);
     jpki_transport *t = NULL;
     if (cli_open(&cc, NULL, &t, &e) != JPKI_OK)
         return fail(&e);
     jpki_card card;
     jpki_card_init(&card, t);
     int rc;
-    if (strcmp(argv[i], "state") == 0)
-        rc = print_state(&card);
-    else if (strcmp(argv[i], "verify") == 0 && i + 1 < argc)
+    if (strcmp(argv[i], "state") == 0) {
+        /* One transaction ended by a reset: the issuer session opened for
+         * the status read must not outlive the probe. */
+        if (jpki_transport_begin(t, &e) != JPKI_OK) {
+            rc = fail(&e);
+        } else {
+            rc = print_state(&card, &key);
+            jpki_error_clear(&e);
+            if (jpki_transport_end(t, true, &e) != JPKI_OK && rc == 0)
+                rc = fail(&e);
+        }
+        jpki_issuer_key_wipe(&key);
+    } else if (strcmp(argv[i], "verify") == 0 && i + 1 < argc)
         rc = verify(&card, argv[i + 1]);
     else {
         fprintf(stderr, "pinops-probe: unknown command\n");

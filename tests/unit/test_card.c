@@ -515,6 +515,27 @@ static void pin_status_never_spends_a_try(void **state)
     assert_int_equal(x->f.verifies_with_data, 0);
 }
 
+/* Some cards answer a no-data VERIFY on a PIN verified in this session
+ * with 9000 instead of 63Cx (one source): that is "verified", the counter
+ * then full (the right PIN refilled it), and no error. */
+static void verified_pin_counter_query_answers_9000(void **state)
+{
+    fixture *x = *state;
+    x->f.pins[0].tries = 2; /* one try spent earlier */
+    jpki_secret good = secret_of("1234");
+    assert_int_equal(jpki_transport_begin(x->t, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_AUTH, &good, &x->e), JPKI_OK);
+    assert_true(x->f.pins[0].verified);
+    int with_data = x->f.verifies_with_data;
+    jpki_pin_status st = {.tries_left = -7};
+    assert_int_equal(jpki_pin_status_get(&x->c, JPKI_PIN_AUTH, &st, &x->e), JPKI_OK);
+    assert_true(st.present);
+    assert_false(st.blocked);
+    assert_int_equal(st.tries_left, 3);
+    assert_int_equal(x->f.verifies_with_data, with_data); /* a query, not a try */
+    assert_int_equal(jpki_transport_end(x->t, false, &x->e), JPKI_OK);
+}
+
 static void bad_pin_format_never_reaches_card(void **state)
 {
     fixture *x = *state;
@@ -730,6 +751,7 @@ int main(void)
         T(read_binary_offset_limit),
         T(token_flags_and_card_record),
         T(pin_status_never_spends_a_try),
+        T(verified_pin_counter_query_answers_9000),
         T(bad_pin_format_never_reaches_card),
         T(wrong_pins_count_down_to_blocked),
         T(verify_then_change),

@@ -820,6 +820,10 @@ static void engine_status_of_fresh_card(void **state)
 {
     engine_fixture *x = *state;
     jpki_issuance_status st;
+    /* DF30 is part of the issuance profile: 6982 outside the session. */
+    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(x->err.sw, 0x6982);
+    assert_int_equal(jpki_issuer_authenticate(&x->card, &x->key, &x->err), JPKI_OK);
     assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
     assert_false(st.face_mode);
     for (int k = 0; k < 2; k++) {

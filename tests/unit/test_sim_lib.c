@@ -115,12 +115,12 @@ static void renewal_end_to_end(void **state)
     jpki_issuer_key k;
     OK(jpki_issuer_key_load_file(fx.key, &k, &e->err));
     jpki_issuance_status st;
+    OK(jpki_issuer_authenticate(&e->card, &k, &e->err));
     OK(jpki_issuance_status_get(&e->card, &st, &e->err));
     assert_false(st.face_mode);
     assert_true(st.key[JPKI_KEY_AUTH].active);
     assert_false(st.key[JPKI_KEY_AUTH].pending);
 
-    OK(jpki_issuer_authenticate(&e->card, &k, &e->err));
     jpki_secret pin = secret("1234");
     OK(jpki_pin_verify(&e->card, JPKI_PIN_AUTH, &pin, &e->err));
     jpki_pubkey *pub = jpki_pubkey_new();

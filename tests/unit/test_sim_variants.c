@@ -309,6 +309,153 @@ static void challenge_data_and_uid(void **state)
     }
 }
 
+/* Our proprietary issuance status (GET DATA DF30) stays behind the mutual
+ * authentication on every variant: 6982 at MF level and in an application
+ * without it, the status object with it; the standard tags answer as
+ * before whether or not the session is open. */
+static void issuance_status_needs_session(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NVAR; i++) {
+        sim_card *c = load(var_path[i]);
+        assert_int_equal(tx(c, "00 CA DF 30 00"), 0x6982);
+        assert_int_equal(rlen, 0);
+        tx(c, SEL_JPKI);
+        assert_int_equal(tx(c, "00 CA DF 30 00"), 0x6982);
+        c->issuer = true; /* what a successful MUTUAL AUTHENTICATE leaves */
+        assert_int_equal(tx(c, "00 CA DF 30 00"), 0x9000);
+        assert_int_equal(rlen, 2 + 1 + JPKI_STATUS_LEN);
+        assert_memory_equal(rbuf, "\xDF\x30\x0C", 3);
+        sim_card_power_cycle(c); /* the session ends with the reset */
+        assert_int_equal(tx(c, "00 CA DF 30 00"), 0x6982);
+        c->issuer = true;
+        assert_int_equal(tx(c, "00 CA 00 F0 00"), 0x9000);
+        assert_memory_equal(rbuf, "99201", 5);
+        assert_int_equal(tx(c, "00 CA 00 66 00"), 0x6A88);
+        sim_card_free(c);
+    }
+}
+
+/* Short EF identifiers in VERIFY P2 (80|SFI names the PIN EF) and in the
+ * signature command P2 (80|SFI names the key EF), as one source shows the
+ * card accepting them; neither changes the current EF. */
+static void sfi_in_verify_and_sign(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/sfi.card", fx.dir);
+    fx_copy(var_path[0], path);
+    sim_card *c = load(path);
+    assert_int_equal(tx(c, "00 20 00 98"), 0x6A88); /* MF level: no PIN EF */
+    tx(c, SEL_JPKI);
+    sel_ef(c, JPKI_EF_AUTH_CERT);
+    assert_int_equal(tx(c, "00 20 00 98"), 0x63C3); /* auth PIN 0018 */
+    assert_int_equal(tx(c, "00 20 00 9B"), 0x63C5); /* sign password 001B */
+    assert_int_equal(tx(c, "00 20 00 8A"), 0x6981); /* 000A is no PIN EF */
+    assert_int_equal(tx(c, "00 20 00 85"), 0x6A88); /* no EF 0005 */
+    assert_int_equal(tx(c, "00 20 00 9F"), 0x6A86);
+    assert_int_equal(tx(c, "00 20 00 00"), 0x6A86);
+    assert_int_equal(tx(c, "00 20 00 80"), 0x6981); /* current EF is still 000A */
+    assert_int_equal(tx_data(c, 0x00, 0x20, 0x00, 0x98, "9999", 4, 0), 0x63C2);
+    assert_int_equal(tx_data(c, 0x00, 0x20, 0x00, 0x98, "1234", 4, 0), 0x9000);
+    assert_int_equal(tx(c, "00 B0 00 00 04"), 0x9000); /* still the certificate */
+    assert_int_equal(rbuf[0], 0x30);
+
+    uint8_t di[51] = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+                      0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20, 0x5A};
+    uint8_t by_sfi[256];
+    assert_int_equal(tx_data(c, 0x80, 0x2A, 0x00, 0x97, di, sizeof di, 1), 0x9000);
+    assert_int_equal(rlen, 256);
+    memcpy(by_sfi, rbuf, 256);
+    assert_int_equal(tx_data(c, 0x80, 0x2A, 0x00, 0x80, di, sizeof di, 1), 0x6981);
+    assert_int_equal(tx_data(c, 0x80, 0x2A, 0x00, 0x9A, di, sizeof di, 1), 0x6982);
+    assert_int_equal(tx_data(c, 0x80, 0x2A, 0x00, 0x98, di, sizeof di, 1), 0x6A86);
+    sel_ef(c, JPKI_EF_AUTH_KEY);
+    assert_int_equal(tx_data(c, 0x80, 0x2A, 0x00, 0x80, di, sizeof di, 1), 0x9000);
+    assert_memory_equal(rbuf, by_sfi, 256); /* the same key */
+    /* the card-info application: its PIN and PIN A by SFI */
+    tx(c, SEL_CARDINFO);
+    assert_int_equal(tx(c, "00 20 00 91"), 0x63C3);
+    assert_int_equal(tx(c, "00 20 00 92"), 0x63C0);
+    assert_int_equal(tx(c, "00 20 00 94"), 0x63CA);
+    assert_int_equal(tx_data(c, 0x80, 0x2A, 0x00, 0x97, di, sizeof di, 1), 0x6A88);
+    sim_card_free(c);
+}
+
+/* A no-data VERIFY on a PIN verified in this session: the counter on every
+ * listed variant (OpenSC's jpki driver needs 63Cx there); 9000 on a card
+ * whose variant carries the behaviour of the one source reporting it; the
+ * counter everywhere before the VERIFY, after a wrong one and after reset. */
+static void verified_pin_query_per_variant(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i <= NVAR; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/vq%zu.card", fx.dir, i);
+        fx_copy(var_path[i < NVAR ? i : 2], path);
+        sim_card *c = load(path);
+        assert_false(c->v->verified_query_ok);
+        sim_variant answers_9000 = *c->v; /* the behaviour switched on */
+        answers_9000.verified_query_ok = true;
+        bool ok9000 = i == NVAR;
+        if (ok9000)
+            c->v = &answers_9000;
+        tx(c, SEL_JPKI);
+        sel_ef(c, JPKI_EF_AUTH_PIN);
+        assert_int_equal(tx(c, "00 20 00 80"), 0x63C3);
+        assert_int_equal(verify(c, "1234"), 0x9000);
+        assert_int_equal(tx(c, "00 20 00 80"), ok9000 ? 0x9000 : 0x63C3);
+        assert_int_equal(tx(c, "00 20 00 98"), ok9000 ? 0x9000 : 0x63C3);
+        sel_ef(c, JPKI_EF_SIGN_PIN); /* not verified: the counter */
+        assert_int_equal(tx(c, "00 20 00 80"), 0x63C5);
+        sel_ef(c, JPKI_EF_AUTH_PIN);
+        assert_int_equal(verify(c, "9999"), 0x63C2);
+        assert_int_equal(tx(c, "00 20 00 80"), 0x63C2);
+        assert_int_equal(verify(c, "1234"), 0x9000);
+        sim_card_power_cycle(c);
+        tx(c, SEL_JPKI);
+        sel_ef(c, JPKI_EF_AUTH_PIN);
+        assert_int_equal(tx(c, "00 20 00 80"), 0x63C3);
+        sim_card_free(c);
+    }
+}
+
+/* MF-level selection as the survey saw it: 00 A4 00 00 answers 6A86 after
+ * reset and 9000 without changing the current DF or EF inside an
+ * application; selecting the GlobalPlatform ISD restores the MF state. */
+static void mf_select_and_isd(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NVAR; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/mf%zu.card", fx.dir, i);
+        fx_copy(var_path[i], path);
+        sim_card *c = load(path);
+        assert_int_equal(tx(c, "00 A4 00 00"), 0x6A86);
+        assert_int_equal(tx(c, "00 A4 00 0C"), 0x6A86);
+        assert_int_equal(tx(c, "00 A4 00 0C 02 3F 00"), 0x6A86);
+        assert_int_equal(tx(c, SEL_JPKI), 0x9000);
+        sel_ef(c, JPKI_EF_AUTH_PIN);
+        assert_int_equal(verify(c, "1234"), 0x9000);
+        sel_ef(c, JPKI_EF_AUTH_CERT);
+        assert_int_equal(tx(c, "00 A4 00 00"), 0x9000);
+        assert_int_equal(rlen, 0);
+        assert_int_equal(tx(c, "00 B0 00 00 04"), 0x9000); /* same DF, same EF */
+        assert_int_equal(rbuf[0], 0x30);
+        assert_true(c->verified[JPKI_PIN_AUTH]); /* nothing dropped */
+        assert_int_equal(tx(c, "00 CA 00 F0 00"), 0x6A88); /* still in the application */
+        /* the ISD: back to the state after reset */
+        assert_int_equal(tx(c, "00 A4 04 00 07 A0 00 00 01 51 00 00"), 0x9000);
+        assert_false(c->verified[JPKI_PIN_AUTH]);
+        assert_int_equal(tx(c, "00 B0 00 00 04"), 0x6986); /* no current EF */
+        assert_int_equal(tx(c, "00 CA 00 F0 00"), 0x9000); /* MF-level data again */
+        assert_memory_equal(rbuf, "99201", 5);
+        assert_int_equal(tx(c, "00 A4 00 00"), 0x6A86);
+        assert_int_equal(tx(c, "00 A4 04 00 06 A0 00 00 01 51 00"), 0x6A82); /* exact AID only */
+        sim_card_free(c);
+    }
+}
+
 static void face_auth_card(void **state)
 {
     (void)state;
@@ -382,6 +529,9 @@ int main(void)
         cmocka_unit_test(variant_list_and_atrs), cmocka_unit_test(read_binary_rules),
         cmocka_unit_test(content_forms),         cmocka_unit_test(seven_pins_and_ab),
         cmocka_unit_test(challenge_data_and_uid), cmocka_unit_test(face_auth_card),
+        cmocka_unit_test(issuance_status_needs_session),
+        cmocka_unit_test(sfi_in_verify_and_sign), cmocka_unit_test(verified_pin_query_per_variant),
+        cmocka_unit_test(mf_select_and_isd),
         cmocka_unit_test(old_state_file_is_default),
     };
     return cmocka_run_group_tests(tests, group_setup, fx_teardown);
