@@ -37,31 +37,30 @@ static bool is_leap(int y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int days_in_month(int y, int m)
-{
-    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : dm[m - 1];
-}
-
+/* A day as YYYY-MM-DD or YYYYMMDD (birth dates in the JPKI otherName);
+ * the calendar check is the library's one rule (jpki_time_parse). */
 jpki_rc testca_date_parse(const char *s, testca_date *out, jpki_error *err)
 {
-    int y, m, d;
-    char extra;
     if (!s)
         return jpki_error_set(err, JPKI_ERR_ARG, "missing date");
+    char iso[11];
     size_t n = strlen(s);
-    bool ok = false;
-    if (n == 10 && s[4] == '-' && s[7] == '-')
-        ok = sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3;
-    else if (n == 8 && strspn(s, "0123456789") == 8)
-        ok = sscanf(s, "%4d%2d%2d%c", &y, &m, &d, &extra) == 3;
-    if (!ok || strspn(s, "0123456789-") != n)
+    if (n == 8 && strspn(s, "0123456789") == 8)
+        snprintf(iso, sizeof iso, "%.4s-%.2s-%.2s", s, s + 4, s + 6);
+    else if (n == 10 && strspn(s, "0123456789-") == 10)
+        memcpy(iso, s, sizeof iso);
+    else
         return jpki_error_set(err, JPKI_ERR_FORMAT, "'%s' is not a date (YYYY-MM-DD)", s);
-    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    time_t t;
+    jpki_error ignored;
+    jpki_error_clear(&ignored);
+    if (jpki_time_parse(iso, &t, &ignored) != JPKI_OK)
+        return jpki_error_set(err, JPKI_ERR_FORMAT, "'%s' is not a valid day (YYYY-MM-DD)", s);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    if (tm.tm_year + 1900 < 1900)
         return jpki_error_set(err, JPKI_ERR_FORMAT, "'%s' is not a valid day", s);
-    out->y = y;
-    out->m = m;
-    out->d = d;
+    *out = (testca_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
     return JPKI_OK;
 }
 
