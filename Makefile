@@ -2,7 +2,6 @@
 # Sources are discovered, so adding a file needs no edit here:
 #   lib/*.c                 -> libjpki (static + shared)
 #   cmd/common/*.c          -> build/libcmdcommon.a (CLI glue shared by commands)
-#   cmd/testkit/*.c         -> build/libjpki-testkit.a (shared by the test tools only)
 #   cmd/NAME/main.c         -> binary NAME; other cmd/NAME/*.c -> build/cmd/NAME/libNAME.a
 #   tests/unit/test_*.c     -> cmocka unit tests (tests/unit/support/*.c linked in)
 #   tests/tools/*.c         -> build/tests/tools/NAME, on PATH in integration tests
@@ -52,17 +51,12 @@ PRODUCT_CMDS := $(filter-out $(TESTKIT_CMDS),$(CMDS))
 # The test kit's libraries, each with its declared interface header:
 #   libjpki-card-sim.a  cmd/jpki-card-sim/engine.h (sim.h: white-box tests)
 #   libjpki-ca.a        cmd/jpki-ca/testca.h (testca.c, csr.c)
-#   libjpki-testkit.a   cmd/testkit/atomic_file.h
 SIM_A := $(B)/cmd/jpki-card-sim/libjpki-card-sim.a
 TESTCA_A := $(B)/cmd/jpki-ca/libjpki-ca.a
 APDU_A := $(B)/cmd/jpki-apdu/libjpki-apdu.a
-TESTKIT_SRC := $(wildcard cmd/testkit/*.c)
-TESTKIT_A := $(B)/libjpki-testkit.a
 # Which folders, besides include/ and cmd/common/, a room's code may see.
-$(B)/cmd/jpki-card-sim/%.o: ROOM_INC := -Icmd/jpki-ca -Icmd/testkit
-$(B)/cmd/jpki-ca/%.o: ROOM_INC := -Icmd/testkit
-jpki-card-sim_LINK := $(TESTCA_A) $(TESTKIT_A)
-jpki-ca_LINK := $(TESTKIT_A)
+$(B)/cmd/jpki-card-sim/%.o: ROOM_INC := -Icmd/jpki-ca
+jpki-card-sim_LINK := $(TESTCA_A)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -108,10 +102,6 @@ $(COMMON_A): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(TESTKIT_A): $(TESTKIT_SRC:%.c=$(B)/%.o)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
-
 # Per-command helper archive: every .c of cmd/NAME except main.c.
 define CMD_RULES
 $(1)_EXTRA_SRC := $$(filter-out cmd/$(1)/main.c,$$(wildcard cmd/$(1)/*.c))
@@ -129,7 +119,7 @@ $(B)/libjpki.pc: tools/libjpki.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
 	    -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-TEST_DEPS := $(SUPPORT_OBJ) $(SIM_A) $(TESTCA_A) $(APDU_A) $(TESTKIT_A) $(COMMON_A) $(LIB_A)
+TEST_DEPS := $(SUPPORT_OBJ) $(SIM_A) $(TESTCA_A) $(APDU_A) $(COMMON_A) $(LIB_A)
 # Tests see the declared interfaces of the rooms they use, nothing else of cmd/.
 TEST_INC := -Icmd/jpki-card-sim -Icmd/jpki-ca -Icmd/jpki-apdu
 

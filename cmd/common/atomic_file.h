@@ -1,5 +1,6 @@
 /* Files that survive a kill at any instant: readers see the old content or
- * the new one, never a mix (jpki-card-sim state, CA serial counter). */
+ * the new one, never a mix (jpki-card-sim state, CA serial counter,
+ * jpki-renew --summary-json). */
 #ifndef JPKI_ATOMIC_FILE_H
 #define JPKI_ATOMIC_FILE_H
 
