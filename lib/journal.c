@@ -21,6 +21,7 @@ static const char *const STEP_NAMES[] = {
     [JPKI_STEP_DONE] = "done",
     [JPKI_STEP_FAILED] = "failed",
     [JPKI_STEP_PIN_REJECTED] = "pin-rejected",
+    [JPKI_STEP_FACE_MODE] = "face-mode",
 };
 #define STEP_COUNT (sizeof STEP_NAMES / sizeof STEP_NAMES[0])
 
@@ -452,8 +453,12 @@ jpki_rc journal_fold(jpki_journal_card_state *s, const jpki_journal_record *r, j
          * renewed yet (a renewal never starts again for a done kind);
          * done_kinds carries over. */
         s->last = JPKI_STEP_STARTED;
-        if (r->kinds)
+        /* A new attempt names its keys; a resume (no kinds) carries on the
+         * last one, its face-mode intent included. */
+        if (r->kinds) {
             s->kinds = r->kinds;
+            s->to_face = false;
+        }
         s->error[0] = '\0';
         break;
     case JPKI_STEP_DONE:
@@ -466,6 +471,9 @@ jpki_rc journal_fold(jpki_journal_card_state *s, const jpki_journal_record *r, j
         if (s->last != JPKI_STEP_DONE)
             s->last = JPKI_STEP_FAILED;
         snprintf(s->error, sizeof s->error, "%s", r->error);
+        break;
+    case JPKI_STEP_FACE_MODE:
+        s->to_face = true;
         break;
     case JPKI_STEP_PIN_REJECTED: {
         /* Keep the latest ones: drop the oldest when full. */

@@ -142,10 +142,10 @@ jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view
     jpki_rc rc = jpki_issuance_status_get(c, &st, err);
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "issuance status");
-    if (st.face_mode)
+    if (st.face_mode && kind == JPKI_KEY_SIGN)
         return jpki_error_set(err, JPKI_ERR_STATE,
-                              "face-authentication card: its certificates cannot be renewed "
-                              "until PINs are set again (jpki-face-mode)");
+                              "face-authentication card: it has no signature certificate and "
+                              "none can be issued on it (jpki-face-auth-switch --to pin first)");
     view->active = st.key[kind].active;
     view->pending = st.key[kind].pending;
     view->pending_cert = st.key[kind].pending_cert;

@@ -117,10 +117,9 @@ static jpki_rc install_from_input(const jpki_renew_card_opts *o, jpki_renewal *r
 
 /* Which keys to work on, what each needs, and which PINs that takes. */
 static jpki_rc plan(const jpki_renew_card_opts *o, jpki_card *card, const jpki_journal_card_state *js,
-                    jpki_resume_action act[2], unsigned *todo, unsigned *need_pin,
-                    jpki_error *err)
+                    unsigned cand, bool face, jpki_resume_action act[2], unsigned *todo,
+                    unsigned *need_pin, jpki_error *err)
 {
-    unsigned cand = o->kinds ? o->kinds : JPKI_KINDS_BOTH;
     *todo = *need_pin = 0;
     for (int k = 0; k < 2; k++) {
         jpki_key_kind kind = (jpki_key_kind)k;
@@ -167,6 +166,8 @@ static jpki_rc plan(const jpki_renew_card_opts *o, jpki_card *card, const jpki_j
          * subject, to check it after writing) is readable only with the
          * password verified.  Only confirming an already active
          * authentication certificate needs nothing. */
+        if (face)
+            continue; /* no PIN: the counter's identity check (confirm_identity) */
         if (kind == JPKI_KEY_SIGN || act[k] != JPKI_RESUME_CONFIRM)
             *need_pin |= JPKI_PIN_BIT(jpki_renew_pin_for(kind));
         /* A signature key without a certificate to copy the holder's data
@@ -233,6 +234,8 @@ typedef struct card_run {
     step_ctx sc;
     jpki_journal_card_state js;
     bool js_found, began, started, printed_csr;
+    bool face;    /* the card is a face-authentication card now */
+    bool to_face; /* this run switches it to one first (opts to_face, or the journal's intent) */
     unsigned todo, need_pin;
     jpki_resume_action act[2];
     jpki_renew_pin_outcome po;
@@ -259,6 +262,7 @@ static jpki_rc identify(card_run *cr, const char *expect_serial, bool *skip, jpk
     /* Done is per key: a card renewed for one kind can be renewed for the
      * other later. */
     unsigned asked = o->kinds ? o->kinds : JPKI_KINDS_BOTH;
+    cr->res->done_before = cr->js_found ? cr->js.done_kinds : 0;
     *skip = cr->js_found && (asked & ~cr->js.done_kinds) == 0;
     return JPKI_OK;
 }
@@ -275,7 +279,70 @@ static jpki_rc prepare(card_run *cr, jpki_error *err)
     jpki_rc rc = jpki_issuer_authenticate(&cr->card, o->issuer, err);
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "issuer authentication");
-    return plan(o, &cr->card, cr->js_found ? &cr->js : NULL, cr->act, &cr->todo, &cr->need_pin, err);
+    jpki_issuance_status st;
+    if ((rc = jpki_issuance_status_get(&cr->card, &st, err)) != JPKI_OK)
+        return jpki_error_prefix(err, "issuance status");
+    cr->face = st.face_mode;
+    cr->to_face = !st.face_mode && (o->to_face || (o->mode == JPKI_RENEW_MODE_RESUME &&
+                                                   cr->js_found && cr->js.to_face));
+    unsigned cand = o->kinds ? o->kinds : JPKI_KINDS_BOTH;
+    if (cr->face || cr->to_face) {
+        /* The one rule for face-authentication cards: the authentication
+         * certificate only; a signature certificate asked for by name is
+         * refused before anything changes. */
+        cr->res->face_card = true;
+        if (o->kinds & JPKI_KIND_BIT(JPKI_KEY_SIGN)) {
+            cr->res->face_sign_refused = true;
+            return jpki_error_set(err, JPKI_ERR_STATE,
+                                  "a face-authentication card has no signature certificate and "
+                                  "none can be issued on it: renew --cert auth (or switch it back "
+                                  "first: jpki-face-auth-switch --to pin); card unchanged");
+        }
+        cand = JPKI_KIND_BIT(JPKI_KEY_AUTH);
+        snprintf(cr->res->line[JPKI_KEY_SIGN], sizeof cr->res->line[JPKI_KEY_SIGN],
+                 "sign: none on a face-authentication card (not issued)");
+    }
+    return plan(o, &cr->card, cr->js_found ? &cr->js : NULL, cand, cr->face || cr->to_face,
+                cr->act, &cr->todo, &cr->need_pin, err);
+}
+
+/* 2b. A face-authentication card (or one about to become one): no PIN, so
+ * the counter confirms its identity check instead, naming the card. */
+static jpki_rc confirm_face(card_run *cr, jpki_error *err)
+{
+    const jpki_renew_card_opts *o = cr->o;
+    if (!cr->res->face_card)
+        return JPKI_OK;
+    if (!o->confirm_identity)
+        return jpki_error_set(err, JPKI_ERR_ARG,
+                              "card %s is a face-authentication card: no PIN to verify, and no "
+                              "way to confirm the counter's identity check", cr->rn.serial);
+    on_card_step(&cr->sc, "identity check");
+    return o->confirm_identity(o->confirm_ctx, cr->rn.serial, cr->rn.reader, cr->to_face, err);
+}
+
+/* 2c. The proxy's form sets no PIN: face mode first (jpki_face_mode_enter,
+ * as jpki-face-auth-switch does), with the intent on disk before the card
+ * changes, so a resume after a crash finishes the same operation. */
+static jpki_rc enter_face_mode(card_run *cr, jpki_error *err)
+{
+    const jpki_renew_card_opts *o = cr->o;
+    if (!cr->to_face)
+        return JPKI_OK;
+    jpki_rc rc;
+    if (o->journal) {
+        jpki_journal_record r;
+        jpki_journal_record_init(&r, JPKI_STEP_FACE_MODE, cr->rn.serial);
+        if ((rc = jpki_journal_append(o->journal, &r, err)) != JPKI_OK)
+            return jpki_error_prefix(err, "journal");
+    }
+    on_card_step(&cr->sc, "face-authentication switch");
+    if ((rc = jpki_face_mode_enter(&cr->card, err)) != JPKI_OK)
+        return rc;
+    cr->to_face = false;
+    cr->face = true;
+    cr->res->switched_to_face = true;
+    return JPKI_OK;
 }
 
 /* 3. The PINs the plan needs (renew_pins.c), screened against the PINs the
@@ -374,13 +441,16 @@ void jpki_renew_card(const jpki_renew_card_opts *o, jpki_transport *t, const cha
     if (rc == JPKI_OK && skip) {
         res->outcome = JPKI_RENEW_SKIPPED;
     } else if (rc == JPKI_OK && (rc = prepare(cr, err)) == JPKI_OK) {
-        if (cr->todo == 0) {
+        if (cr->todo == 0 && !cr->to_face) {
             if (o->mode == JPKI_RENEW_MODE_INSTALL)
                 rc = jpki_error_set(err, JPKI_ERR_STATE,
                                     "no pending key on the card: nothing to install");
             else
                 res->outcome = JPKI_RENEW_NOTHING;
-        } else if ((rc = verify_pins(cr, err)) == JPKI_OK && (rc = run_keys(cr, err)) == JPKI_OK) {
+        } else if ((rc = confirm_face(cr, err)) == JPKI_OK &&
+                   (rc = enter_face_mode(cr, err)) == JPKI_OK &&
+                   (cr->need_pin == 0 || (rc = verify_pins(cr, err)) == JPKI_OK) &&
+                   (rc = run_keys(cr, err)) == JPKI_OK) {
             res->outcome = cr->printed_csr ? JPKI_RENEW_PENDING : JPKI_RENEW_DONE;
         }
     }

@@ -204,24 +204,32 @@ int counter_require_confirmation_path(const char *prog, const counter_opts *o)
     return CLI_EXIT_USAGE;
 }
 
+bool counter_ask(const char *question, bool *yes)
+{
+    *yes = false;
+    FILE *tty = fopen("/dev/tty", "r+e");
+    if (!tty)
+        return false;
+    fprintf(tty, "%s [yes/no] ", question);
+    fflush(tty);
+    char answer[16] = "";
+    if (fgets(answer, sizeof answer, tty)) {
+        answer[strcspn(answer, "\r\n")] = '\0';
+        *yes = !strcasecmp(answer, "yes") || !strcasecmp(answer, "y");
+    }
+    fclose(tty);
+    return true;
+}
+
 int counter_confirm(const char *prog, const counter_opts *o, const char *question)
 {
     if (o->yes)
         return CLI_EXIT_OK;
-    FILE *tty = fopen("/dev/tty", "r+e");
-    if (!tty) {
+    bool yes;
+    if (!counter_ask(question, &yes)) {
         cli_errorf(prog, "no terminal to confirm on: pass --yes to confirm in a script");
         return CLI_EXIT_USAGE;
     }
-    fprintf(tty, "%s [yes/no] ", question);
-    fflush(tty);
-    char answer[16] = "";
-    bool yes = false;
-    if (fgets(answer, sizeof answer, tty)) {
-        answer[strcspn(answer, "\r\n")] = '\0';
-        yes = !strcasecmp(answer, "yes") || !strcasecmp(answer, "y");
-    }
-    fclose(tty);
     if (!yes) {
         cli_errorf(prog, "cancelled; card unchanged");
         return CLI_EXIT_FAIL;

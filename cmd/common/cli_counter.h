@@ -59,6 +59,9 @@ int counter_read_new_pins(const char *prog, const counter_opts *o, const jpki_pi
 bool counter_have_tty(void);
 /* Before touching the card: without --yes a terminal is needed. */
 int counter_require_confirmation_path(const char *prog, const counter_opts *o);
+/* Ask "QUESTION [yes/no]" on the controlling terminal; *yes for "yes"/"y".
+ * False (and *yes false) when there is no terminal to ask on. */
+bool counter_ask(const char *question, bool *yes);
 /* Ask "QUESTION [yes/no]" on the terminal unless o->yes.  "yes"/"y" goes
  * on (CLI_EXIT_OK); anything else is CLI_EXIT_FAIL with "cancelled". */
 int counter_confirm(const char *prog, const counter_opts *o, const char *question);

@@ -10,6 +10,7 @@
 
 #include "batch.h"
 #include "ca_cmd.h"
+#include "summary.h"
 
 typedef struct batch_state {
     batch_opts *bo;
@@ -220,6 +221,16 @@ int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
     fflush(out);
 
     int rc = failed == 0 ? CLI_EXIT_OK : (renewed + skipped > 0 ? CLI_EXIT_PARTIAL : CLI_EXIT_FAIL);
+    if (bo->summary_json) {
+        jpki_error err;
+        jpki_error_clear(&err);
+        if (summary_write(bo->summary_json, cards, st.res, n,
+                          bo->flow.kinds ? bo->flow.kinds : KINDS_BOTH, rc, &err) != JPKI_OK) {
+            cli_errorf(bo->prog, "%s", err.message);
+            if (rc == CLI_EXIT_OK)
+                rc = CLI_EXIT_FAIL;
+        }
+    }
     pthread_mutex_destroy(&st.lock);
     free(st.res);
     free(groups);

@@ -12,6 +12,7 @@ typedef struct batch_card {
     char reader[256];
     char serial[32];   /* the card expected in that reader ("" = any) */
     unsigned kinds;    /* KIND_BIT set; 0 = the flow's default */
+    unsigned not_due;  /* KIND_BIT: on the card, and the record says not due */
 } batch_card;
 
 /* Cards to renew from jpki-status / jpki-expiry-check records on in.
@@ -26,9 +27,12 @@ typedef struct batch_opts {
     cli_common *cc;     /* --reader is ignored; --trace/--trace-file per card */
     bool show_progress; /* stderr is a terminal */
     const char *prog;
+    const char *summary_json; /* --summary-json FILE, or NULL (summary.h) */
 } batch_opts;
 
-/* Run the batch; prints one summary line per card and a totals line to out.
+/* Run the batch; prints one summary line per card and a totals line to out
+ * (and the JSON summary to bo->summary_json: one that cannot be written is
+ * reported and makes the exit code at least CLI_EXIT_FAIL).
  * Returns the exit code: 0 all renewed or skipped, CLI_EXIT_PARTIAL some
  * failed, CLI_EXIT_FAIL all failed (or nothing to do because of an error). */
 int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out);

@@ -51,8 +51,14 @@ jpki_rc batch_read_input(FILE *in, unsigned default_kinds, bool kinds_explicit,
             break;
         if (!rec.card_present)
             continue;
-        unsigned kinds = renew_keys(&rec);
+        unsigned kinds = renew_keys(&rec), not_due = 0;
         if (kinds) {
+            /* The record says which are due: the others on the card are not. */
+            for (int k = 0; k < 2; k++) {
+                const jpki_record_cert *rc_ = &rec.certs[k == JPKI_KEY_AUTH ? JPKI_CERT_AUTH : JPKI_CERT_SIGN];
+                if (rc_->listed && rc_->present && !(kinds & KIND_BIT(k)))
+                    not_due |= KIND_BIT(k);
+            }
             if (kinds_explicit)
                 kinds &= default_kinds;
             if (!kinds)
@@ -84,6 +90,7 @@ jpki_rc batch_read_input(FILE *in, unsigned default_kinds, bool kinds_explicit,
         snprintf(c->reader, sizeof c->reader, "%s", rec.reader);
         snprintf(c->serial, sizeof c->serial, "%s", rec.serial);
         c->kinds = kinds;
+        c->not_due = not_due;
     }
     jpki_record_clear(&rec);
     jpki_record_reader_free(rd);

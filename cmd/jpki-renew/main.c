@@ -14,6 +14,7 @@
 #include "ca_cmd.h"
 #include "cli.h"
 #include "flow.h"
+#include "identity.h"
 #include "pin_sources.h"
 
 static const char *PROG = "jpki-renew";
@@ -39,6 +40,12 @@ static void usage(FILE *f)
         "      --pin-file F         the same from a file (mode 0600)\n"
         "      --proxy              proxy renewal: PINs from the inquiry-and-answer form;\n"
         "                           one VERIFY each, a mismatch stops (document inquiry)\n"
+        "      --form-no-pin        with --proxy: the form sets no PIN (いずれの暗証番号も\n"
+        "                           設定しない): switch the card to face authentication,\n"
+        "                           then renew its auth certificate; no PIN read (journaled)\n"
+        "      --identity-checked   face-authentication card (no PIN) or --form-no-pin: the\n"
+        "                           staff checked the identity (face, visual, or the\n"
+        "                           proxy's form); without it the terminal asks\n"
         "      --force              allow spending a PIN's last try\n"
         "      --retry-rejected-pin VERIFY again a PIN the journal saw the card refuse\n"
         "      --ca-cmd CMD         CA command: CSR on its stdin, certificate on its stdout\n"
@@ -49,19 +56,23 @@ static void usage(FILE *f)
         "                           all readers in parallel (needs --journal and --pin-map)\n"
         "      --pin-map F          batch PINs: \"SERIAL AUTH-PIN SIGN-PASSWORD\" lines (0600)\n"
         "      --pin-map-fd N       the same from file descriptor N\n"
+        "      --summary-json F     batch: also write a JSON summary to F (atomically)\n"
         CLI_COMMON_HELP
         "  -h, --help               this help\n"
         "  -V, --version            version\n"
         "\n"
-        "Exit status: 0 done, 1 failed, 2 usage/input, 3 no card/reader, 4 PIN (wrong,\n"
-        "blocked, last try refused; proxy: document inquiry needed), 5 issuer key,\n"
-        "6 batch: some cards failed, 7 interrupted: new key pending, run resume.\n",
+        "Exit status: 0 done, 1 failed (face card: a signature certificate asked for, or\n"
+        "the identity check declined), 2 usage/input (face card: no terminal and no\n"
+        "--identity-checked), 3 no card/reader, 4 PIN (wrong, blocked, last try refused;\n"
+        "proxy: document inquiry needed), 5 issuer key, 6 batch: some cards failed,\n"
+        "7 interrupted: new key pending, run resume.\n",
         CA_CMD_DEFAULT_TIMEOUT);
 }
 
 enum {
     OPT_CERT = 0x2000, OPT_ISSUER_FILE, OPT_ISSUER_FD, OPT_PIN_FD, OPT_PIN_FILE, OPT_PROXY,
-    OPT_FORCE, OPT_RETRY_REJECTED, OPT_CA_CMD, OPT_CA_TIMEOUT, OPT_JOURNAL, OPT_BATCH, OPT_PIN_MAP, OPT_PIN_MAP_FD
+    OPT_FORCE, OPT_RETRY_REJECTED, OPT_CA_CMD, OPT_CA_TIMEOUT, OPT_JOURNAL, OPT_BATCH, OPT_PIN_MAP, OPT_PIN_MAP_FD,
+    OPT_FORM_NO_PIN, OPT_IDENTITY_CHECKED, OPT_SUMMARY_JSON
 };
 
 typedef struct options {
@@ -72,6 +83,9 @@ typedef struct options {
     int pin_fd;
     const char *pin_file;
     bool proxy, force, batch, retry_rejected;
+    bool form_no_pin;        /* --form-no-pin */
+    bool identity_checked;   /* --identity-checked */
+    const char *summary_json;
     const char *ca_cmd;
     int ca_timeout;
     const char *journal;
@@ -109,6 +123,9 @@ static int parse_args(int argc, char **argv, options *o)
         {"batch", no_argument, NULL, OPT_BATCH},
         {"pin-map", required_argument, NULL, OPT_PIN_MAP},
         {"pin-map-fd", required_argument, NULL, OPT_PIN_MAP_FD},
+        {"form-no-pin", no_argument, NULL, OPT_FORM_NO_PIN},
+        {"identity-checked", no_argument, NULL, OPT_IDENTITY_CHECKED},
+        {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
         CLI_COMMON_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -163,6 +180,9 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_JOURNAL: o->journal = optarg; break;
         case OPT_BATCH: o->batch = true; break;
         case OPT_PIN_MAP: o->pin_map = optarg; break;
+        case OPT_FORM_NO_PIN: o->form_no_pin = true; break;
+        case OPT_IDENTITY_CHECKED: o->identity_checked = true; break;
+        case OPT_SUMMARY_JSON: o->summary_json = optarg; break;
         case 'h':
             usage(stdout);
             return CLI_EXIT_OK;
@@ -232,6 +252,17 @@ static int check_args(const options *o)
         bad = "--pin-fd 0: stdin carries the certificates";
     else if (o->issuer_fd >= 0 && o->issuer_fd == o->pin_fd)
         bad = "the issuer key and the PINs cannot share a file descriptor";
+    else if (o->summary_json && !o->batch)
+        bad = "--summary-json is for --batch";
+    else if (o->form_no_pin && !o->proxy)
+        bad = "--form-no-pin is the proxy's form choice: use it with --proxy";
+    else if (o->form_no_pin && (o->batch || o->mode != MODE_RENEW))
+        bad = "--form-no-pin renews one card (resume finds it in the journal)";
+    else if (o->form_no_pin && o->kinds & KIND_BIT(JPKI_KEY_SIGN))
+        bad = "--form-no-pin makes a face-authentication card: it has no signature certificate "
+              "(--cert auth)";
+    else if (o->form_no_pin && (o->pin_file || o->pin_fd >= 0))
+        bad = "--form-no-pin: the form sets no PIN, so there is none to read";
     if (bad) {
         cli_errorf(PROG, "%s", bad);
         return CLI_EXIT_USAGE;
@@ -344,6 +375,9 @@ static int run_single(const options *o, flow_opts *fo)
         if (res.r.line[k][0])
             fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", res.r.serial,
                     res.r.line[k]);
+    if (res.r.switched_to_face)
+        fprintf(status, "%s%s switched to a face-authentication card: every PIN disabled, "
+                "no signature certificate\n", status == stderr ? "jpki-renew: " : "", res.r.serial);
     code = res.exit_code;
     switch (res.r.outcome) {
     case OUT_SKIPPED:
@@ -389,7 +423,11 @@ static int run_batch(const options *o, flow_opts *fo)
     fo->get_pin = pin_map_get;
     fo->pin_ctx = pm;
     cli_common cc = o->cc;
-    batch_opts bo = {.flow = *fo, .cc = &cc, .show_progress = isatty(STDERR_FILENO), .prog = PROG};
+    /* No questions from the reader threads: --identity-checked or refused. */
+    identity_check ic = {.checked = o->identity_checked, .may_ask = false};
+    fo->confirm_ctx = &ic;
+    batch_opts bo = {.flow = *fo, .cc = &cc, .show_progress = isatty(STDERR_FILENO), .prog = PROG,
+                     .summary_json = o->summary_json};
     int code = batch_run(&bo, cards, n, stdout);
     free(cards);
     pin_map_free(pm);
@@ -431,6 +469,7 @@ int main(int argc, char **argv)
                        o.journal, jpki_journal_dropped_bytes(j));
     }
     ca_cmd ca = {.cmd = o.ca_cmd, .timeout_s = o.ca_timeout};
+    identity_check ic = {.checked = o.identity_checked, .may_ask = true};
     flow_opts fo = {
         .mode = o.mode,
         .kinds = o.kinds,
@@ -442,6 +481,9 @@ int main(int argc, char **argv)
         .ca = o.ca_cmd ? ca_cmd_issue : NULL,
         .ca_ctx = &ca,
         .csr_out = stdout,
+        .confirm_identity = identity_confirm,
+        .confirm_ctx = &ic,
+        .to_face = o.form_no_pin,
     };
     code = o.batch ? run_batch(&o, &fo) : run_single(&o, &fo);
     jpki_journal_close(j);

@@ -6,7 +6,7 @@
  * definite-length maps with text keys, one map per record:
  *   "v"      uint   format version (1) -- first record only, "step":"journal"
  *   "step"   text   journal | started | pending-key | csr | cert-issued |
- *                   activated | done | failed
+ *                   activated | done | failed | pin-rejected | face-mode
  *   "time"   uint   seconds since the epoch
  *   "card"   text   card serial (15 digits) -- every record but the first
  *   "reader" text   reader name (started)
@@ -58,7 +58,11 @@ typedef enum jpki_journal_step {
      * of the PIN id byte and the PIN, "der" = the 16-byte salt then the PIN
      * id byte.  Never the PIN itself.  A rerun does not VERIFY a PIN that
      * matches one of these again. */
-    JPKI_STEP_PIN_REJECTED
+    JPKI_STEP_PIN_REJECTED,
+    /* This attempt turns the card into a face-authentication card (a proxy
+     * whose inquiry-and-answer form sets no PIN), written before the switch:
+     * a resume finds the intent here and the switch's outcome on the card. */
+    JPKI_STEP_FACE_MODE
 } jpki_journal_step;
 
 /* The step's name as written in the journal; "?" for an unknown value.
@@ -124,6 +128,9 @@ typedef struct jpki_journal_card_state {
         uint8_t mac[JPKI_JOURNAL_FP_LEN];
     } rejected[JPKI_JOURNAL_MAX_REJECTED];
     unsigned n_rejected;
+    /* The last attempt set out to switch the card to face authentication
+     * (a face-mode record after its started record). */
+    bool to_face;
 } jpki_journal_card_state;
 
 /* Free the certificates *s owns and clear the pointers; NULL is a no-op. */

@@ -114,10 +114,13 @@ JPKI_API jpki_pin_id jpki_renew_pin_for(jpki_key_kind kind);
 JPKI_API const char *jpki_key_kind_name(jpki_key_kind kind); /* "auth" / "sign" */
 
 /* What the card says about key kind: GET DATA DF30 (issuer session) and,
- * when pub is not NULL and a key is pending, that key read back into pub
- * (made by the caller with jpki_pubkey_new, who frees it) and its
- * fingerprint into view->pending_fp.  Reading the pending key needs the
- * issuer session and the key's PIN verified. */
+ * on a face-authentication card, JPKI_ERR_STATE for the signature key
+ * (there is none and none can be made) -- the authentication key is
+ * renewed there with the issuer session alone.  When pub is not NULL and
+ * a key is pending, that key read back into pub (made by the caller with
+ * jpki_pubkey_new, who frees it) and its fingerprint into
+ * view->pending_fp.  Reading the pending key needs the issuer session and
+ * the key's PIN verified (on a face card: the issuer session). */
 JPKI_API jpki_rc jpki_renew_key_view(jpki_card *c, jpki_key_kind kind, jpki_card_key_view *view,
                             jpki_pubkey *pub, jpki_error *err);
 
@@ -235,6 +238,25 @@ typedef struct jpki_renew_card_opts {
     /* what: "issuer authentication", "PINs", "auth: csr", ... */
     void (*progress)(void *ctx, const char *serial, const char *what);
     void *progress_ctx;
+    /* A face-authentication card has no PIN: the counter's identity check
+     * (the holder's face or a visual check by staff; for a proxy, the
+     * inquiry-and-answer form) takes the place of the VERIFY.  Called once
+     * per card that is one, or is to become one (to_face), after the plan
+     * and before anything on the card changes, naming the card; JPKI_OK
+     * goes on, anything else stops this card with that error.  NULL: such
+     * cards are refused (JPKI_ERR_ARG).  Only the authentication
+     * certificate is renewed on them; a signature certificate asked for by
+     * name is refused (JPKI_ERR_STATE, face_sign_refused). */
+    jpki_rc (*confirm_identity)(void *ctx, const char *serial, const char *reader,
+                                bool to_face, jpki_error *err);
+    void *confirm_ctx;
+    /* A proxy whose inquiry-and-answer form sets no PIN: switch the card to
+     * face authentication first (journal face-mode, then the card command),
+     * then renew the authentication certificate with no PIN.  A PIN card
+     * generates a key only with that key's PIN verified and the form gives
+     * none; in face mode the issuer session suffices.  Resume reads this
+     * intent from the journal. */
+    bool to_face;
 } jpki_renew_card_opts;
 
 typedef enum jpki_renew_outcome {
@@ -254,6 +276,10 @@ typedef struct jpki_renew_card_result {
     bool inquiry_needed;      /* proxy: a form PIN did not match */
     unsigned renewed;         /* JPKI_KIND_BIT of keys whose new certificate is active */
     char line[2][200];        /* per key: what happened, for a summary */
+    bool face_card;           /* a face-authentication card (or made one here) */
+    bool switched_to_face;    /* this run switched it (to_face) */
+    bool face_sign_refused;   /* a signature certificate was asked of a face card */
+    unsigned done_before;     /* JPKI_KIND_BIT: renewed already, per the journal */
 } jpki_renew_card_result;
 
 /* Identify the card, look it up in the journal, issuer authentication,
