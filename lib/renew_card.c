@@ -299,8 +299,6 @@ static jpki_rc prepare(card_run *cr, jpki_error *err)
                                   "first: jpki-face-auth-switch --to pin); card unchanged");
         }
         cand = JPKI_KIND_BIT(JPKI_KEY_AUTH);
-        snprintf(cr->res->line[JPKI_KEY_SIGN], sizeof cr->res->line[JPKI_KEY_SIGN],
-                 "sign: none on a face-authentication card (not issued)");
     }
     return plan(o, &cr->card, cr->js_found ? &cr->js : NULL, cand, cr->face || cr->to_face,
                 cr->act, &cr->todo, &cr->need_pin, err);
@@ -405,6 +403,9 @@ static void finish(card_run *cr, jpki_rc rc)
             journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_FAILED, 0, res->err.message);
         res->outcome = JPKI_RENEW_FAILED;
     } else if (res->outcome == JPKI_RENEW_DONE) {
+        if (res->face_card && !res->line[JPKI_KEY_SIGN][0])
+            snprintf(res->line[JPKI_KEY_SIGN], sizeof res->line[JPKI_KEY_SIGN],
+                     "sign: none on a face-authentication card (not issued)");
         journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_DONE, res->renewed, NULL);
     }
     if (cr->began) {
