@@ -371,13 +371,13 @@ static int run_single(const options *o, flow_opts *fo)
     }
     /* Status lines: stdout, except when stdout carries CSRs for a pipe. */
     FILE *status = res.r.outcome == OUT_PENDING ? stderr : stdout;
+    if (res.r.switched_to_face)
+        fprintf(status, "%s%s switched to a face-authentication card: every PIN disabled, "
+                "no signature certificate\n", status == stderr ? "jpki-renew: " : "", res.r.serial);
     for (int k = 0; k < 2; k++)
         if (res.r.line[k][0])
             fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", res.r.serial,
                     res.r.line[k]);
-    if (res.r.switched_to_face)
-        fprintf(status, "%s%s switched to a face-authentication card: every PIN disabled, "
-                "no signature certificate\n", status == stderr ? "jpki-renew: " : "", res.r.serial);
     code = res.exit_code;
     switch (res.r.outcome) {
     case OUT_SKIPPED:
@@ -468,6 +468,10 @@ int main(int argc, char **argv)
             cli_errorf(PROG, "journal %s: dropped an incomplete last record (%zu bytes)",
                        o.journal, jpki_journal_dropped_bytes(j));
     }
+    /* The form makes a face-authentication card: its one certificate is
+     * what this attempt renews (and what the journal says it set out to). */
+    if (o.form_no_pin && !o.kinds)
+        o.kinds = KIND_BIT(JPKI_KEY_AUTH);
     ca_cmd ca = {.cmd = o.ca_cmd, .timeout_s = o.ca_timeout};
     identity_check ic = {.checked = o.identity_checked, .may_ask = true};
     flow_opts fo = {
