@@ -64,7 +64,10 @@ jpki_rc batch_read_input(FILE *in, unsigned default_kinds, bool kinds_explicit,
             if (!kinds)
                 continue; /* it needs renewal, but not of what --cert names */
         } else {
-            kinds = default_kinds;
+            /* The record names nothing: the renewal's own choice (what the
+             * card has -- a face-authentication card only its
+             * authentication certificate), unless --cert named the kinds. */
+            kinds = kinds_explicit ? default_kinds : 0;
         }
         bool dup = false;
         for (size_t i = 0; i < cnt && !dup; i++)

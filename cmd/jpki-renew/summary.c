@@ -42,7 +42,7 @@ static void puts_(jbuf *b, const char *s) { put(b, s, strlen(s)); }
 static void putf(jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void putf(jbuf *b, const char *fmt, ...)
 {
-    char tmp[64];
+    char tmp[256]; /* every format here is shorter */
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
