@@ -405,6 +405,42 @@ static void fold_rules(void **state)
     jpki_journal_close(j);
 }
 
+/* face-mode: the intent of the attempt it follows; a resume (started
+ * without kinds) keeps it, a new attempt naming its keys drops it; it
+ * survives a reopen (the name round-trips). */
+static void face_mode_intent(void **state)
+{
+    (void)state;
+    unlink(path);
+    jpki_journal *j;
+    assert_int_equal(jpki_journal_open(path, &j, NULL), JPKI_OK);
+    const char *c = "555555555555555";
+    jpki_journal_record r;
+    jpki_journal_record_init(&r, JPKI_STEP_STARTED, c);
+    r.kinds = 1;
+    assert_int_equal(jpki_journal_append(j, &r, NULL), JPKI_OK);
+    add(j, JPKI_STEP_FACE_MODE, c, -1, 0, NULL, 0);
+    add(j, JPKI_STEP_FAILED, c, -1, 0, NULL, 0);
+    add(j, JPKI_STEP_STARTED, c, -1, 0, NULL, 0); /* a resume */
+    jpki_journal_close(j);
+    assert_int_equal(jpki_journal_open(path, &j, NULL), JPKI_OK);
+    jpki_journal_card_state s;
+    bool found;
+    assert_int_equal(jpki_journal_lookup(j, c, &s, &found, NULL), JPKI_OK);
+    assert_true(found);
+    assert_true(s.to_face);
+    assert_int_equal(s.kinds, 1);
+    jpki_journal_card_state_free(&s);
+    assert_string_equal(jpki_journal_step_name(JPKI_STEP_FACE_MODE), "face-mode");
+    jpki_journal_record_init(&r, JPKI_STEP_STARTED, c);
+    r.kinds = 3;
+    assert_int_equal(jpki_journal_append(j, &r, NULL), JPKI_OK);
+    assert_int_equal(jpki_journal_lookup(j, c, &s, &found, NULL), JPKI_OK);
+    assert_false(s.to_face);
+    jpki_journal_card_state_free(&s);
+    jpki_journal_close(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +452,7 @@ int main(void)
         cmocka_unit_test(second_process_is_locked_out),
         cmocka_unit_test(resume_decisions),
         cmocka_unit_test(fold_rules),
+        cmocka_unit_test(face_mode_intent),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -348,12 +348,28 @@ static void face_mode_round_trip(void **state)
     assert_int_equal(rbuf[3], 0x01);
     assert_int_equal(rbuf[9], 0x00); /* no sign key */
 
-    /* The auth key can be renewed on the issuer session alone. */
+    /* The auth key can be renewed on the issuer session alone, the whole
+     * way (generate, sign the CSR, write, activate), as jpki-renew does on
+     * a face card; the signature key cannot (there is none), and still no
+     * VERIFY is accepted. */
+    sel_ef(c, JPKI_EF_SIGN_KEY);
+    assert_int_equal(tx(c, "00 47 80 00 00"), 0x6982);
     sel_ef(c, JPKI_EF_AUTH_KEY);
     mbedtls_pk_context pk;
     assert_int_equal(genkey(c, 0x80, &pk), 0x9000);
     assert_signs_with(c, 0x81, &pk);
     assert_int_equal(tx(c, "00 CA DF 30 00"), 0x9000);
+    size_t len = 0;
+    uint8_t *der = issue_cert(&pk, TESTCA_AUTH, &len);
+    sel_ef(c, JPKI_EF_AUTH_CERT);
+    assert_int_equal(write_cert(c, der, len), 0x9000);
+    assert_int_equal(tx(c, "00 44 00 00"), 0x9000);
+    uint8_t now[JPKI_CERT_MAX];
+    assert_int_equal(read_cert(c, JPKI_EF_AUTH_CERT, now), len);
+    assert_memory_equal(now, der, len);
+    free(der);
+    sel_ef(c, JPKI_EF_AUTH_PIN);
+    assert_int_equal(verify(c, "1234"), 0x6984);
     mbedtls_pk_free(&pk);
 
     /* Back to PIN mode: the four TLVs are all needed and checked. */
