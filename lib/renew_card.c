@@ -446,6 +446,11 @@ void jpki_renew_card(const jpki_renew_card_opts *o, jpki_transport *t, const cha
             if (o->mode == JPKI_RENEW_MODE_INSTALL)
                 rc = jpki_error_set(err, JPKI_ERR_STATE,
                                     "no pending key on the card: nothing to install");
+            else if (o->mode == JPKI_RENEW_MODE_RENEW)
+                /* Every key it can have is done per the journal: on a face
+                 * card that is the authentication key alone, which the
+                 * check in identify (both kinds by default) cannot know. */
+                res->outcome = JPKI_RENEW_SKIPPED;
             else
                 res->outcome = JPKI_RENEW_NOTHING;
         } else if ((rc = confirm_face(cr, err)) == JPKI_OK &&

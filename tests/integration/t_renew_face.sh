@@ -42,7 +42,7 @@ check "terminal: the question names the identity check" contains "$out" "face re
 check "terminal: declined: card unchanged" unchanged
 
 # ---- --identity-checked: the authentication certificate, no PIN ----
-out=$(jpki-renew -r 0 --identity-checked --trace "${IKEY[@]}" --ca-cmd "$RENEW_CA" 2>"$W/trace"); rc=$?
+out=$(jpki-renew -r 0 --identity-checked --trace "${IKEY[@]}" --journal "$W/j" --ca-cmd "$RENEW_CA" 2>"$W/trace"); rc=$?
 echo "$out" | sed 's/^/# /'
 check "--identity-checked renews: exit 0" test "$rc" = 0
 check "auth renewed" contains "$out" "$H auth: renewed"
@@ -56,6 +56,11 @@ s1=$(card_state)
 check "still a face card, every PIN disabled" contains "$s1" "mode=face auth=blocked sign=blocked cardinfo=blocked registry=blocked"
 check "still no signature key" contains "$s1" "signkey=0"
 expect_rc "the card refuses a VERIFY of the old auth PIN" 2 verify_pin auth "$OLD_AUTH"
+out=$(jpki-renew -r 0 --identity-checked "${IKEY[@]}" --journal "$W/j" --ca-cmd "$RENEW_CA" 2>&1); rc=$?
+check "again with the journal: skipped (exit 0)" test "$rc" = 0
+check "says skipped" contains "$out" "already renewed according to journal"
+cert_pem 0 01 "$W/again.pem"
+check "not renewed twice" test "$(cert_serial "$W/again.pem")" = "$(cert_serial "$W/new.pem")"
 
 # ---- on the terminal: confirmed ----
 out=$(on_terminal $'expect [yes/no]\nsend yes' jpki-renew -r 0 "${IKEY[@]}" --ca-cmd "$RENEW_CA"); rc=$?
