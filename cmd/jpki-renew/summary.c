@@ -98,6 +98,15 @@ static void put_str(jbuf *b, const char *s)
     puts_(b, "\"");
 }
 
+/* Per certificate kind of one card: "renewed", "skipped", "failed" or
+ * "not-due", with the exit code (the card's when failed, else 0) and a
+ * one-line reason. */
+typedef struct summary_cert {
+    const char *outcome;
+    int exit_code;
+    char reason[256];
+} summary_cert;
+
 /* The line a renewal wrote for a key, without its "auth: " prefix. */
 static void reason_from_line(const char *line, char *out, size_t n)
 {
@@ -105,8 +114,11 @@ static void reason_from_line(const char *line, char *out, size_t n)
     snprintf(out, n, "%s", colon ? colon + 2 : line);
 }
 
-void summary_cert_of(const batch_card *c, unsigned asked, const flow_result *r, jpki_key_kind kind,
-                     summary_cert *out)
+/* What became of key kind of card c (asked: the kinds the batch set out to
+ * renew on it).  The order of the tests is the precedence: a face card's
+ * missing signature certificate is no failure of that card. */
+static void summary_cert_of(const batch_card *c, unsigned asked, const flow_result *r,
+                            jpki_key_kind kind, summary_cert *out)
 {
     unsigned bit = KIND_BIT(kind);
     out->exit_code = 0;

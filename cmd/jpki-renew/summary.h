@@ -11,20 +11,6 @@
 
 #define SUMMARY_VERSION 1
 
-/* Per certificate kind of one card: "renewed", "skipped", "failed" or
- * "not-due", with the exit code (the card's when failed, else 0) and a
- * one-line reason. */
-typedef struct summary_cert {
-    const char *outcome;
-    int exit_code;
-    char reason[256];
-} summary_cert;
-
-/* What became of key kind of card c (asked: the kinds the batch set out
- * to renew on it). */
-void summary_cert_of(const batch_card *c, unsigned asked, const flow_result *r, jpki_key_kind kind,
-                     summary_cert *out);
-
 /* Write the summary of n cards (results res, the batch's exit code) to
  * path, replacing it atomically (mode 0644). */
 jpki_rc summary_write(const char *path, const batch_card *cards, const flow_result *res,
