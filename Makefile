@@ -17,7 +17,9 @@ MANDIR ?= $(PREFIX)/share/man
 PKGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 
-VERSION := 0.1.0
+# The one version number: JPKI_VERSION in include/jpki/jpki.h (what every
+# binary's --version prints and the library's soname/pkg-config carry).
+VERSION := $(shell sed -n 's/^\#define JPKI_VERSION "\(.*\)"$$/\1/p' include/jpki/jpki.h)
 SOVERSION := 0
 
 CC ?= cc

@@ -146,7 +146,7 @@ int main(int argc, char **argv)
         case OPT_VARIANT: variant = optarg; break;
         case OPT_LIST_VARIANTS: list_variants(); return CLI_EXIT_OK;
         case 'h': usage(stdout); return CLI_EXIT_OK;
-        case 'V': printf("jpki-card-sim %s\n", JPKI_VERSION); return CLI_EXIT_OK;
+        case 'V': cli_print_version("jpki-card-sim"); return CLI_EXIT_OK;
         default:
             fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n", prog,
                     argv[optind - 1]);

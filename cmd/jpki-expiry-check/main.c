@@ -187,7 +187,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf(PROG " (jpki-tools) " JPKI_VERSION "\n");
+            cli_print_version(PROG);
             return 0;
         default:
             fprintf(stderr, "Try '" PROG " --help'.\n");

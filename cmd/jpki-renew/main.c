@@ -167,7 +167,7 @@ static int parse_args(int argc, char **argv, options *o)
             usage(stdout);
             return CLI_EXIT_OK;
         case 'V':
-            printf("jpki-renew %s\n", JPKI_VERSION);
+            cli_print_version("jpki-renew");
             return CLI_EXIT_OK;
         default:
             fprintf(stderr, "Try 'jpki-renew --help'.\n");
