@@ -29,6 +29,11 @@ static bool in_table(uint32_t cp, const dw_range *t, size_t n)
     return false;
 }
 
+const char *dw_unicode_version(void)
+{
+    return DW_UNICODE_VERSION;
+}
+
 int dw_codepoint_width(uint32_t cp)
 {
     if (cp < 0x300)
@@ -135,82 +140,97 @@ size_t dw_columns(FILE *f)
     return cols < DW_MIN_COLUMNS ? DW_MIN_COLUMNS : cols;
 }
 
-/* Length in bytes of the next piece of text that is never folded inside:
- * up to and including the spaces after a break opportunity. */
-static size_t piece_len(const char *s, dw_breaks breaks)
+/* Length in bytes of the next piece of text (at most n bytes) that is
+ * never folded inside: up to and including the spaces after a break
+ * opportunity. */
+static size_t piece_len(const char *s, size_t n, dw_breaks breaks)
 {
     size_t i = 0;
     if (breaks == DW_BREAK_DN) {
-        while (s[i]) {
-            if (s[i] == '\\' && s[i + 1]) {
+        while (i < n) {
+            if (s[i] == '\\' && i + 1 < n) {
                 i += 2; /* an escaped character never separates RDNs */
                 continue;
             }
-            if ((s[i] == ',' && s[i + 1] == ' ') || (s[i] == ' ' && s[i + 1] == '+' && s[i + 2] == ' ')) {
-                i += s[i] == ',' ? 2 : 3;
-                return i;
-            }
+            if (i + 1 < n && s[i] == ',' && s[i + 1] == ' ')
+                return i + 2;
+            if (i + 2 < n && s[i] == ' ' && s[i + 1] == '+' && s[i + 2] == ' ')
+                return i + 3;
             i++;
         }
-        return i;
+        return n;
     }
     uint32_t cp;
     size_t len = dw_decode(s, &cp);
     if (dw_codepoint_width(cp) == 2) { /* a wide character is a piece of its own */
         i = len;
-        while (s[i] == ' ')
-            i++;
-        return i;
+    } else {
+        while (i < n && s[i] != ' ') {
+            len = dw_decode(s + i, &cp);
+            if (dw_codepoint_width(cp) == 2)
+                return i;
+            i += len;
+        }
     }
-    while (s[i] && s[i] != ' ') {
-        len = dw_decode(s + i, &cp);
-        if (dw_codepoint_width(cp) == 2)
-            return i;
-        i += len;
-    }
-    while (s[i] == ' ')
+    while (i < n && s[i] == ' ')
         i++;
-    return i;
+    return i < n ? i : n;
 }
 
-static void new_line(FILE *f, size_t indent, size_t *col)
+typedef struct fold_state {
+    FILE *f;
+    size_t col, indent, width;
+    size_t pending; /* spaces owed before the next piece on this line */
+    bool line_empty;
+} fold_state;
+
+static void new_line(fold_state *st)
 {
-    fputc('\n', f);
-    dw_pad(f, 0, indent);
-    *col = indent;
+    fputc('\n', st->f);
+    dw_pad(st->f, 0, st->indent);
+    st->col = st->indent;
+    st->pending = 0;
+}
+
+static void fold_span(fold_state *st, const char *s, size_t n, dw_breaks breaks)
+{
+    while (n > 0) {
+        size_t len = piece_len(s, n, breaks), core = len;
+        while (core > 0 && s[core - 1] == ' ')
+            core--;
+        size_t w = dw_width_n(s, core);
+        if (!st->line_empty && st->col + st->pending + w > st->width)
+            new_line(st);
+        if (breaks == DW_BREAK_DN && w > st->width - st->indent) {
+            /* An RDN too long for any line: fold it like text. */
+            fold_span(st, s, core, DW_BREAK_TEXT);
+        } else {
+            dw_pad(st->f, 0, st->pending);
+            st->col += st->pending;
+            /* Too wide even for a line of its own: cut between characters. */
+            for (size_t i = 0; i < core;) {
+                uint32_t cp;
+                size_t cl = dw_decode(s + i, &cp);
+                size_t cw = (size_t)dw_codepoint_width(cp);
+                if (st->col + cw > st->width && st->col > st->indent)
+                    new_line(st);
+                put_n(st->f, s + i, cl);
+                st->col += cw;
+                i += cl;
+            }
+            st->line_empty = false;
+        }
+        st->pending = len - core;
+        s += len;
+        n -= len;
+    }
 }
 
 void dw_fold(FILE *f, const char *text, size_t col, size_t indent, size_t width, dw_breaks breaks)
 {
-    size_t pending = 0; /* spaces owed before the next piece on this line */
-    bool line_empty = true;
-    const char *s = text;
-    while (*s) {
-        size_t n = piece_len(s, breaks), core = n;
-        while (core > 0 && s[core - 1] == ' ')
-            core--;
-        size_t w = dw_width_n(s, core);
-        if (!line_empty && col + pending + w > width) {
-            new_line(f, indent, &col);
-            pending = 0;
-        }
-        dw_pad(f, 0, pending);
-        col += pending;
-        /* Too wide even for a line of its own: cut between characters. */
-        size_t i = 0;
-        while (i < core) {
-            uint32_t cp;
-            size_t len = dw_decode(s + i, &cp);
-            size_t cw = (size_t)dw_codepoint_width(cp);
-            if (col + cw > width && col > indent)
-                new_line(f, indent, &col);
-            put_n(f, s + i, len);
-            col += cw;
-            i += len;
-        }
-        line_empty = false;
-        pending = n - core;
-        s += n;
-    }
+    if (indent + 10 > width) /* a narrow tail still holds something */
+        indent = width > 10 ? width - 10 : 0;
+    fold_state st = {.f = f, .col = col, .indent = indent, .width = width, .line_empty = true};
+    fold_span(&st, text, strlen(text), breaks);
     fputc('\n', f);
 }

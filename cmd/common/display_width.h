@@ -22,6 +22,8 @@
 #define DW_DEFAULT_COLUMNS 100
 #define DW_MIN_COLUMNS 60
 
+/* The Unicode version the width table was generated from. */
+const char *dw_unicode_version(void);
 /* Columns of one code point: 0, 1 or 2. */
 int dw_codepoint_width(uint32_t cp);
 /* Decode one UTF-8 sequence at s (s[0] != '\0'): returns its length in

@@ -2,6 +2,11 @@
 #include <stdio.h>
 
 #include "check.h"
+#include "color.h"
+#include "display_width.h"
+
+/* The result words fill a column this wide (and a space). */
+#define LABEL_W 8
 
 void check_count(check_ctx *c, jpki_expiry e)
 {
@@ -23,15 +28,22 @@ int check_exit_code(const check_ctx *c)
     return (int)worst;
 }
 
-const char *check_label(jpki_expiry e)
+void check_report(const check_ctx *c, int e, const char *text)
 {
-    switch (e) {
-    case JPKI_EXPIRY_OK: return "ok      ";
-    case JPKI_EXPIRY_EXPIRING: return "expiring";
-    case JPKI_EXPIRY_EXPIRED: return "expired ";
-    case JPKI_EXPIRY_UNKNOWN: break;
-    }
-    return "unknown ";
+    static const struct {
+        const char *word;
+        cli_tone tone;
+    } labels[] = {[JPKI_EXPIRY_OK] = {"ok", CLI_TONE_GOOD},
+                  [JPKI_EXPIRY_EXPIRING] = {"expiring", CLI_TONE_WARN},
+                  [JPKI_EXPIRY_EXPIRED] = {"expired", CLI_TONE_BAD},
+                  [JPKI_EXPIRY_UNKNOWN] = {"unknown", CLI_TONE_PLAIN},
+                  [CHECK_NO_CARD] = {"no card", CLI_TONE_PLAIN}};
+    if (e < 0 || e > CHECK_NO_CARD)
+        e = JPKI_EXPIRY_UNKNOWN;
+    cli_color_put(c->report, c->color, labels[e].tone, labels[e].word);
+    dw_pad(c->report, dw_width(labels[e].word), LABEL_W);
+    fputc(' ', c->report);
+    dw_fold(c->report, text, LABEL_W + 1, LABEL_W + 1, c->columns, DW_BREAK_TEXT);
 }
 
 void check_days_text(time_t not_after, time_t now, char *buf, size_t n)
