@@ -64,14 +64,18 @@ void check_days_text(time_t not_after, time_t now, char *buf, size_t n)
 void check_summary(const check_ctx *c)
 {
     unsigned long total = c->n[0] + c->n[1] + c->n[2] + c->n[3];
-    char now[32];
+    char now[32], line[512];
+    size_t n = 0;
     jpki_record_time_format(c->now, now);
-    fprintf(c->report, "summary: %lu checked: %lu ok, %lu expiring, %lu expired, %lu unknown",
-            total, c->n[JPKI_EXPIRY_OK], c->n[JPKI_EXPIRY_EXPIRING], c->n[JPKI_EXPIRY_EXPIRED],
-            c->n[JPKI_EXPIRY_UNKNOWN]);
-    if (c->empty)
-        fprintf(c->report, " (%lu empty reader%s)", c->empty, c->empty == 1 ? "" : "s");
-    if (c->input_error)
-        fprintf(c->report, "; input incomplete");
-    fprintf(c->report, "; threshold %lld days from %s\n", c->within / 86400, now);
+    n += (size_t)snprintf(line, sizeof line, "summary: %lu checked: %lu ok, %lu expiring, %lu expired, %lu unknown",
+                          total, c->n[JPKI_EXPIRY_OK], c->n[JPKI_EXPIRY_EXPIRING], c->n[JPKI_EXPIRY_EXPIRED],
+                          c->n[JPKI_EXPIRY_UNKNOWN]);
+    if (c->empty && n < sizeof line)
+        n += (size_t)snprintf(line + n, sizeof line - n, " (%lu empty reader%s)", c->empty,
+                              c->empty == 1 ? "" : "s");
+    if (c->input_error && n < sizeof line)
+        n += (size_t)snprintf(line + n, sizeof line - n, "; input incomplete");
+    if (n < sizeof line)
+        snprintf(line + n, sizeof line - n, "; threshold %lld days from %s", c->within / 86400, now);
+    dw_fold(c->report, line, 0, LABEL_W + 1, c->columns, DW_BREAK_TEXT);
 }

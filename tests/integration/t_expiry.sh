@@ -65,7 +65,7 @@ for kind in json cbor; do
     f="$W/recs.$kind"
     out=$(jpki-expiry-check --now 2022-01-01 < "$f"); rc=$?
     check "$kind records, all valid: exit 0" test "$rc" = 0
-    check "$kind records: summary counts cards and the empty reader" contains "$out" \
+    check "$kind records: summary counts cards and the empty reader" contains "$(unfold <<<"$out")" \
         "summary: 3 checked: 3 ok, 0 expiring, 0 expired, 0 unknown (1 empty reader); threshold 90 days from 2022-01-01T00:00:00Z"
     check "$kind records: one line per reader" test "$(grep -c 'JPKI Test Reader' <<<"$out")" = 4
     check "$kind records: empty reader line" contains "$out" "no card  JPKI Test Reader A 00 01: no card in the reader"

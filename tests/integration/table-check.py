@@ -9,6 +9,8 @@ an independent implementation.
                                       continuation lines aligned by display
                                       width; prints "NAME=VALUE" for the
                                       labelled values and the DNs unfolded
+  table-check.py unfold < REPORT      jpki-expiry-check's folded lines joined
+                                      back exactly (see join())
   table-check.py pty COLS CMD...      run CMD on a terminal COLS wide, print
                                       what it wrote (exit status: CMD's)
   table-check.py widths               "HEX WIDTH" for every assigned code point
@@ -114,6 +116,16 @@ def check_status(limit):
     print('\n'.join(out))
 
 
+def unfold():
+    out = []
+    for line in read_lines():
+        if out and re.match(r'^ {9}[^ ]', line):
+            out[-1] = join(out[-1], line.strip(' '))
+        else:
+            out.append(line)
+    print('\n'.join(out))
+
+
 def run_pty(cols, argv):
     import fcntl
     import pty
@@ -154,6 +166,8 @@ def main():
         check_lines(int(sys.argv[2]))
     elif mode == 'status':
         check_status(int(sys.argv[2]))
+    elif mode == 'unfold':
+        unfold()
     elif mode == 'pty':
         run_pty(int(sys.argv[2]), sys.argv[3:])
     elif mode == 'widths':

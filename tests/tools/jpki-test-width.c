@@ -3,11 +3,13 @@
  *   jpki-test-width --codepoints   stdin: a hex code point a line;
  *                                  stdout: "HEX WIDTH"
  *   jpki-test-width --unicode-version  the Unicode version of the table
+ *   jpki-test-width --version
  *   jpki-test-width --fold COL INDENT WIDTH dn|text   fold stdin's first line */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "display_width.h"
 
 int main(int argc, char **argv)
@@ -18,6 +20,10 @@ int main(int argc, char **argv)
             unsigned long cp = strtoul(line, NULL, 16);
             printf("%lX %d\n", cp, dw_codepoint_width((uint32_t)cp));
         }
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        cli_print_version("jpki-test-width");
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "--unicode-version") == 0) {
