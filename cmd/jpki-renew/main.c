@@ -13,6 +13,7 @@
 #include "batch.h"
 #include "ca_cmd.h"
 #include "cli.h"
+#include "color.h"
 #include "flow.h"
 #include "pin_sources.h"
 
@@ -49,6 +50,8 @@ static void usage(FILE *f)
         "                           all readers in parallel (needs --journal and --pin-map)\n"
         "      --pin-map F          batch PINs: \"SERIAL AUTH-PIN SIGN-PASSWORD\" lines (0600)\n"
         "      --pin-map-fd N       the same from file descriptor N\n"
+        "      --color WHEN         colour the --batch outcome words: auto (default: on a\n"
+        "                           terminal, unless NO_COLOR or TERM=dumb), always, never\n"
         CLI_COMMON_HELP
         "  -h, --help               this help\n"
         "  -V, --version            version\n"
@@ -61,7 +64,8 @@ static void usage(FILE *f)
 
 enum {
     OPT_CERT = 0x2000, OPT_ISSUER_FILE, OPT_ISSUER_FD, OPT_PIN_FD, OPT_PIN_FILE, OPT_PROXY,
-    OPT_FORCE, OPT_RETRY_REJECTED, OPT_CA_CMD, OPT_CA_TIMEOUT, OPT_JOURNAL, OPT_BATCH, OPT_PIN_MAP, OPT_PIN_MAP_FD
+    OPT_FORCE, OPT_RETRY_REJECTED, OPT_CA_CMD, OPT_CA_TIMEOUT, OPT_JOURNAL, OPT_BATCH, OPT_PIN_MAP, OPT_PIN_MAP_FD,
+    OPT_COLOR
 };
 
 typedef struct options {
@@ -77,6 +81,7 @@ typedef struct options {
     const char *journal;
     const char *pin_map;
     int pin_map_fd;
+    cli_color_mode color; /* --batch summary lines */
     cli_common cc;
 } options;
 
@@ -109,6 +114,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"batch", no_argument, NULL, OPT_BATCH},
         {"pin-map", required_argument, NULL, OPT_PIN_MAP},
         {"pin-map-fd", required_argument, NULL, OPT_PIN_MAP_FD},
+        {"color", required_argument, NULL, OPT_COLOR},
         CLI_COMMON_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -163,6 +169,12 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_JOURNAL: o->journal = optarg; break;
         case OPT_BATCH: o->batch = true; break;
         case OPT_PIN_MAP: o->pin_map = optarg; break;
+        case OPT_COLOR:
+            if (!cli_color_parse(optarg, &o->color)) {
+                cli_errorf(PROG, "--color: \"%s\": expected auto, always or never", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 'h':
             usage(stdout);
             return CLI_EXIT_OK;
@@ -389,7 +401,8 @@ static int run_batch(const options *o, flow_opts *fo)
     fo->get_pin = pin_map_get;
     fo->pin_ctx = pm;
     cli_common cc = o->cc;
-    batch_opts bo = {.flow = *fo, .cc = &cc, .show_progress = isatty(STDERR_FILENO), .prog = PROG};
+    batch_opts bo = {.flow = *fo, .cc = &cc, .show_progress = isatty(STDERR_FILENO), .prog = PROG,
+                     .color = cli_color_wanted(o->color, stdout)};
     int code = batch_run(&bo, cards, n, stdout);
     free(cards);
     pin_map_free(pm);
