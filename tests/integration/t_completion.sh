@@ -108,4 +108,12 @@ for b in "$JPKI_BUILD"/bin/*; do
     n=${b##*/}
     check "zsh: $n --hel -> --help" test "$(Z "$n" --hel)" = "--help"
 done
+# and as a user gets it: an interactive zsh on a pty, compinit, a TAB typed
+ZI() { TMPDIR=$JPKI_WORK zsh -f "$JPKI_SRC/tests/integration/zsh-zpty.zsh" "${zc%/*}" "$1" "$JPKI_WORK/zcompdump"; }
+check "zsh, interactive: jpki-expiry-check --ce<TAB> -> --cert" test "$(ZI 'jpki-expiry-check --ce')" = "jpki-expiry-check --cert"
+check "zsh, interactive: a PIN name" test "$(ZI 'jpki-reset-pin --yes cardi')" = "jpki-reset-pin --yes cardinfo"
+check "zsh, interactive: --color=al<TAB>" test "$(ZI 'jpki-status --color=al')" = "jpki-status --color=always"
+check "zsh, interactive: jpki res<TAB>" test "$(ZI 'jpki res')" = "jpki reset-pin"
+check "zsh, interactive: reader names from the running pcscd, quoted" \
+    contains "$(ZI 'jpki-status -r JPKI')" 'jpki-status -r JPKI\ Test\ Reader\ A\ 00\ 0'
 finish
