@@ -14,9 +14,15 @@ LIBDIR ?= $(PREFIX)/lib
 INCDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGDIR ?= $(LIBDIR)/pkgconfig
+# Debian's places for completions (bash-completion loads completions/NAME
+# on the first TAB after NAME; zsh's compinit reads vendor-completions/_NAME).
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 DESTDIR ?=
 
-VERSION := 0.1.0
+# The one version number: JPKI_VERSION in include/jpki/jpki.h (what every
+# binary's --version prints and the library's soname/pkg-config carry).
+VERSION := $(shell sed -n 's/^\#define JPKI_VERSION "\(.*\)"$$/\1/p' include/jpki/jpki.h)
 SOVERSION := 0
 
 CC ?= cc
@@ -184,6 +190,18 @@ PRODUCT_MANS := $(filter-out $(TESTKIT_MANS),$(MANS))
 install_mans = for m in $(1); do s=$${m\#\#*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 uninstall_mans = for m in $(1); do s=$${m\#\#*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m\#\#*/}; done
+# Completions: one bash script and one zsh function serve every binary
+# (tools/completion/jpki.bash, _jpki).  `make install`: completions/jpki and
+# _jpki, the other product names as symlinks to them; `make
+# install-testkit`: copies for the test kit's names, so that package stands
+# on its own.
+install_completions = install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR); \
+	    for n in $(1); do \
+	    if [ "$(2)" = link ] && [ $$n != jpki ]; then ln -sf jpki $(DESTDIR)$(BASHCOMPDIR)/$$n; \
+	        ln -sf _jpki $(DESTDIR)$(ZSHCOMPDIR)/_$$n; \
+	    else install -m 644 tools/completion/jpki.bash $(DESTDIR)$(BASHCOMPDIR)/$$n; \
+	        install -m 644 tools/completion/_jpki $(DESTDIR)$(ZSHCOMPDIR)/_$$n; fi; done
+uninstall_completions = for n in $(1); do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$n $(DESTDIR)$(ZSHCOMPDIR)/_$$n; done
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/jpki $(DESTDIR)$(PKGDIR)
@@ -199,11 +217,13 @@ install: all
 	    -e 's|@VERSION@|$(VERSION)|g' tools/libjpki.pc.in > $(DESTDIR)$(PKGDIR)/libjpki.pc
 	chmod 644 $(DESTDIR)$(PKGDIR)/libjpki.pc
 	$(call install_mans,$(PRODUCT_MANS))
+	$(call install_completions,jpki $(filter-out jpki,$(PRODUCT_CMDS)),link)
 
 install-testkit: all
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(TESTKIT_BINS) $(DESTDIR)$(BINDIR)/
 	$(call install_mans,$(TESTKIT_MANS))
+	$(call install_completions,$(TESTKIT_CMDS),copy)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PRODUCT_CMDS))
@@ -211,10 +231,12 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCDIR)/jpki
 	rm -f $(DESTDIR)$(PKGDIR)/libjpki.pc
 	$(call uninstall_mans,$(PRODUCT_MANS))
+	$(call uninstall_completions,$(PRODUCT_CMDS))
 
 uninstall-testkit:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TESTKIT_CMDS))
 	$(call uninstall_mans,$(TESTKIT_MANS))
+	$(call uninstall_completions,$(TESTKIT_CMDS))
 
 # Regenerate debian/libjpki0.symbols from the shared library just built
 # (after the library's exports change; see debian/README.source).  From an

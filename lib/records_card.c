@@ -85,6 +85,8 @@ static jpki_rc read_one_cert(jpki_card *card, jpki_cert_kind kind, const jpki_st
     } else {
         jpki_record_cert_fill(c, info.subject, info.issuer, info.serial_hex, info.not_before,
                               info.not_after, o->now);
+        snprintf(c->name, sizeof c->name, "%s", info.name);
+        snprintf(c->address, sizeof c->address, "%s", info.address);
         if (o->include_der)
             rc = jpki_record_set_der(rec, kind, der, len, err);
     }

@@ -55,7 +55,7 @@ static void add_text_if(rv *m, const char *key, const char *val)
 
 static rv *cert_tree(ctx *c, const jpki_record_cert *rc, int kind, bool include_der)
 {
-    rv *m = rv_new_map(c->a, 12);
+    rv *m = rv_new_map(c->a, 14);
     if (!m) {
         c->oom = true;
         return NULL;
@@ -71,6 +71,8 @@ static rv *cert_tree(ctx *c, const jpki_record_cert *rc, int kind, bool include_
         add_text(m, "not_before", dup_time(c, rc->not_before));
         add_text(m, "not_after", dup_time(c, rc->not_after));
         rv_set_int(rv_map_add(m, "days_left"), rc->days_left);
+        add_text_if(m, "name", rc->name);
+        add_text_if(m, "address", rc->address);
     }
     if (include_der && rc->der && rc->der_len)
         rv_set_bytes(rv_map_add(m, "der"), rc->der, rc->der_len);
@@ -291,7 +293,9 @@ static jpki_rc decode_cert(const rv *cm, size_t idx, jpki_record *rec, jpki_erro
         (rc = get_text(cm, "unavailable", c->unavailable, sizeof c->unavailable, false, where, err)) ||
         (rc = get_text(cm, "subject", c->subject, sizeof c->subject, false, where, err)) ||
         (rc = get_text(cm, "issuer", c->issuer, sizeof c->issuer, false, where, err)) ||
-        (rc = get_text(cm, "serial", c->serial_hex, sizeof c->serial_hex, false, where, err)))
+        (rc = get_text(cm, "serial", c->serial_hex, sizeof c->serial_hex, false, where, err)) ||
+        (rc = get_text(cm, "name", c->name, sizeof c->name, false, where, err)) ||
+        (rc = get_text(cm, "address", c->address, sizeof c->address, false, where, err)))
         return rc;
     bool have_nb, have_na, have_days;
     if ((rc = get_time(cm, "not_before", &c->not_before, &have_nb, where, err)) ||

@@ -67,6 +67,11 @@ void cli_errorf(const char *prog, const char *fmt, ...)
     print_line(prog, buf);
 }
 
+void cli_print_version(const char *prog)
+{
+    printf("%s (jpki-tools) %s\n", prog, JPKI_VERSION);
+}
+
 static const char *nonempty_env(const char *name)
 {
     const char *v = getenv(name);

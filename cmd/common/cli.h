@@ -30,6 +30,11 @@ int cli_report(const char *prog, const jpki_error *err);
 /* "PROG: <printf>" on stderr, one line. */
 void cli_errorf(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What --version prints, the same in every binary: "PROG (jpki-tools)
+ * VERSION" on stdout, VERSION being JPKI_VERSION (include/jpki/jpki.h,
+ * where the Makefile takes it from too). */
+void cli_print_version(const char *prog);
+
 /* Options every card-touching command accepts. */
 typedef struct cli_common {
     const char *reader;     /* -r/--reader SPEC (see jpki_pcsc_open) */

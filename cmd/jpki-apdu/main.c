@@ -210,7 +210,7 @@ int main(int argc, char **argv)
         case OPT_REPLAY: replay_path = optarg; break;
         case OPT_LIST: list = true; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
-        case 'V': printf("jpki-apdu %s\n", JPKI_VERSION); return CLI_EXIT_OK;
+        case 'V': cli_print_version("jpki-apdu"); return CLI_EXIT_OK;
         default:
             fprintf(stderr, "Try 'jpki-apdu --help'.\n");
             return CLI_EXIT_USAGE;

@@ -232,7 +232,7 @@ int main(int argc, char **argv)
         case 'n': o.now = optarg; break;
         case 'b': o.birth = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
-        case 'V': printf("jpki-ca %s\n", JPKI_VERSION); return CLI_EXIT_OK;
+        case 'V': cli_print_version("jpki-ca"); return CLI_EXIT_OK;
         default:
             fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n", prog,
                     argv[optind - 1]);

@@ -41,7 +41,8 @@ static void usage(FILE *f)
             "      --new             create a new card state file and exit\n"
             "      --persona NAME    hanako, taro or ichiko (see --list-personas)\n"
             "      --ca DIR          test CA directory (jpki-ca init)\n"
-            "      --issuer-key FILE issuer key: used if it exists, else created (mode 0600)\n"
+            "      --issuer-key FILE\n"
+            "                        issuer key: used if it exists, else created (mode 0600)\n"
             "      --now DATE        issuance date of the certificates (default: the persona's)\n"
             "      --variant NAME    card variant (ATR and the content choices real cards\n"
             "                        differ in), kept in the state file; default: contact.\n"
@@ -146,7 +147,7 @@ int main(int argc, char **argv)
         case OPT_VARIANT: variant = optarg; break;
         case OPT_LIST_VARIANTS: list_variants(); return CLI_EXIT_OK;
         case 'h': usage(stdout); return CLI_EXIT_OK;
-        case 'V': printf("jpki-card-sim %s\n", JPKI_VERSION); return CLI_EXIT_OK;
+        case 'V': cli_print_version("jpki-card-sim"); return CLI_EXIT_OK;
         default:
             fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n", prog,
                     argv[optind - 1]);

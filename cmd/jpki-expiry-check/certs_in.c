@@ -71,7 +71,9 @@ static void check_one(check_ctx *c, unsigned long idx, const uint8_t *buf, size_
         if (!c->quiet) {
             char msg[300];
             clean_copy(msg, sizeof msg, err.message);
-            fprintf(c->report, "%s certificate %lu: %s\n", check_label(JPKI_EXPIRY_UNKNOWN), idx, msg);
+            char line[400];
+            snprintf(line, sizeof line, "certificate %lu: %s", idx, msg);
+            check_report(c, JPKI_EXPIRY_UNKNOWN, line);
         }
         return;
     }
@@ -82,8 +84,10 @@ static void check_one(check_ctx *c, unsigned long idx, const uint8_t *buf, size_
         clean_copy(subject, sizeof subject, info.subject);
         jpki_record_time_format(info.not_after, when);
         check_days_text(info.not_after, c->now, days, sizeof days);
-        fprintf(c->report, "%s certificate %lu: %s (serial %s) not after %s, %s\n", check_label(e),
-                idx, subject, info.serial_hex, when, days);
+        char line[sizeof info.subject + 256];
+        snprintf(line, sizeof line, "certificate %lu: %s (serial %s) not after %s, %s", idx, subject,
+                 info.serial_hex, when, days);
+        check_report(c, e, line);
     }
     if (c->filter && (e == JPKI_EXPIRY_EXPIRING || e == JPKI_EXPIRY_EXPIRED)) {
         if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)

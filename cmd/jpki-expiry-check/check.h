@@ -22,6 +22,8 @@ typedef struct check_ctx {
     bool filter;          /* pass entries needing renewal to stdout */
     bool quiet;           /* no per-entry lines */
     FILE *report;         /* where the per-entry lines and the summary go */
+    size_t columns;       /* report lines are folded to this width */
+    bool color;           /* colour the result words of the report lines */
     /* tally */
     unsigned long n[4];   /* by jpki_expiry */
     unsigned long empty;  /* readers without a card */
@@ -34,8 +36,11 @@ void check_count(check_ctx *c, jpki_expiry e);
 int check_exit_code(const check_ctx *c);
 void check_summary(const check_ctx *c);
 
-/* "ok      " etc., fixed width so the lines align. */
-const char *check_label(jpki_expiry e);
+/* One report line: the result word ("ok", "expiring", ..., "no card"),
+ * coloured by e (JPKI_EXPIRY_UNKNOWN + 1: plain), in a fixed column, then
+ * text folded to c->columns under its own column. */
+void check_report(const check_ctx *c, int e, const char *text);
+#define CHECK_NO_CARD (JPKI_EXPIRY_UNKNOWN + 1)
 /* "29 days left", "expires today", "expired 3 days ago" */
 void check_days_text(time_t not_after, time_t now, char *buf, size_t n);
 

@@ -12,13 +12,15 @@
 
 #include "check.h"
 #include "cli.h"
+#include "color.h"
+#include "display_width.h"
 
 /* J-LIS mails the expiry notice two to three months ahead and renewal is
  * accepted from three months before the expiry date: 90 days lines the
  * warning up with the moment renewal becomes possible. */
 #define DEFAULT_WITHIN "90d"
 
-enum { OPT_NOW = 0x2001, OPT_STDIN, OPT_CARD };
+enum { OPT_NOW = 0x2001, OPT_STDIN, OPT_CARD, OPT_COLOR };
 
 static void usage(FILE *f)
 {
@@ -40,6 +42,7 @@ static void usage(FILE *f)
             "  -q, --quiet            no per-entry lines, only the summary\n"
             "      --stdin            read stdin (same as '-')\n"
             "      --card             read the card even when stdin is not a terminal\n"
+            CLI_COLOR_HELP
             CLI_COMMON_HELP
             "  -h, --help             this help\n"
             "  -V, --version          version\n");
@@ -123,6 +126,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"stdin", no_argument, NULL, OPT_STDIN},
         {"card", no_argument, NULL, OPT_CARD},
+        {"color", required_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         CLI_COMMON_LONGOPTS,
@@ -135,6 +139,7 @@ int main(int argc, char **argv)
     c.kinds = (1u << JPKI_CERT_AUTH) | (1u << JPKI_CERT_SIGN);
     const char *within = DEFAULT_WITHIN;
     bool want_stdin = false, want_card = false;
+    cli_color_mode color = CLI_COLOR_AUTO;
     jpki_error err;
     jpki_error_clear(&err);
     int opt;
@@ -183,11 +188,17 @@ int main(int argc, char **argv)
         case OPT_CARD:
             want_card = true;
             break;
+        case OPT_COLOR:
+            if (!cli_color_parse(optarg, &color)) {
+                cli_errorf(PROG, "--color: \"%s\": expected auto, always or never", optarg);
+                return JPKI_EXPIRY_UNKNOWN;
+            }
+            break;
         case 'h':
             usage(stdout);
             return 0;
         case 'V':
-            printf(PROG " (jpki-tools) " JPKI_VERSION "\n");
+            cli_print_version(PROG);
             return 0;
         default:
             fprintf(stderr, "Try '" PROG " --help'.\n");
@@ -211,6 +222,8 @@ int main(int argc, char **argv)
     }
     /* With --filter, stdout carries data; the report moves to stderr. */
     c.report = c.filter ? stderr : stdout;
+    c.columns = dw_columns(c.report);
+    c.color = cli_color_wanted(color, c.report);
 
     bool from_stdin = want_stdin || (!want_card && stdin_has_data_source());
     if (from_stdin) {

@@ -49,7 +49,8 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
         c->empty++;
         if (!c->quiet) {
             describe_card(line, sizeof line, rec);
-            fprintf(c->report, "no card   %s no card in the reader\n", line);
+            appendf(line, sizeof line, " no card in the reader");
+            check_report(c, CHECK_NO_CARD, line);
         }
         return;
     }
@@ -84,7 +85,7 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
                         days);
             }
         }
-        fprintf(c->report, "%s %s\n", check_label(e), line);
+        check_report(c, e, line);
     }
     if (c->filter && rec->renew) {
         jpki_error err;

@@ -2,6 +2,11 @@
 #include <stdio.h>
 
 #include "check.h"
+#include "color.h"
+#include "display_width.h"
+
+/* The result words fill a column this wide (and a space). */
+#define LABEL_W 8
 
 void check_count(check_ctx *c, jpki_expiry e)
 {
@@ -23,15 +28,22 @@ int check_exit_code(const check_ctx *c)
     return (int)worst;
 }
 
-const char *check_label(jpki_expiry e)
+void check_report(const check_ctx *c, int e, const char *text)
 {
-    switch (e) {
-    case JPKI_EXPIRY_OK: return "ok      ";
-    case JPKI_EXPIRY_EXPIRING: return "expiring";
-    case JPKI_EXPIRY_EXPIRED: return "expired ";
-    case JPKI_EXPIRY_UNKNOWN: break;
-    }
-    return "unknown ";
+    static const struct {
+        const char *word;
+        cli_tone tone;
+    } labels[] = {[JPKI_EXPIRY_OK] = {"ok", CLI_TONE_GOOD},
+                  [JPKI_EXPIRY_EXPIRING] = {"expiring", CLI_TONE_WARN},
+                  [JPKI_EXPIRY_EXPIRED] = {"expired", CLI_TONE_BAD},
+                  [JPKI_EXPIRY_UNKNOWN] = {"unknown", CLI_TONE_PLAIN},
+                  [CHECK_NO_CARD] = {"no card", CLI_TONE_PLAIN}};
+    if (e < 0 || e > CHECK_NO_CARD)
+        e = JPKI_EXPIRY_UNKNOWN;
+    cli_color_put(c->report, c->color, labels[e].tone, labels[e].word);
+    dw_pad(c->report, dw_width(labels[e].word), LABEL_W);
+    fputc(' ', c->report);
+    dw_fold(c->report, text, LABEL_W + 1, LABEL_W + 1, c->columns, DW_BREAK_TEXT);
 }
 
 void check_days_text(time_t not_after, time_t now, char *buf, size_t n)
@@ -52,14 +64,18 @@ void check_days_text(time_t not_after, time_t now, char *buf, size_t n)
 void check_summary(const check_ctx *c)
 {
     unsigned long total = c->n[0] + c->n[1] + c->n[2] + c->n[3];
-    char now[32];
+    char now[32], line[512];
+    size_t n = 0;
     jpki_record_time_format(c->now, now);
-    fprintf(c->report, "summary: %lu checked: %lu ok, %lu expiring, %lu expired, %lu unknown",
-            total, c->n[JPKI_EXPIRY_OK], c->n[JPKI_EXPIRY_EXPIRING], c->n[JPKI_EXPIRY_EXPIRED],
-            c->n[JPKI_EXPIRY_UNKNOWN]);
-    if (c->empty)
-        fprintf(c->report, " (%lu empty reader%s)", c->empty, c->empty == 1 ? "" : "s");
-    if (c->input_error)
-        fprintf(c->report, "; input incomplete");
-    fprintf(c->report, "; threshold %lld days from %s\n", c->within / 86400, now);
+    n += (size_t)snprintf(line, sizeof line, "summary: %lu checked: %lu ok, %lu expiring, %lu expired, %lu unknown",
+                          total, c->n[JPKI_EXPIRY_OK], c->n[JPKI_EXPIRY_EXPIRING], c->n[JPKI_EXPIRY_EXPIRED],
+                          c->n[JPKI_EXPIRY_UNKNOWN]);
+    if (c->empty && n < sizeof line)
+        n += (size_t)snprintf(line + n, sizeof line - n, " (%lu empty reader%s)", c->empty,
+                              c->empty == 1 ? "" : "s");
+    if (c->input_error && n < sizeof line)
+        n += (size_t)snprintf(line + n, sizeof line - n, "; input incomplete");
+    if (n < sizeof line)
+        snprintf(line + n, sizeof line - n, "; threshold %lld days from %s", c->within / 86400, now);
+    dw_fold(c->report, line, 0, LABEL_W + 1, c->columns, DW_BREAK_TEXT);
 }

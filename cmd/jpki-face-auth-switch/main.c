@@ -161,7 +161,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return CLI_EXIT_OK;
         case 'V':
-            printf("%s %s\n", prog, JPKI_VERSION);
+            cli_print_version(prog);
             return CLI_EXIT_OK;
         case 't':
             if (to) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "color.h"
 #include "ca_cmd.h"
 #include "summary.h"
 
@@ -119,6 +120,16 @@ static const char *outcome_text(const flow_result *r)
     return "?";
 }
 
+static cli_tone outcome_tone(const flow_result *r)
+{
+    switch (r->r.outcome) {
+    case OUT_DONE: return CLI_TONE_GOOD;
+    case OUT_PENDING: return CLI_TONE_WARN;
+    case OUT_FAILED: return CLI_TONE_BAD;
+    default: return CLI_TONE_PLAIN;
+    }
+}
+
 /* Printable, one line. */
 static void clean(char *s)
 {
@@ -214,7 +225,9 @@ int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
         char reader[260];
         snprintf(reader, sizeof reader, "%s", cards[i].reader);
         clean(reader);
-        fprintf(out, "%s [%s] %s%s\n", serial, reader, outcome_text(r), detail);
+        fprintf(out, "%s [%s] ", serial, reader);
+        cli_color_put(out, bo->color, outcome_tone(r), outcome_text(r));
+        fprintf(out, "%s\n", detail);
     }
     fprintf(out, "%zu card%s: %zu renewed, %zu skipped, %zu failed\n", n, n == 1 ? "" : "s",
             renewed, skipped, failed);

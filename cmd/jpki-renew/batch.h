@@ -26,6 +26,7 @@ typedef struct batch_opts {
     flow_opts flow;     /* mode MODE_RENEW; journal, CA, PIN map, issuer key */
     cli_common *cc;     /* --reader is ignored; --trace/--trace-file per card */
     bool show_progress; /* stderr is a terminal */
+    bool color;         /* colour the outcome words of the summary (--color) */
     const char *prog;
     const char *summary_json; /* --summary-json FILE, or NULL (summary.h) */
 } batch_opts;

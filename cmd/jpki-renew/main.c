@@ -13,6 +13,7 @@
 #include "batch.h"
 #include "ca_cmd.h"
 #include "cli.h"
+#include "color.h"
 #include "flow.h"
 #include "identity.h"
 #include "pin_sources.h"
@@ -57,6 +58,8 @@ static void usage(FILE *f)
         "      --pin-map F          batch PINs: \"SERIAL AUTH-PIN SIGN-PASSWORD\" lines (0600)\n"
         "      --pin-map-fd N       the same from file descriptor N\n"
         "      --summary-json F     batch: also write a JSON summary to F (atomically)\n"
+        "      --color WHEN         colour the --batch outcome words: auto (default: on a\n"
+        "                           terminal, unless NO_COLOR or TERM=dumb), always, never\n"
         CLI_COMMON_HELP
         "  -h, --help               this help\n"
         "  -V, --version            version\n"
@@ -72,7 +75,8 @@ static void usage(FILE *f)
 enum {
     OPT_CERT = 0x2000, OPT_ISSUER_FILE, OPT_ISSUER_FD, OPT_PIN_FD, OPT_PIN_FILE, OPT_PROXY,
     OPT_FORCE, OPT_RETRY_REJECTED, OPT_CA_CMD, OPT_CA_TIMEOUT, OPT_JOURNAL, OPT_BATCH, OPT_PIN_MAP, OPT_PIN_MAP_FD,
-    OPT_FORM_NO_PIN, OPT_IDENTITY_CHECKED, OPT_SUMMARY_JSON
+    OPT_FORM_NO_PIN, OPT_IDENTITY_CHECKED, OPT_SUMMARY_JSON,
+    OPT_COLOR
 };
 
 typedef struct options {
@@ -91,6 +95,7 @@ typedef struct options {
     const char *journal;
     const char *pin_map;
     int pin_map_fd;
+    cli_color_mode color; /* --batch summary lines */
     cli_common cc;
 } options;
 
@@ -126,6 +131,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"form-no-pin", no_argument, NULL, OPT_FORM_NO_PIN},
         {"identity-checked", no_argument, NULL, OPT_IDENTITY_CHECKED},
         {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
+        {"color", required_argument, NULL, OPT_COLOR},
         CLI_COMMON_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -183,11 +189,17 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_FORM_NO_PIN: o->form_no_pin = true; break;
         case OPT_IDENTITY_CHECKED: o->identity_checked = true; break;
         case OPT_SUMMARY_JSON: o->summary_json = optarg; break;
+        case OPT_COLOR:
+            if (!cli_color_parse(optarg, &o->color)) {
+                cli_errorf(PROG, "--color: \"%s\": expected auto, always or never", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 'h':
             usage(stdout);
             return CLI_EXIT_OK;
         case 'V':
-            printf("jpki-renew %s\n", JPKI_VERSION);
+            cli_print_version("jpki-renew");
             return CLI_EXIT_OK;
         default:
             fprintf(stderr, "Try 'jpki-renew --help'.\n");
@@ -427,7 +439,8 @@ static int run_batch(const options *o, flow_opts *fo)
     identity_check ic = {.checked = o->identity_checked, .may_ask = false};
     fo->confirm_ctx = &ic;
     batch_opts bo = {.flow = *fo, .cc = &cc, .show_progress = isatty(STDERR_FILENO), .prog = PROG,
-                     .summary_json = o->summary_json};
+                     .summary_json = o->summary_json,
+                     .color = cli_color_wanted(o->color, stdout)};
     int code = batch_run(&bo, cards, n, stdout);
     free(cards);
     pin_map_free(pm);

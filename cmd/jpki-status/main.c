@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "color.h"
+#include "display_width.h"
 #include "status.h"
 #include "pin_sources.h"
 
 enum { OPT_NOW = 0x2001, OPT_TABLE, OPT_JSON, OPT_CBOR, OPT_DER, OPT_VERIFY_SIGN, OPT_PIN_FD,
-       OPT_PIN_FILE, OPT_PIN_MAP };
+       OPT_PIN_FILE, OPT_PIN_MAP, OPT_COLOR };
 
 typedef enum { OUT_AUTO, OUT_TABLE, OUT_JSON, OUT_CBOR } out_format;
 
@@ -26,6 +28,8 @@ typedef struct status_opts {
     const char *pin_file;
     pin_map *map;     /* --pin-map: signature passwords by card serial */
     bool first_block; /* table: blank line between readers */
+    cli_color_mode color;
+    status_view view; /* table: width and colour, from stdout */
 } status_opts;
 
 static void usage(FILE *f)
@@ -39,6 +43,7 @@ static void usage(FILE *f)
             "      --json             one JSON record per card per line (default otherwise)\n"
             "      --cbor             CBOR sequence of records (RFC 8742)\n"
             "      --der              include the DER certificates in JSON/CBOR records\n"
+            CLI_COLOR_HELP
             "      --now DATE         count days left from DATE (YYYY-MM-DD,\n"
             "                         YYYY-MM-DDTHH:MM:SSZ or @SECONDS)\n"
             "      --verify-sign-pin  verify the signature password (asked on the terminal)\n"
@@ -65,7 +70,7 @@ static jpki_rc emit(FILE *f, status_opts *o, const jpki_record *rec, jpki_error 
         if (!o->first_block)
             fputc('\n', f);
         o->first_block = false;
-        status_print_table(f, rec);
+        status_print_table(f, rec, &o->view);
         fflush(f);
         return ferror(f) ? jpki_error_set(err, JPKI_ERR_IO, "writing to stdout failed") : JPKI_OK;
     }
@@ -217,6 +222,7 @@ int main(int argc, char **argv)
         {"pin-fd", required_argument, NULL, OPT_PIN_FD},
         {"pin-file", required_argument, NULL, OPT_PIN_FILE},
         {"pin-map", required_argument, NULL, OPT_PIN_MAP},
+        {"color", required_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         CLI_COMMON_LONGOPTS,
@@ -284,11 +290,17 @@ int main(int argc, char **argv)
         case OPT_PIN_MAP:
             map_path = optarg;
             break;
+        case OPT_COLOR:
+            if (!cli_color_parse(optarg, &o.color)) {
+                cli_errorf(PROG, "--color: \"%s\": expected auto, always or never", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 'h':
             usage(stdout);
             return CLI_EXIT_OK;
         case 'V':
-            printf(PROG " (jpki-tools) " JPKI_VERSION "\n");
+            cli_print_version(PROG);
             return CLI_EXIT_OK;
         default:
             fprintf(stderr, "Try '" PROG " --help'.\n");
@@ -324,6 +336,9 @@ int main(int argc, char **argv)
     }
     if (o.out == OUT_AUTO)
         o.out = isatty(STDOUT_FILENO) ? OUT_TABLE : OUT_JSON;
+    /* Only the table is for people: JSON and CBOR are never coloured. */
+    o.view.columns = dw_columns(stdout);
+    o.view.color = o.out == OUT_TABLE && cli_color_wanted(o.color, stdout);
 
     jpki_secret pin;
     memset(&pin, 0, sizeof pin);

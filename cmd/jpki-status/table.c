@@ -1,143 +1,177 @@
 /* jpki-status' table for people: one aligned block per reader, labels in
- * a fixed column, certificates and PINs as small aligned tables. */
+ * a fixed column, certificates and PINs as small aligned tables.  Every
+ * width is a display width (display_width.h), so Japanese names line up,
+ * and text that would run past the output's columns (long DNs, addresses,
+ * messages) is folded onto continuation lines under its own column. */
 #include <stdio.h>
 #include <string.h>
 
+#include "color.h"
+#include "display_width.h"
 #include "status.h"
 
+/* "  label        value": values start at column VALUE_COL. */
 #define LABEL_W 13
-
-/* Card and certificate text can hold anything: no control characters on
- * the terminal. */
-static void put_clean(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        fputc(((unsigned char)*s < 0x20 || *s == 0x7F) ? '?' : *s, f);
-}
-
-static void label(FILE *f, const char *l)
-{
-    fprintf(f, "  %-*s", LABEL_W, l);
-}
+#define VALUE_COL (2 + LABEL_W)
+/* Certificate rows: "  kind      " then the columns; the DN lines under
+ * a row are "            subject  VALUE". */
+#define KIND_W 9
+#define TIME_W 20
+#define DAYS_W 9
+#define DN_LABEL_W 8
+#define DN_COL (2 + KIND_W + 1 + DN_LABEL_W + 1)
 
 static const char *const cert_label[JPKI_RECORD_CERTS] = {"auth", "auth-ca", "sign", "sign-ca"};
 static const char *const pin_label[JPKI_PIN_COUNT] = {"auth", "sign", "cardinfo", "registry"};
 static const char *const app_label[] = {"", "jpki", "cardinfo", "visual", "registry", "common"};
 
-static void print_cert(FILE *f, int k, const jpki_record_cert *c)
+/* "  label        " then value folded under the value column. */
+static void labelled(FILE *f, const status_view *v, const char *label, const char *value)
 {
-    fprintf(f, "  %-9s ", cert_label[k]);
+    fputs("  ", f);
+    dw_put_padded(f, label, LABEL_W);
+    dw_fold(f, value, VALUE_COL, VALUE_COL, v->columns, DW_BREAK_TEXT);
+}
+
+static void dn_line(FILE *f, const status_view *v, const char *label, const char *value, dw_breaks b)
+{
+    dw_pad(f, 0, 2 + KIND_W + 1);
+    dw_put_padded(f, label, DN_LABEL_W);
+    fputc(' ', f);
+    dw_fold(f, value, DN_COL, DN_COL, v->columns, b);
+}
+
+static void print_cert(FILE *f, const status_view *v, int k, const jpki_record_cert *c)
+{
+    fputs("  ", f);
+    dw_put_padded(f, cert_label[k], KIND_W);
+    fputc(' ', f);
     if (!c->present) {
-        fprintf(f, "absent\n");
+        fputs("absent\n", f);
         return;
     }
     if (!c->have_details) {
-        fprintf(f, "present, details unavailable: ");
-        put_clean(f, c->unavailable[0] ? c->unavailable : "not read");
-        fputc('\n', f);
+        char what[192];
+        snprintf(what, sizeof what, "present, details unavailable: %s",
+                 c->unavailable[0] ? c->unavailable : "not read");
+        dw_fold(f, what, 2 + KIND_W + 1, 2 + KIND_W + 1, v->columns, DW_BREAK_TEXT);
         return;
     }
     char nb[32], na[32];
     jpki_record_time_format(c->not_before, nb);
     jpki_record_time_format(c->not_after, na);
-    const char *state = c->days_left < 0 ? "expired" : "valid";
-    fprintf(f, "%-20s  %-20s  %9ld  %s\n", nb, na, c->days_left, state);
-    fprintf(f, "  %-9s subject  ", "");
-    put_clean(f, c->subject);
-    fprintf(f, "\n  %-9s issuer   ", "");
-    put_clean(f, c->issuer);
-    fprintf(f, "\n  %-9s serial   %s\n", "", c->serial_hex);
+    fprintf(f, "%-*s  %-*s  %*ld  ", TIME_W, nb, TIME_W, na, DAYS_W, c->days_left);
+    if (c->days_left < 0)
+        cli_color_put(f, v->color, CLI_TONE_BAD, "expired");
+    else
+        cli_color_put(f, v->color, CLI_TONE_GOOD, "valid");
+    fputc('\n', f);
+    dn_line(f, v, "subject", c->subject, DW_BREAK_DN);
+    dn_line(f, v, "issuer", c->issuer, DW_BREAK_DN);
+    dn_line(f, v, "serial", c->serial_hex, DW_BREAK_TEXT);
 }
 
-void status_print_table(FILE *f, const jpki_record *rec)
+static void print_card_line(FILE *f, const status_view *v, const jpki_record *rec)
 {
-    fprintf(f, "reader ");
-    put_clean(f, rec->reader);
-    fputc('\n', f);
+    char line[256] = "";
+    size_t n = 0;
+    if (rec->serial[0])
+        n += (size_t)snprintf(line + n, sizeof line - n, "serial %s", rec->serial);
+    else
+        n += (size_t)snprintf(line + n, sizeof line - n, "serial unknown");
+    if (rec->municipality[0] && n < sizeof line)
+        n += (size_t)snprintf(line + n, sizeof line - n, ", municipality %s", rec->municipality);
+    if (rec->card_expiry[0] && n < sizeof line)
+        snprintf(line + n, sizeof line - n, ", card expires %s", rec->card_expiry);
+    labelled(f, v, "card", line);
+}
+
+static void print_pins(FILE *f, const status_view *v, const jpki_record *rec)
+{
+    fprintf(f, "  %-*s %5s  %3s  %s\n", KIND_W, "PIN", "tries", "max", "state");
+    for (int k = 0; k < JPKI_PIN_COUNT; k++) {
+        const jpki_record_pin *p = &rec->pins[k];
+        if (!p->listed)
+            continue;
+        char tries[16];
+        if (p->tries_left >= 0)
+            snprintf(tries, sizeof tries, "%d", p->tries_left);
+        else
+            snprintf(tries, sizeof tries, "?");
+        const char *state;
+        cli_tone tone;
+        if (p->blocked && rec->mode == JPKI_MODE_FACE)
+            state = "disabled (face card)", tone = CLI_TONE_PLAIN;
+        else if (p->blocked)
+            state = "BLOCKED", tone = CLI_TONE_BLOCKED;
+        else if (p->tries_left < 0)
+            state = "counter unreadable", tone = CLI_TONE_BAD;
+        else if (p->tries_left < p->max_tries)
+            state = "ok (some tries used)", tone = CLI_TONE_WARN;
+        else
+            state = "ok", tone = CLI_TONE_GOOD;
+        fprintf(f, "  %-*s %5s  %3d  ", KIND_W, pin_label[k], tries, p->max_tries);
+        cli_color_put(f, v->color, tone, state);
+        fputc('\n', f);
+    }
+}
+
+void status_print_table(FILE *f, const jpki_record *rec, const status_view *v)
+{
+    fputs("reader ", f);
+    dw_fold(f, rec->reader, 7, VALUE_COL, v->columns, DW_BREAK_TEXT);
     if (!rec->card_present && !rec->has_error) {
-        label(f, "card");
-        fprintf(f, "none (reader is empty)\n");
+        labelled(f, v, "card", "none (reader is empty)");
         return;
     }
     if (rec->has_error) {
-        label(f, "error");
-        put_clean(f, rec->error[0] ? rec->error : rec->error_code);
-        fprintf(f, " (%s)\n", rec->error_code);
+        char what[320];
+        snprintf(what, sizeof what, "%s (%s)", rec->error[0] ? rec->error : rec->error_code,
+                 rec->error_code);
+        labelled(f, v, "error", what);
     }
-    if (rec->serial[0] || rec->atr_hex[0]) {
-        label(f, "card");
-        if (rec->serial[0]) {
-            fprintf(f, "serial ");
-            put_clean(f, rec->serial);
-        }
-        if (rec->municipality[0]) {
-            fprintf(f, ", municipality ");
-            put_clean(f, rec->municipality);
-        }
-        if (rec->card_expiry[0]) {
-            fprintf(f, ", card expires ");
-            put_clean(f, rec->card_expiry);
-        }
-        if (!rec->serial[0])
-            fprintf(f, "serial unknown");
-        fputc('\n', f);
-    }
-    if (rec->atr_hex[0]) {
-        label(f, "atr");
-        put_clean(f, rec->atr_hex);
-        fputc('\n', f);
-    }
-    if (rec->token[0]) {
-        label(f, "token");
-        put_clean(f, rec->token);
-        fputc('\n', f);
-    }
+    if (rec->serial[0] || rec->atr_hex[0])
+        print_card_line(f, v, rec);
+    if (rec->atr_hex[0])
+        labelled(f, v, "atr", rec->atr_hex);
+    if (rec->token[0])
+        labelled(f, v, "token", rec->token);
     if (rec->apps) {
-        label(f, "applications");
-        const char *sep = "";
+        char apps[128] = "";
         for (int a = 1; a < (int)(sizeof app_label / sizeof app_label[0]); a++)
             if (rec->apps & (1u << a)) {
-                fprintf(f, "%s%s", sep, app_label[a]);
-                sep = ", ";
+                if (apps[0])
+                    strcat(apps, ", ");
+                strcat(apps, app_label[a]);
             }
-        fputc('\n', f);
+        labelled(f, v, "applications", apps);
     }
-    if (rec->card_present && !rec->has_error) {
-        label(f, "mode");
-        fprintf(f, "%s\n", rec->mode == JPKI_MODE_FACE  ? "face authentication (no PINs, no signature certificate)"
-                           : rec->mode == JPKI_MODE_PIN ? "PIN"
-                                                        : "unknown");
-    }
+    if (rec->card_present && !rec->has_error)
+        labelled(f, v, "mode", rec->mode == JPKI_MODE_FACE  ? "face authentication (no PINs, no signature certificate)"
+                             : rec->mode == JPKI_MODE_PIN ? "PIN"
+                                                          : "unknown");
+    /* The holder, as the signature certificate names them (read only with
+     * the signature password). */
+    const jpki_record_cert *sign = &rec->certs[JPKI_CERT_SIGN];
+    if (sign->have_details && sign->name[0])
+        labelled(f, v, "holder", sign->name);
+    if (sign->have_details && sign->address[0])
+        labelled(f, v, "address", sign->address);
     bool any_cert = false;
     for (int k = 0; k < JPKI_RECORD_CERTS; k++)
         any_cert |= rec->certs[k].listed;
     if (any_cert) {
-        fprintf(f, "  %-9s %-20s  %-20s  %9s  %s\n", "cert", "not before", "not after", "days left",
-                "state");
+        fprintf(f, "  %-*s %-*s  %-*s  %*s  %s\n", KIND_W, "cert", TIME_W, "not before", TIME_W,
+                "not after", DAYS_W, "days left", "state");
         /* The user's certificates first, their CAs after. */
         static const int order[] = {JPKI_CERT_AUTH, JPKI_CERT_SIGN, JPKI_CERT_AUTH_CA, JPKI_CERT_SIGN_CA};
         for (int i = 0; i < JPKI_RECORD_CERTS; i++)
             if (rec->certs[order[i]].listed)
-                print_cert(f, order[i], &rec->certs[order[i]]);
+                print_cert(f, v, order[i], &rec->certs[order[i]]);
     }
     bool any_pin = false;
     for (int k = 0; k < JPKI_PIN_COUNT; k++)
         any_pin |= rec->pins[k].listed;
-    if (any_pin) {
-        fprintf(f, "  %-9s %5s  %3s  %s\n", "PIN", "tries", "max", "state");
-        for (int k = 0; k < JPKI_PIN_COUNT; k++) {
-            const jpki_record_pin *p = &rec->pins[k];
-            if (!p->listed)
-                continue;
-            char tries[16];
-            if (p->tries_left >= 0)
-                snprintf(tries, sizeof tries, "%d", p->tries_left);
-            else
-                snprintf(tries, sizeof tries, "?");
-            const char *state = p->blocked ? (rec->mode == JPKI_MODE_FACE ? "disabled (face card)" : "BLOCKED")
-                              : p->tries_left < 0 ? "counter unreadable"
-                              : p->tries_left < p->max_tries ? "ok (some tries used)" : "ok";
-            fprintf(f, "  %-9s %5s  %3d  %s\n", pin_label[k], tries, p->max_tries, state);
-        }
-    }
+    if (any_pin)
+        print_pins(f, v, rec);
 }

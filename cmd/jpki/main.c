@@ -291,7 +291,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("jpki %s\n", JPKI_VERSION);
+        cli_print_version("jpki");
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0) {

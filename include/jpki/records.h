@@ -63,6 +63,11 @@ typedef struct jpki_record_cert {
     long days_left;       /* whole days from checked_at, rounded down */
     uint8_t *der;         /* optional copy of the certificate (owned) */
     size_t der_len;
+    /* The holder's name and address (UTF-8) from the signature
+     * certificate's JPKI subjectAltName otherNames; "" when absent (other
+     * kinds, or the certificate was not read). */
+    char name[256];
+    char address[512];
 } jpki_record_cert;
 
 typedef struct jpki_record_pin {

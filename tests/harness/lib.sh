@@ -23,6 +23,13 @@ expect_rc() {
 }
 contains() { case "$1" in *"$2"*) return 0;; esac; echo "  '$2' not found in: $1" >&2; return 1; }
 not_contains() { case "$1" in *"$2"*) echo "  '$2' unexpectedly in: $1" >&2; return 1;; esac; return 0; }
+# unfold < REPORT: human report lines folded to fit the terminal
+# (jpki-expiry-check's: continuation lines indented by 9 spaces) joined
+# back into one line each, so a test can match a whole line.
+unfold() {
+    awk 'NR > 1 && /^         [^ ]/ { sub(/^ +/, ""); printf " %s", $0; next }
+         NR > 1 { print "" } { printf "%s", $0 } END { if (NR) print "" }'
+}
 finish() {
     echo "# $T_PASS passed, $T_FAIL failed"
     [ "$T_FAIL" = 0 ] && [ "$T_PASS" -gt 0 ]

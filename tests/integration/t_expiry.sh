@@ -27,8 +27,8 @@ out=$(jpki-expiry-check --version); check "--version names the tool" contains "$
 # ---- the card in a reader ----
 out=$(jpki-expiry-check --card -r 0 --now 2024-06-01); rc=$?
 check "card, valid: exit 0" test "$rc" = 0
-check "card line names reader and serial" contains "$out" "ok       $A0 [card 900000000000001]: auth ok, not after 2025-03-31T14:59:59Z, 303 days left"
-check "card line: sign cert not checked without its password" contains "$out" "sign not checked: readable only after the signature password"
+check "card line names reader and serial" contains "$(unfold <<<"$out")" "ok       $A0 [card 900000000000001]: auth ok, not after 2025-03-31T14:59:59Z, 303 days left"
+check "card line: sign cert not checked without its password" contains "$(unfold <<<"$out")" "sign not checked: readable only after the signature password"
 out=$(jpki-expiry-check -r 0 --now 2025-03-01); rc=$?
 check "card, expiring within 90 days (default): exit 1" test "$rc" = 1
 check "card, expiring line" contains "$out" "expiring $A0"
@@ -65,13 +65,13 @@ for kind in json cbor; do
     f="$W/recs.$kind"
     out=$(jpki-expiry-check --now 2022-01-01 < "$f"); rc=$?
     check "$kind records, all valid: exit 0" test "$rc" = 0
-    check "$kind records: summary counts cards and the empty reader" contains "$out" \
+    check "$kind records: summary counts cards and the empty reader" contains "$(unfold <<<"$out")" \
         "summary: 3 checked: 3 ok, 0 expiring, 0 expired, 0 unknown (1 empty reader); threshold 90 days from 2022-01-01T00:00:00Z"
     check "$kind records: one line per reader" test "$(grep -c 'JPKI Test Reader' <<<"$out")" = 4
-    check "$kind records: empty reader line" contains "$out" "no card   JPKI Test Reader A 00 01: no card in the reader"
+    check "$kind records: empty reader line" contains "$out" "no card  JPKI Test Reader A 00 01: no card in the reader"
     out=$(jpki-expiry-check --now 2023-03-01 - < "$f"); rc=$?
     check "$kind records, ichiko expiring: exit 1" test "$rc" = 1
-    check "$kind records: ichiko's line" contains "$out" "expiring $B1 [card 900000000000003]: auth expiring, not after 2023-05-10T14:59:59Z, 70 days left"
+    check "$kind records: ichiko's line" contains "$(unfold <<<"$out")" "expiring $B1 [card 900000000000003]: auth expiring, not after 2023-05-10T14:59:59Z, 70 days left"
     expect_check "$kind records, ichiko expired: exit 2" 2 jpki-expiry-check --now 2024-01-01 --stdin < "$f"
     expect_check "$kind records, --cert sign without details: exit 3" 3 jpki-expiry-check --cert sign --now 2022-01-01 < "$f"
 done
@@ -79,13 +79,13 @@ done
 errrec='{"record":"jpki-card-status","version":1,"reader":"X","card":true,"error":{"code":"card-removed","message":"card pulled"}}'
 out=$(printf '%s\n' "$errrec" | jpki-expiry-check --now 2022-01-01); rc=$?
 check "error record alone: exit 3" test "$rc" = 3
-check "error record: line says why" contains "$out" "unknown  X: could not read the card: card pulled"
+check "error record: line says why" contains "$(unfold <<<"$out")" "unknown  X: could not read the card: card pulled"
 expect_check "error record among valid ones: exit 3" 3 sh -c "{ cat '$W/recs.json'; printf '%s\n' '$errrec'; } | jpki-expiry-check --now 2022-01-01"
 expect_check "error record among expired ones: expired wins (exit 2)" 2 sh -c "{ cat '$W/recs.json'; printf '%s\n' '$errrec'; } | jpki-expiry-check --now 2024-01-01"
 # The signature certificate counts once jpki-status read it with the password.
 out=$(echo ABC123 | jpki-status -r 0 --pin-fd 0 --json | jpki-expiry-check --cert sign --now 2025-03-01); rc=$?
 check "sign cert via jpki-status --verify-sign-pin: exit 1" test "$rc" = 1
-check "sign cert line" contains "$out" "sign expiring, not after 2025-03-31T14:59:59Z"
+check "sign cert line" contains "$(unfold <<<"$out")" "sign expiring, not after 2025-03-31T14:59:59Z"
 
 # ---- --filter: the pipeline over several readers ----
 # As of 2025-03-05 within 30 days: hanako expiring (26 days), taro valid
@@ -163,7 +163,7 @@ bad_input "text without certificates" "no certificate found" < <(echo "hello")
 out=$({ echo '-----BEGIN CERTIFICATE-----'; echo 'bm90IGEgY2VydA=='; echo '-----END CERTIFICATE-----'; } |
       jpki-expiry-check --now 2022-01-01 -); rc=$?
 check "PEM block that is not a certificate: exit 3" test "$rc" = 3
-check "PEM block that is not a certificate: unknown line" contains "$out" "unknown  certificate 1: not a valid X.509 certificate"
+check "PEM block that is not a certificate: unknown line" contains "$(unfold <<<"$out")" "unknown  certificate 1: not a valid X.509 certificate"
 expect_check "bad --within: exit 3" 3 jpki-expiry-check --within 90q -r 0
 expect_check "bad --cert: exit 3" 3 jpki-expiry-check --cert both-ca -r 0
 expect_check "bad --now: exit 3" 3 jpki-expiry-check --now yesterday -r 0

@@ -17,7 +17,7 @@ out=$(jpki-face-auth-switch --help); rc=$?
 check "--help exits 0" [ $rc = 0 ]
 check "--help documents the PIN order" contains "$out" "auth, sign, cardinfo, registry"
 out=$(jpki-face-auth-switch --version); rc=$?
-check "--version exits 0 and names the version" [ "$rc:$out" = "0:jpki-face-auth-switch 0.1.0" ]
+check "--version exits 0 and names the version" [ "$rc:$out" = "0:jpki-face-auth-switch (jpki-tools) 0.1.0" ]
 expect_rc "no --to: exit 2" 2 jpki-face-auth-switch --issuer-key-file "$K" --yes
 expect_rc "--to nonsense: exit 2" 2 jpki-face-auth-switch --to both --issuer-key-file "$K" --yes
 expect_rc "--to face with --pin-fd: exit 2" 2 jpki-face-auth-switch --to face --pin-fd 0 --issuer-key-file "$K" --yes

@@ -12,6 +12,15 @@ for b in jpki jpki-status jpki-expiry-check jpki-renew jpki-reset-pin jpki-face-
     check "installed $b" test -x "$stage/usr/bin/$b"
     check "man page of $b" test -f "$stage/usr/share/man/man1/$b.1"
 done
+for b in jpki jpki-status jpki-expiry-check jpki-renew jpki-reset-pin jpki-face-auth-switch jpki-apdu; do
+    bc=$stage/usr/share/bash-completion/completions/$b zc=$stage/usr/share/zsh/vendor-completions/_$b
+    check "bash completion of $b (completions/$b)" test -f "$bc"
+    check "zsh completion of $b (vendor-completions/_$b)" test -f "$zc"
+    check "$b: the installed bash completion registers it" bash -c 'source "$1" && complete -p "$2"' _ "$bc" "$b" >/dev/null
+    check "$b: the zsh completion's #compdef names it" grep -q "^#compdef.* $b\( \|\$\)" "$zc"
+done
+check "no completion of the test kit after make install" \
+    test ! -e "$stage/usr/share/bash-completion/completions/jpki-card-sim"
 check "jpki-records(5) installed" test -f "$stage/usr/share/man/man5/jpki-records.5"
 check "jpki-card-profile(7) installed" test -f "$stage/usr/share/man/man7/jpki-card-profile.7"
 check "static library installed" test -f "$stage/usr/lib/libjpki.a"
@@ -51,6 +60,10 @@ check "make install-testkit exits 0" test $? = 0 || tail -5 "$W/kit.log"
 for b in jpki-card-sim jpki-ca; do
     check "install-testkit installs $b" test -x "$stage/usr/bin/$b"
     check "install-testkit installs the man page of $b" test -f "$stage/usr/share/man/man1/$b.1"
+done
+for b in jpki-card-sim jpki-ca; do
+    check "install-testkit installs the completions of $b" \
+        test -f "$stage/usr/share/bash-completion/completions/$b" -a -f "$stage/usr/share/zsh/vendor-completions/_$b"
 done
 check "installed jpki-card-sim runs" contains "$("$stage/usr/bin/jpki-card-sim" --help 2>&1)" "jpki-card-sim"
 

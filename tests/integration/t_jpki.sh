@@ -20,7 +20,7 @@ out=$(J only x); rc=$?
 check "PATH is searched next" test "$out" = "only-in-path x"
 check "PATH command exit status" test "$rc" = 0
 out=$(J apdu --version)
-check "real command found on PATH" contains "$out" "jpki-apdu 0.1.0"
+check "real command found on PATH" contains "$out" "jpki-apdu (jpki-tools) 0.1.0"
 
 out=$(J noexec 2>&1); rc=$?
 check "non-executable file is not a command (exit 2)" test "$rc" = 2
@@ -30,7 +30,7 @@ expect_rc "path-like name refused" 2 J ../path/jpki-only
 expect_rc "option before the command refused" 2 J --reader 0 status
 expect_rc "no command is a usage error" 2 J
 expect_rc "--help exits 0" 0 J --help
-check "--version" contains "$(J --version)" "jpki 0.1.0"
+check "--version" contains "$(J --version)" "jpki (jpki-tools) 0.1.0"
 
 out=$(J help); rc=$?
 check "help exits 0" test "$rc" = 0

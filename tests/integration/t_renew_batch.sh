@@ -53,6 +53,7 @@ check "taro renewed" grep -q "^$T \[JPKI Test Reader A 00 01\] renewed: auth sig
 check "ichiko renewed" grep -q "^$I \[JPKI Test Reader B 00 00\] renewed: auth sign" "$W/a.out"
 check "totals" grep -q "^3 cards: 3 renewed, 0 skipped, 0 failed$" "$W/a.out"
 check "no progress line when stderr is not a terminal" test ! -s "$W/a.err"
+check "auto: no colour into a file" test "$(grep -c $'\e\\[' "$W/a.out")" = 0
 journal_lines "$W/a.j" > "$W/a.lines"
 # In parallel: every card had started before the first one was done.
 first_done=$(grep -n ' done$' "$W/a.lines" | head -1 | cut -d: -f1)
@@ -87,11 +88,14 @@ jpki-status --all --cbor > "$W/records-b.cbor" 2>/dev/null
 sim_stop t; wait_card 1 absent; sleep 1
 sim_start t 1 "$W/taro.b.card" --slow 3 --remove-after 40
 : > "$W/ca.log"
-"${BATCH[@]}" --journal "$W/b.j" < "$W/records-b.cbor" > "$W/b.out" 2>&1; rc=$?
+"${BATCH[@]}" --color=always --journal "$W/b.j" < "$W/records-b.cbor" > "$W/b.col" 2>&1; rc=$?
+sed 's/\x1b\[[0-9;]*m//g' "$W/b.col" > "$W/b.out"
 sed 's/^/# /' "$W/b.out"
 check "one card failing: exit 6" test "$rc" = 6
 check "taro failed, resumable" grep -q "^$T .* FAILED (exit 7): .*; resumable" "$W/b.out"
 check "the others renewed" grep -q "^3 cards: 2 renewed, 0 skipped, 1 failed$" "$W/b.out"
+check "--color=always: FAILED in red" grep -q "^$T .* "$'\e\\[31mFAILED\e\\[0m'" (exit 7)" "$W/b.col"
+check "--color=always: renewed in green" grep -q "^$H .* "$'\e\\[32mrenewed\e\\[0m'": auth sign" "$W/b.col"
 sim_stop t; wait_card 1 absent; sleep 1
 sim_start t 1 "$W/taro.b.card" --slow 3
 "${BATCH[@]}" --journal "$W/b.j" < "$W/records-b.cbor" > "$W/b2.out" 2>&1; rc=$?

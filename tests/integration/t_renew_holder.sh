@@ -14,7 +14,7 @@ sim_start i 2 "$W/i.card"
 
 expect_rc "--help exits 0" 0 sh -c "jpki-renew --help >/dev/null"
 out=$(jpki-renew --version)
-check "--version names the tool" contains "$out" "jpki-renew 0."
+check "--version names the tool" contains "$out" "jpki-renew (jpki-tools) 0."
 out=$(jpki-renew --help)
 check "--help lists the modes" contains "$out" "jpki-renew install"
 

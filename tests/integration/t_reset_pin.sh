@@ -18,7 +18,7 @@ out=$(jpki-reset-pin --help); rc=$?
 check "--help exits 0" [ $rc = 0 ]
 check "--help names the PINs" contains "$out" "cardinfo"
 out=$(jpki-reset-pin --version); rc=$?
-check "--version exits 0 and names the version" [ "$rc:$out" = "0:jpki-reset-pin 0.1.0" ]
+check "--version exits 0 and names the version" [ "$rc:$out" = "0:jpki-reset-pin (jpki-tools) 0.1.0" ]
 
 # ---- each PIN reset; the new PIN verifies afterwards ----
 s0=$(card_state)

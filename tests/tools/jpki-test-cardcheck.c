@@ -39,6 +39,7 @@
 #include "jpki/x509_parse.h"
 #include "jpki/jpki.h"
 #include "jpki/journal.h"
+#include "cli.h"
 
 static const char *prog = "jpki-test-cardcheck";
 
@@ -273,7 +274,7 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "--help") == 0)
         return usage(stdout, 0);
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-        printf("%s %s\n", prog, JPKI_VERSION);
+        cli_print_version(prog);
         return 0;
     }
     const char *pin_name = NULL;

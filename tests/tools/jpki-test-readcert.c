@@ -244,7 +244,7 @@ int main(int argc, char **argv)
         }
         case OPT_RESET: reset = true; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
-        case OPT_VERSION: printf("%s %s\n", prog, JPKI_VERSION); return CLI_EXIT_OK;
+        case OPT_VERSION: cli_print_version(prog); return CLI_EXIT_OK;
         default: usage(stderr); return CLI_EXIT_USAGE;
         }
     }

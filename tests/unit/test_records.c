@@ -41,6 +41,9 @@ static void sample_record(jpki_record *r)
     a->not_before = T_NB;
     a->not_after = T_NA;
     a->days_left = 89;
+    /* (in real records only the sign entry has them; the codec does not care) */
+    strcpy(a->name, "\xe7\x95\xaa\xe5\x8f\xb7 \xe8\x8a\xb1\xe5\xad\x90");  /* 番号 花子 */
+    strcpy(a->address, "\xe6\x9e\xb6\xe7\xa9\xba\xe7\x9c\x8c 1-2-3"); /* 架空県 1-2-3 */
     static const uint8_t der[] = {0x30, 0x03, 0x02, 0x01, 0x05};
     assert_int_equal(jpki_record_set_der(r, JPKI_CERT_AUTH, der, sizeof der, NULL), JPKI_OK);
     jpki_record_cert *s = &r->certs[JPKI_CERT_SIGN];
@@ -74,6 +77,8 @@ static void assert_same(const jpki_record *x, const jpki_record *y, bool with_de
         assert_string_equal(a->subject, b->subject);
         assert_string_equal(a->issuer, b->issuer);
         assert_string_equal(a->serial_hex, b->serial_hex);
+        assert_string_equal(a->name, b->name);
+        assert_string_equal(a->address, b->address);
         if (a->present && !a->have_details)
             assert_string_equal(a->unavailable, b->unavailable);
         assert_int_equal((long long)a->not_before, (long long)b->not_before);

@@ -123,6 +123,7 @@ static void pin_card_status(void **state)
     assert_true(sign->listed && sign->present);
     assert_false(sign->have_details);
     assert_null(sign->der);
+    assert_string_equal(sign->name, ""); /* no holder without the password */
     assert_non_null(strstr(sign->unavailable, "signature password"));
     assert_true(rec.certs[JPKI_CERT_AUTH_CA].have_details);
     assert_true(rec.certs[JPKI_CERT_SIGN_CA].have_details);
@@ -184,6 +185,10 @@ static void sign_password_reads_sign_cert(void **state)
     assert_true(sign->present && sign->have_details);
     assert_true(sign->der_len > 500);
     assert_non_null(strstr(sign->issuer, "OU=JPKI for digital signature"));
+    /* the holder, from the certificate's JPKI otherNames */
+    assert_string_equal(sign->name, sim_persona_find("hanako")->name);
+    assert_string_equal(sign->address, sim_persona_find("hanako")->address);
+    assert_string_equal(rec.certs[JPKI_CERT_AUTH].name, ""); /* the auth certificate has none */
     assert_int_equal(rec.pins[JPKI_PIN_SIGN].tries_left, 5);
     /* (That the transaction ends with a card reset, so the password does
      * not stay verified, needs PC/SC: t_status.sh checks it.) */

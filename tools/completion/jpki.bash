@@ -49,6 +49,10 @@ _jpki_complete_prog()
     --persona)
         _jpki_words "$(jpki-card-sim --list-personas 2>/dev/null | awk '!/^#/ { print $1 }')" "$cur"
         return ;;
+    --variant)
+        _jpki_words "$(jpki-card-sim --list-variants 2>/dev/null | awk '!/^#/ { print $1 }')" "$cur"
+        return ;;
+    --color) _jpki_words $'auto\nalways\nnever' "$cur"; return ;;
     --pin-file | --issuer-key-file | --trace-file | --file | -f | --journal | --pin-map | \
         --state | -s | --issuer-key | --replay)
         [[ $prog == jpki-expiry-check && $prev == -f ]] || {
@@ -84,6 +88,13 @@ _jpki_complete()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} prev= prog=${COMP_WORDS[0]##*/} first=1
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+    # --opt=VALUE: bash splits at '=' (COMP_WORDBREAKS): complete VALUE
+    # as if it followed --opt.
+    if [[ $cur == = && $prev == --* ]]; then
+        cur=
+    elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
+        prev=${COMP_WORDS[COMP_CWORD - 2]}
+    fi
     if [[ $prog == jpki ]]; then
         if ((COMP_CWORD == 1)); then
             if [[ $cur == -* ]]; then
@@ -115,11 +126,13 @@ _jpki_complete()
 # Options that take a value (the word after them is not an operand).
 _jpki_takes_value()
 {
+    # t_completion checks this list against every binary's help text, both ways.
     case $1 in
     -r | --reader | -c | --cert | -k | --kind | --to | --persona | --pin-file | --issuer-key-file | \
         --trace-file | --file | -f | --journal | --pin-map | --state | -s | --issuer-key | --replay | \
         --dir | -d | --ca | --pin-fd | --issuer-key-fd | --pin-map-fd | --now | -w | --within | \
-        --ca-cmd | --ca-timeout | --port | -p | --host | --remove-after | --slow | --birth) return 0 ;;
+        --ca-cmd | --ca-timeout | --port | -p | --host | --remove-after | --slow | --birth | \
+        --variant | --color) return 0 ;;
     esac
     return 1
 }
