@@ -54,7 +54,7 @@ _jpki_complete_prog()
         return ;;
     --color) _jpki_words $'auto\nalways\nnever' "$cur"; return ;;
     --pin-file | --issuer-key-file | --trace-file | --file | -f | --journal | --pin-map | \
-        --state | -s | --issuer-key | --replay)
+        --state | -s | --issuer-key | --replay | --summary-json)
         [[ $prog == jpki-expiry-check && $prev == -f ]] || {
             COMPREPLY=($(compgen -f -- "$cur"))
             compopt -o filenames 2>/dev/null
@@ -132,7 +132,7 @@ _jpki_takes_value()
         --trace-file | --file | -f | --journal | --pin-map | --state | -s | --issuer-key | --replay | \
         --dir | -d | --ca | --pin-fd | --issuer-key-fd | --pin-map-fd | --now | -w | --within | \
         --ca-cmd | --ca-timeout | --port | -p | --host | --remove-after | --slow | --birth | \
-        --variant | --color) return 0 ;;
+        --variant | --color | --summary-json) return 0 ;;
     esac
     return 1
 }
