@@ -52,7 +52,8 @@ PRODUCT_CMDS := $(filter-out $(TESTKIT_CMDS),$(CMDS))
 # The test kit's libraries, each with its declared interface header:
 #   libjpki-card-sim.a  cmd/jpki-card-sim/engine.h (sim.h: white-box tests)
 #   libjpki-ca.a        cmd/jpki-ca/testca.h (testca.c, csr.c)
-#   libjpki-testkit.a   cmd/testkit/atomic_file.h
+#   libjpki-testkit.a   cmd/testkit/atomic_file.h, x509_crt.h (libjpki's
+#                       internal certificate parser, linked from libjpki.a)
 SIM_A := $(B)/cmd/jpki-card-sim/libjpki-card-sim.a
 TESTCA_A := $(B)/cmd/jpki-ca/libjpki-ca.a
 APDU_A := $(B)/cmd/jpki-apdu/libjpki-apdu.a
@@ -108,9 +109,16 @@ $(COMMON_A): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(TESTKIT_A): $(TESTKIT_SRC:%.c=$(B)/%.o)
+$(TESTKIT_A): $(TESTKIT_SRC:%.c=$(B)/%.o) $(B)/cmd/testkit/x509_crt.checked
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $(filter %.o,$^)
+
+# cmd/testkit/x509_crt.h declares libjpki's internal x509 parser for the test
+# kit: compiling the definitions with that header force-included fails the
+# build if its prototypes drift from the library's.
+$(B)/cmd/testkit/x509_crt.checked: lib/x509_parse.c lib/x509_parse.h cmd/testkit/x509_crt.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -include cmd/testkit/x509_crt.h -fsyntax-only $< && touch $@
 
 # Per-command helper archive: every .c of cmd/NAME except main.c.
 define CMD_RULES
@@ -131,7 +139,7 @@ $(B)/libjpki.pc: tools/libjpki.pc.in Makefile
 
 TEST_DEPS := $(SUPPORT_OBJ) $(SIM_A) $(TESTCA_A) $(APDU_A) $(TESTKIT_A) $(COMMON_A) $(LIB_A)
 # Tests see the declared interfaces of the rooms they use, nothing else of cmd/.
-TEST_INC := -Icmd/jpki-card-sim -Icmd/jpki-ca -Icmd/jpki-apdu
+TEST_INC := -Icmd/jpki-card-sim -Icmd/jpki-ca -Icmd/jpki-apdu -Icmd/testkit
 
 # Test-only programs used by integration tests (linked like the commands).
 $(B)/tests/tools/%: tests/tools/%.c $(TEST_DEPS)

@@ -9,6 +9,7 @@
 
 #include "jpki/cert.h"
 #include "jpki/issuer.h"
+#include "card_internal.h"
 #include "records_internal.h"
 
 #define SIGN_NEEDS_PIN "readable only after the signature password (see --verify-sign-pin)"
@@ -256,15 +257,17 @@ jpki_rc jpki_record_from_card(jpki_transport *t, const jpki_status_options *opts
         err = &local;
     }
     jpki_record_clear(rec);
-    snprintf(rec->reader, sizeof rec->reader, "%s", t->reader);
+    snprintf(rec->reader, sizeof rec->reader, "%s", jpki_transport_reader(t));
     rec->checked_at = opts->now;
     rec->card_present = true;
-    hex(t->atr, t->atr_len, rec->atr_hex, sizeof rec->atr_hex);
+    size_t atr_len;
+    const uint8_t *atr = jpki_transport_atr(t, &atr_len);
+    hex(atr, atr_len, rec->atr_hex, sizeof rec->atr_hex);
 
     jpki_rc rc = jpki_transport_begin(t, err);
     if (rc == JPKI_OK) {
         jpki_card card;
-        jpki_card_init(&card, t);
+        card_init(&card, t);
         bool verified = false;
         rc = read_card(&card, opts, rec, &verified, err);
         /* After a VERIFY, reset the card so its security state does not

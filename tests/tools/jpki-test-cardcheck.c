@@ -36,7 +36,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "sim.h"
-#include "jpki/x509_parse.h"
+#include "x509_crt.h"
 #include "jpki/jpki.h"
 #include "jpki/journal.h"
 

@@ -12,7 +12,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
-#include "jpki/x509_parse.h"
+#include "x509_crt.h"
 #include "jpki/jpki.h"
 /* The shared helper header brings raw-APDU helpers this file does not need. */
 #pragma GCC diagnostic push

@@ -13,7 +13,7 @@
 #include <mbedtls/x509_crt.h>
 #include <mbedtls/x509_csr.h>
 
-#include "jpki/x509_parse.h"
+#include "x509_crt.h"
 #include "jpki/jpki.h"
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"

@@ -15,7 +15,7 @@
 
 #include "jpki/card.h"
 #include "jpki/cert.h"
-#include "jpki/x509_parse.h"
+#include "x509_crt.h"
 #include "profile_ext.h"
 #include "sim.h"
 #include "sim_test_util.h"
