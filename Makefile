@@ -7,6 +7,7 @@
 #   tests/unit/test_*.c     -> cmocka unit tests (tests/unit/support/*.c linked in)
 #   tests/tools/*.c         -> build/tests/tools/NAME, on PATH in integration tests
 #   tests/fuzz/fuzz_*.c     -> libFuzzer targets (make fuzz)
+#   lib/tests/test_*.c, fuzz_*.c -> white-box tests of libjpki's internals
 #   man/*.[157]             -> installed man pages
 
 PREFIX ?= /usr/local
@@ -73,8 +74,13 @@ SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(B)/%.o)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 
-FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+# White-box tests of libjpki's internals live in lib/tests/, the one place
+# besides lib/ that may include lib's private headers (tests/ may not).
+LIB_UNIT_SRC := $(wildcard lib/tests/test_*.c)
+UNIT_BINS += $(LIB_UNIT_SRC:lib/tests/%.c=$(B)/lib-tests/%)
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c lib/tests/fuzz_*.c)
+FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRC)))
 
 MANS := $(wildcard man/*.1 man/*.5 man/*.7)
 
@@ -151,6 +157,9 @@ $(B)/tests/tools/%: tests/tools/%.c $(TEST_DEPS)
 $(B)/fuzz/%: tests/fuzz/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz $(TEST_INC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(DEP_LIBS)
+$(B)/fuzz/%: lib/tests/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(DEP_LIBS)
 
 fuzz-targets: $(FUZZ_BINS)
 
@@ -159,6 +168,11 @@ fuzz-targets: $(FUZZ_BINS)
 $(B)/tests/%: tests/unit/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(TEST_INC) -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(TEST_DEPS) -lcmocka $(DEP_LIBS)
+
+# lib's white-box unit tests: libjpki.a only (no test kit, no cmd/ headers).
+$(B)/lib-tests/%: lib/tests/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(LIB_A) -lcmocka $(DEP_LIBS)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOL_BINS)
