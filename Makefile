@@ -51,10 +51,13 @@ SCRIPTS := $(wildcard cmd/*.sh)
 TESTKIT_CMDS := $(filter jpki-card-sim jpki-ca,$(CMDS))
 PRODUCT_CMDS := $(filter-out $(TESTKIT_CMDS),$(CMDS))
 # The test kit's libraries, each with its declared interface header:
-#   libjpki-card-sim.a  cmd/jpki-card-sim/engine.h (sim.h: white-box tests)
-#   libjpki-ca.a        cmd/jpki-ca/testca.h (testca.c, csr.c)
+#   libjpki-card-sim.a  cmd/jpki-card-sim/engine.h, sim_state.h (its persisted
+#                       state, for white-box tests; sim.h stays private)
+#   libjpki-ca.a        cmd/jpki-ca/testca.h, profile_ext.h (testca.c, csr.c)
 #   libjpki-testkit.a   cmd/testkit/atomic_file.h, x509_crt.h (libjpki's
 #                       internal certificate parser, linked from libjpki.a)
+#   jpki-apdu's         cmd/jpki-apdu/run.h
+# tests/integration/t_layout.sh holds tests/ to these (keep its list in step).
 SIM_A := $(B)/cmd/jpki-card-sim/libjpki-card-sim.a
 TESTCA_A := $(B)/cmd/jpki-ca/libjpki-ca.a
 APDU_A := $(B)/cmd/jpki-apdu/libjpki-apdu.a
