@@ -56,7 +56,7 @@ PRODUCT_CMDS := $(filter-out $(TESTKIT_CMDS),$(CMDS))
 #   libjpki-ca.a        cmd/jpki-ca/testca.h, profile_ext.h (testca.c, csr.c)
 #   libjpki-testkit.a   cmd/testkit/atomic_file.h, x509_crt.h (libjpki's
 #                       internal certificate parser, linked from libjpki.a)
-#   jpki-apdu's         cmd/jpki-apdu/run.h
+#   libjpki-apdu.a      cmd/jpki-apdu/run.h
 # tests/integration/t_layout.sh holds tests/ to these (keep its list in step).
 SIM_A := $(B)/cmd/jpki-card-sim/libjpki-card-sim.a
 TESTCA_A := $(B)/cmd/jpki-ca/libjpki-ca.a

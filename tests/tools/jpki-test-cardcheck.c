@@ -139,6 +139,7 @@ static int match_by_signature(jpki_card *card, sim_card *sc, int k, mbedtls_x509
 
 static int report(sim_card *sc)
 {
+    const sim_persist *st = sim_card_state(sc);
     const uint8_t *atr_p;
     size_t atr_len;
     atr_p = sim_card_atr(&atr_len);
@@ -153,12 +154,12 @@ static int report(sim_card *sc)
     if (jpki_card_new(t, &card, NULL) != JPKI_OK)
         abort();
     for (int i = 0; i < JPKI_PIN_COUNT; i++)
-        printf("pin %s tries=%u set=%s\n", jpki_pin_name((jpki_pin_id)i), sim_card_state(sc)->pin[i].tries,
-               sim_card_state(sc)->pin[i].len ? "yes" : "no");
-    printf("mode %s\n", sim_card_state(sc)->face_mode ? "face" : "pin");
+        printf("pin %s tries=%u set=%s\n", jpki_pin_name((jpki_pin_id)i), st->pin[i].tries,
+               st->pin[i].len ? "yes" : "no");
+    printf("mode %s\n", st->face_mode ? "face" : "pin");
     int bad = 0;
     for (int k = 0; k < SIM_KEYS; k++) {
-        const sim_keyslot *s = &sim_card_state(sc)->slot[k];
+        const sim_keyslot *s = &st->slot[k];
         char hash[65] = "-", serial[80] = "-";
         const char *match = "n/a", *by = "-";
         if (s->cert.p) {
@@ -170,9 +171,9 @@ static int report(sim_card *sc)
                 spki_hash(&crt, hash);
                 if (crt.serial.len < sizeof serial / 2)
                     hex(crt.serial.p, crt.serial.len, serial);
-                const sim_pin *p = &sim_card_state(sc)->pin[k == JPKI_KEY_AUTH ? JPKI_PIN_AUTH : JPKI_PIN_SIGN];
+                const sim_pin *p = &st->pin[k == JPKI_KEY_AUTH ? JPKI_PIN_AUTH : JPKI_PIN_SIGN];
                 int ok;
-                if (!sim_card_state(sc)->face_mode && p->len && p->tries > 0) {
+                if (!st->face_mode && p->len && p->tries > 0) {
                     by = "signature";
                     ok = match_by_signature(card, sc, k, &crt);
                 } else {
