@@ -2,10 +2,11 @@
 # Sources are discovered, so adding a file needs no edit here:
 #   lib/*.c                 -> libjpki (static + shared)
 #   cmd/common/*.c          -> build/libcmdcommon.a (CLI glue shared by commands)
-#   cmd/NAME/main.c         -> binary NAME; other cmd/NAME/*.c -> build/cmd/NAME/libNAME.a
 #   tests/unit/test_*.c     -> cmocka unit tests (tests/unit/support/*.c linked in)
 #   tests/tools/*.c         -> build/tests/tools/NAME, on PATH in integration tests
 #   tests/fuzz/fuzz_*.c     -> libFuzzer targets (make fuzz)
+#   cmd/testkit/*.h         -> headers the test kit sees of libjpki's internals (no code)
+#   lib/tests/test_*.c, fuzz_*.c -> white-box tests of libjpki's internals
 #   man/*.[157]             -> installed man pages
 
 PREFIX ?= /usr/local
@@ -55,13 +56,19 @@ SCRIPTS := $(wildcard cmd/*.sh)
 TESTKIT_CMDS := $(filter jpki-card-sim jpki-ca,$(CMDS))
 PRODUCT_CMDS := $(filter-out $(TESTKIT_CMDS),$(CMDS))
 # The test kit's libraries, each with its declared interface header:
-#   libjpki-card-sim.a  cmd/jpki-card-sim/engine.h (sim.h: white-box tests)
-#   libjpki-ca.a        cmd/jpki-ca/testca.h (testca.c, csr.c)
+#   libjpki-card-sim.a  cmd/jpki-card-sim/engine.h, sim_state.h (its persisted
+#                       state, for white-box tests; sim.h stays private)
+#   libjpki-ca.a        cmd/jpki-ca/testca.h, profile_ext.h (testca.c, csr.c)
+#   (no archive)        cmd/testkit/x509_crt.h (libjpki's internal
+#                       certificate parser, linked from libjpki.a)
+#   libjpki-apdu.a      cmd/jpki-apdu/run.h
+# tests/integration/t_layout.sh holds tests/ to these (keep its list in step).
 SIM_A := $(B)/cmd/jpki-card-sim/libjpki-card-sim.a
 TESTCA_A := $(B)/cmd/jpki-ca/libjpki-ca.a
 APDU_A := $(B)/cmd/jpki-apdu/libjpki-apdu.a
 # Which folders, besides include/ and cmd/common/, a room's code may see.
-$(B)/cmd/jpki-card-sim/%.o: ROOM_INC := -Icmd/jpki-ca
+$(B)/cmd/jpki-card-sim/%.o: ROOM_INC := -Icmd/jpki-ca -Icmd/testkit
+$(B)/cmd/jpki-ca/%.o: ROOM_INC := -Icmd/testkit
 jpki-card-sim_LINK := $(TESTCA_A)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -72,8 +79,13 @@ SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(B)/%.o)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 
-FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+# White-box tests of libjpki's internals live in lib/tests/, the one place
+# besides lib/ that may include lib's private headers (tests/ may not).
+LIB_UNIT_SRC := $(wildcard lib/tests/test_*.c)
+UNIT_BINS += $(LIB_UNIT_SRC:lib/tests/%.c=$(B)/lib-tests/%)
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c lib/tests/fuzz_*.c)
+FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRC)))
 
 MANS := $(wildcard man/*.1 man/*.5 man/*.7)
 
@@ -81,7 +93,7 @@ MANS := $(wildcard man/*.1 man/*.5 man/*.7)
         install install-testkit uninstall uninstall-testkit debian-symbols clean fuzz fuzz-long bench
 .SECONDARY:
 
-all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc
+all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc $(B)/cmd/testkit/x509_crt.checked
 
 deps:
 	@tools/ensure-deps.sh
@@ -108,6 +120,13 @@ $(COMMON_A): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# cmd/testkit/x509_crt.h declares libjpki's internal x509 parser for the test
+# kit: compiling the definitions with that header force-included fails the
+# build if its prototypes drift from the library's.
+$(B)/cmd/testkit/x509_crt.checked: lib/x509_parse.c lib/x509_parse.h cmd/testkit/x509_crt.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -include cmd/testkit/x509_crt.h -fsyntax-only $< && touch $@
+
 # Per-command helper archive: every .c of cmd/NAME except main.c.
 define CMD_RULES
 $(1)_EXTRA_SRC := $$(filter-out cmd/$(1)/main.c,$$(wildcard cmd/$(1)/*.c))
@@ -127,7 +146,7 @@ $(B)/libjpki.pc: tools/libjpki.pc.in Makefile
 
 TEST_DEPS := $(SUPPORT_OBJ) $(SIM_A) $(TESTCA_A) $(APDU_A) $(COMMON_A) $(LIB_A)
 # Tests see the declared interfaces of the rooms they use, nothing else of cmd/.
-TEST_INC := -Icmd/jpki-card-sim -Icmd/jpki-ca -Icmd/jpki-apdu
+TEST_INC := -Icmd/jpki-card-sim -Icmd/jpki-ca -Icmd/jpki-apdu -Icmd/testkit
 
 # Test-only programs used by integration tests (linked like the commands).
 $(B)/tests/tools/%: tests/tools/%.c $(TEST_DEPS)
@@ -139,6 +158,9 @@ $(B)/tests/tools/%: tests/tools/%.c $(TEST_DEPS)
 $(B)/fuzz/%: tests/fuzz/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz $(TEST_INC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(DEP_LIBS)
+$(B)/fuzz/%: lib/tests/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(DEP_LIBS)
 
 fuzz-targets: $(FUZZ_BINS)
 
@@ -147,6 +169,11 @@ fuzz-targets: $(FUZZ_BINS)
 $(B)/tests/%: tests/unit/%.c $(TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(TEST_INC) -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(TEST_DEPS) -lcmocka $(DEP_LIBS)
+
+# lib's white-box unit tests: libjpki.a only (no test kit, no cmd/ headers).
+$(B)/lib-tests/%: lib/tests/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(LIB_A) -lcmocka $(DEP_LIBS)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOL_BINS)

@@ -7,10 +7,34 @@
 #include "card_internal.h"
 #include "jpki/profile.h"
 
-void jpki_card_init(jpki_card *c, jpki_transport *t)
+void card_init(jpki_card *c, jpki_transport *t)
 {
     memset(c, 0, sizeof *c);
     c->t = t;
+}
+
+jpki_rc jpki_card_new(jpki_transport *t, jpki_card **out, jpki_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!t || !out)
+        return jpki_error_set(err, JPKI_ERR_ARG, "card: missing transport");
+    jpki_card *c = malloc(sizeof *c);
+    if (!c)
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "card: out of memory");
+    card_init(c, t);
+    *out = c;
+    return JPKI_OK;
+}
+
+void jpki_card_free(jpki_card *c)
+{
+    free(c);
+}
+
+jpki_transport *jpki_card_transport(const jpki_card *c)
+{
+    return c ? c->t : NULL;
 }
 
 const char *jpki_app_name(jpki_app app)
@@ -55,7 +79,7 @@ jpki_rc card_begin(jpki_card *c, jpki_error *err)
 {
     if (!c || !c->t)
         return jpki_error_set(err, JPKI_ERR_ARG, "card: not initialised");
-    bool outermost = c->t->depth == 0;
+    bool outermost = jpki_transport_depth(c->t) == 0;
     jpki_rc rc = jpki_transport_begin(c->t, err);
     if (rc != JPKI_OK) {
         forget_selection(c);

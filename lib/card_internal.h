@@ -4,6 +4,18 @@
 #define JPKI_CARD_INTERNAL_H
 
 #include "jpki/card.h"
+#include "transport_internal.h"
+
+/* The handle behind the opaque jpki_card.  Inside lib/ it may live on the
+ * stack or in another struct (card_init); outside, only jpki_card_new. */
+struct jpki_card {
+    jpki_transport *t; /* not owned */
+    jpki_app app;      /* currently selected application (cache) */
+    uint16_t ef;       /* currently selected EF, 0 = none */
+};
+
+/* Bind *c to transport t with an empty selection cache. */
+void card_init(jpki_card *c, jpki_transport *t);
 
 /* Begin a (possibly nested) transaction.  At the outermost level the
  * selection cache is dropped: between two transactions another process may

@@ -35,7 +35,7 @@ static jpki_rc read_chunks(jpki_card *c, size_t off, size_t len, uint8_t *out, s
                            jpki_response *r, jpki_error *err)
 {
     size_t done = 0;
-    size_t chunk = c->t && c->t->extended_ok ? EXTENDED_CHUNK : SHORT_CHUNK;
+    size_t chunk = jpki_transport_extended_ok(c->t) ? EXTENDED_CHUNK : SHORT_CHUNK;
     while (done < len) {
         size_t want = len - done < chunk ? len - done : chunk;
         size_t at = off + done;

@@ -9,7 +9,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
-#include "jpki/x509_parse.h"
+#include "x509_parse.h"
 #include "cert_internal.h"
 #include "dn_format.h"
 #include "jpki/cert.h"

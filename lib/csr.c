@@ -17,7 +17,7 @@
 #include <mbedtls/x509.h>
 #include <mbedtls/x509_crt.h>
 
-#include "jpki/x509_parse.h"
+#include "x509_parse.h"
 #include "jpki/csr.h"
 #include "pubkey_internal.h"
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "jpki/card.h"
+#include "card_internal.h"
 #include "jpki/error.h"
 #include "jpki/transport.h"
 

@@ -264,6 +264,49 @@ static rec_rc short_or_limit(size_t start, size_t pos, size_t need, const char *
             return REC_BAD;                                                   \
     } while (0)
 
+/* Store value v of record field k in r; false when the value is wrong for
+ * the field.  Unknown keys are accepted and skipped (later versions). */
+static bool set_field(jpki_journal_record *r, const item *k, const item *v)
+{
+    bool ok = true;
+    if (key_is(k, "step"))
+        ok = v->type == IT_TEXT && step_parse(v->p, v->len, &r->step);
+    else if (key_is(k, "time")) {
+        ok = v->type == IT_UINT;
+        r->time = v->u;
+    } else if (key_is(k, "card"))
+        ok = text_into(v, r->card, sizeof r->card);
+    else if (key_is(k, "reader"))
+        ok = text_into(v, r->reader, sizeof r->reader);
+    else if (key_is(k, "error"))
+        ok = text_into(v, r->error, sizeof r->error);
+    else if (key_is(k, "kind")) {
+        ok = v->type == IT_TEXT;
+        if (ok && v->len == 4 && memcmp(v->p, "auth", 4) == 0)
+            r->kind = JPKI_KEY_AUTH;
+        else if (ok && v->len == 4 && memcmp(v->p, "sign", 4) == 0)
+            r->kind = JPKI_KEY_SIGN;
+        else
+            ok = false;
+    } else if (key_is(k, "key")) {
+        ok = v->type == IT_BYTES && v->len == JPKI_JOURNAL_FP_LEN;
+        if (ok) {
+            memcpy(r->key, v->p, JPKI_JOURNAL_FP_LEN);
+            r->has_key = true;
+        }
+    } else if (key_is(k, "der")) {
+        ok = v->type == IT_BYTES;
+        r->der = v->p;
+        r->der_len = v->len;
+    } else if (key_is(k, "kinds")) {
+        ok = v->type == IT_UINT && v->u <= 3;
+        r->kinds = (unsigned)v->u;
+    } else if (key_is(k, "v")) {
+        ok = v->type == IT_UINT && v->u == JOURNAL_VERSION;
+    }
+    return ok;
+}
+
 /* One record at *off; on REC_OK *off is past it. */
 static rec_rc parse_record(const uint8_t *buf, size_t len, size_t *off, jpki_journal_record *r,
                            const char **why)
@@ -297,45 +340,7 @@ static rec_rc parse_record(const uint8_t *buf, size_t len, size_t *off, jpki_jou
             *why = "record value too long";
             return REC_LIMIT;
         }
-        bool ok = true;
-        if (key_is(&k, "step"))
-            ok = v.type == IT_TEXT && step_parse(v.p, v.len, &r->step);
-        else if (key_is(&k, "time")) {
-            ok = v.type == IT_UINT;
-            r->time = v.u;
-        }
-        else if (key_is(&k, "card"))
-            ok = text_into(&v, r->card, sizeof r->card);
-        else if (key_is(&k, "reader"))
-            ok = text_into(&v, r->reader, sizeof r->reader);
-        else if (key_is(&k, "error"))
-            ok = text_into(&v, r->error, sizeof r->error);
-        else if (key_is(&k, "kind")) {
-            ok = v.type == IT_TEXT;
-            if (ok && v.len == 4 && memcmp(v.p, "auth", 4) == 0)
-                r->kind = JPKI_KEY_AUTH;
-            else if (ok && v.len == 4 && memcmp(v.p, "sign", 4) == 0)
-                r->kind = JPKI_KEY_SIGN;
-            else
-                ok = false;
-        } else if (key_is(&k, "key")) {
-            ok = v.type == IT_BYTES && v.len == JPKI_JOURNAL_FP_LEN;
-            if (ok) {
-                memcpy(r->key, v.p, JPKI_JOURNAL_FP_LEN);
-                r->has_key = true;
-            }
-        } else if (key_is(&k, "der")) {
-            ok = v.type == IT_BYTES;
-            r->der = v.p;
-            r->der_len = v.len;
-        } else if (key_is(&k, "kinds")) {
-            ok = v.type == IT_UINT && v.u <= 3;
-            r->kinds = (unsigned)v.u;
-        } else if (key_is(&k, "v")) {
-            ok = v.type == IT_UINT && v.u == JOURNAL_VERSION;
-        }
-        /* other keys: skipped (later versions) */
-        if (!ok) {
+        if (!set_field(r, &k, &v)) {
             *why = "record field has a bad value";
             return REC_BAD;
         }

@@ -9,6 +9,7 @@
 
 #include "jpki/cert.h"
 #include "jpki/issuer.h"
+#include "card_internal.h"
 #include "records_internal.h"
 
 #define SIGN_NEEDS_PIN "readable only after the signature password (see --verify-sign-pin)"
@@ -145,14 +146,11 @@ static jpki_rc read_sign_with_pin(jpki_card *card, const jpki_status_options *o,
     return JPKI_OK;
 }
 
-static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
-                         bool *verified, jpki_error *err)
+/* Which applications answer (rec->apps). */
+static jpki_rc read_apps(jpki_card *card, jpki_record *rec, jpki_error *err)
 {
-    jpki_rc rc;
-    /* Which applications answer.  Done first: it also tells us whether
-     * this is a JPKI card at all. */
     for (int app = JPKI_APP_JPKI; app <= JPKI_APP_COMMON; app++) {
-        rc = jpki_select_app(card, (jpki_app)app, err);
+        jpki_rc rc = jpki_select_app(card, (jpki_app)app, err);
         if (rc == JPKI_OK)
             rec->apps |= 1u << app;
         else if (is_absent(rc) || rc == JPKI_ERR_CARD)
@@ -160,41 +158,55 @@ static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_rec
         else
             return rc;
     }
-    if (rec->apps & (1u << JPKI_APP_COMMON)) {
-        char serial[16], muni[6], expiry[9];
-        rc = jpki_read_card_id(card, serial, muni, expiry, err);
-        if (rc == JPKI_OK) {
-            snprintf(rec->serial, sizeof rec->serial, "%s", serial);
-            snprintf(rec->municipality, sizeof rec->municipality, "%s", muni);
-            if (strlen(expiry) == 8)
-                snprintf(rec->card_expiry, sizeof rec->card_expiry, "%.4s-%.2s-%.2s", expiry,
-                         expiry + 4, expiry + 6);
-        } else if (is_fatal(rc)) {
-            return rc;
-        } else {
-            jpki_error_clear(err);
-        }
+    return JPKI_OK;
+}
+
+/* Serial, municipality and card expiry from the common record, when the
+ * card has that application; a missing or odd record leaves them empty. */
+static jpki_rc read_card_record(jpki_card *card, jpki_record *rec, jpki_error *err)
+{
+    if (!(rec->apps & (1u << JPKI_APP_COMMON)))
+        return JPKI_OK;
+    char serial[16], muni[6], expiry[9];
+    jpki_rc rc = jpki_read_card_id(card, serial, muni, expiry, err);
+    if (rc == JPKI_OK) {
+        snprintf(rec->serial, sizeof rec->serial, "%s", serial);
+        snprintf(rec->municipality, sizeof rec->municipality, "%s", muni);
+        if (strlen(expiry) == 8)
+            snprintf(rec->card_expiry, sizeof rec->card_expiry, "%.4s-%.2s-%.2s", expiry,
+                     expiry + 4, expiry + 6);
+        return JPKI_OK;
     }
-    if (!(rec->apps & (1u << JPKI_APP_JPKI)))
-        return jpki_error_set(err, JPKI_ERR_NOT_JPKI, "the card has no JPKI application");
-
-    rc = jpki_read_token(card, rec->token, sizeof rec->token, err);
-    if (rc && is_fatal(rc))
+    if (is_fatal(rc))
         return rc;
-    if (rc)
-        jpki_error_clear(err);
-
-    bool auth_flag = false, sign_flag = false, have_flags;
-    rc = jpki_read_cert_flags(card, &auth_flag, &sign_flag, err);
-    if (rc && is_fatal(rc))
-        return rc;
-    have_flags = rc == JPKI_OK;
     jpki_error_clear(err);
+    return JPKI_OK;
+}
 
-    /* Retry counters before anything that could touch a PIN. */
+/* The token and the certificate-availability flags; only a fatal error
+ * counts (*have_flags says whether the flags could be read). */
+static jpki_rc read_token_and_flags(jpki_card *card, jpki_record *rec, bool *sign_flag,
+                                    bool *have_flags, jpki_error *err)
+{
+    jpki_rc rc = jpki_read_token(card, rec->token, sizeof rec->token, err);
+    if (rc && is_fatal(rc))
+        return rc;
+    jpki_error_clear(err);
+    bool auth_flag = false;
+    rc = jpki_read_cert_flags(card, &auth_flag, sign_flag, err);
+    if (rc && is_fatal(rc))
+        return rc;
+    *have_flags = rc == JPKI_OK;
+    jpki_error_clear(err);
+    return JPKI_OK;
+}
+
+/* Every PIN's retry counter, by VERIFY without data (no try spent). */
+static jpki_rc read_pin_counters(jpki_card *card, jpki_record *rec, jpki_error *err)
+{
     for (int id = 0; id < JPKI_PIN_COUNT; id++) {
         jpki_pin_status st;
-        rc = jpki_pin_status_get(card, (jpki_pin_id)id, &st, err);
+        jpki_rc rc = jpki_pin_status_get(card, (jpki_pin_id)id, &st, err);
         if (rc && is_fatal(rc))
             return rc;
         jpki_record_pin *p = &rec->pins[id];
@@ -214,38 +226,65 @@ static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_rec
         }
         jpki_error_clear(err);
     }
+    return JPKI_OK;
+}
 
-    if ((rc = read_one_cert(card, JPKI_CERT_AUTH, o, rec, err)) ||
-        (rc = read_one_cert(card, JPKI_CERT_AUTH_CA, o, rec, err)) ||
-        (rc = read_one_cert(card, JPKI_CERT_SIGN_CA, o, rec, err)))
-        return rc;
-
+/* The signature certificate's slot: present per the flags (assumed when
+ * they are unreadable), read only with the password the caller gave. */
+static jpki_rc read_sign_slot(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
+                              bool have_flags, bool sign_flag, bool *verified, jpki_error *err)
+{
     jpki_record_cert *sc = &rec->certs[JPKI_CERT_SIGN];
     sc->listed = true;
     sc->present = have_flags ? sign_flag : true;
-    jpki_rc pin_rc = JPKI_OK;
     if (sc->present && o->sign_pin) {
-        pin_rc = read_sign_with_pin(card, o, rec, err);
         *verified = true;
-        if (pin_rc && is_fatal(pin_rc))
-            return pin_rc;
-    } else if (sc->present) {
+        return read_sign_with_pin(card, o, rec, err);
+    }
+    if (sc->present)
         snprintf(sc->unavailable, sizeof sc->unavailable, "%s",
                  have_flags ? SIGN_NEEDS_PIN : "availability flags unreadable; " SIGN_NEEDS_PIN);
-    }
+    return JPKI_OK;
+}
 
-    /* Mode: inferred from what any reader may see (auth PIN disabled and
-     * no sign certificate = face authentication).  The issuance status
-     * (GET DATA DF30) answers only inside an issuer session, and status
-     * holds no issuer key: it must not try. */
-    if (have_flags && !sign_flag && rec->pins[JPKI_PIN_AUTH].listed &&
-        rec->pins[JPKI_PIN_AUTH].blocked)
-        rec->mode = JPKI_MODE_FACE;
-    else if (rec->pins[JPKI_PIN_AUTH].listed && !rec->pins[JPKI_PIN_AUTH].blocked)
-        rec->mode = JPKI_MODE_PIN;
-    else
-        rec->mode = JPKI_MODE_UNKNOWN;
-    (void)auth_flag;
+/* Mode: inferred from what any reader may see (auth PIN disabled and no
+ * sign certificate = face authentication).  The issuance status (GET DATA
+ * DF30) answers only inside an issuer session, and status holds no issuer
+ * key: it must not try. */
+static jpki_card_mode infer_mode(const jpki_record *rec, bool have_flags, bool sign_flag)
+{
+    const jpki_record_pin *auth = &rec->pins[JPKI_PIN_AUTH];
+    if (have_flags && !sign_flag && auth->listed && auth->blocked)
+        return JPKI_MODE_FACE;
+    if (auth->listed && !auth->blocked)
+        return JPKI_MODE_PIN;
+    return JPKI_MODE_UNKNOWN;
+}
+
+/* The whole record: applications first (they also tell whether this is a
+ * JPKI card at all), the card's identity, token and flags, the retry
+ * counters before anything that could touch a PIN, the certificates, the
+ * mode.  PIN trouble with the signature certificate is returned after the
+ * rest of the record is filled. */
+static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
+                         bool *verified, jpki_error *err)
+{
+    jpki_rc rc;
+    if ((rc = read_apps(card, rec, err)) || (rc = read_card_record(card, rec, err)))
+        return rc;
+    if (!(rec->apps & (1u << JPKI_APP_JPKI)))
+        return jpki_error_set(err, JPKI_ERR_NOT_JPKI, "the card has no JPKI application");
+    bool sign_flag = false, have_flags = false;
+    if ((rc = read_token_and_flags(card, rec, &sign_flag, &have_flags, err)) ||
+        (rc = read_pin_counters(card, rec, err)) ||
+        (rc = read_one_cert(card, JPKI_CERT_AUTH, o, rec, err)) ||
+        (rc = read_one_cert(card, JPKI_CERT_AUTH_CA, o, rec, err)) ||
+        (rc = read_one_cert(card, JPKI_CERT_SIGN_CA, o, rec, err)))
+        return rc;
+    jpki_rc pin_rc = read_sign_slot(card, o, rec, have_flags, sign_flag, verified, err);
+    if (pin_rc && is_fatal(pin_rc))
+        return pin_rc;
+    rec->mode = infer_mode(rec, have_flags, sign_flag);
     return pin_rc;
 }
 
@@ -258,15 +297,17 @@ jpki_rc jpki_record_from_card(jpki_transport *t, const jpki_status_options *opts
         err = &local;
     }
     jpki_record_clear(rec);
-    snprintf(rec->reader, sizeof rec->reader, "%s", t->reader);
+    snprintf(rec->reader, sizeof rec->reader, "%s", jpki_transport_reader(t));
     rec->checked_at = opts->now;
     rec->card_present = true;
-    hex(t->atr, t->atr_len, rec->atr_hex, sizeof rec->atr_hex);
+    size_t atr_len;
+    const uint8_t *atr = jpki_transport_atr(t, &atr_len);
+    hex(atr, atr_len, rec->atr_hex, sizeof rec->atr_hex);
 
     jpki_rc rc = jpki_transport_begin(t, err);
     if (rc == JPKI_OK) {
         jpki_card card;
-        jpki_card_init(&card, t);
+        card_init(&card, t);
         bool verified = false;
         rc = read_card(&card, opts, rec, &verified, err);
         /* After a VERIFY, reset the card so its security state does not

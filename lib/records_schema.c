@@ -79,6 +79,107 @@ static rv *cert_tree(ctx *c, const jpki_record_cert *rc, int kind, bool include_
     return m;
 }
 
+static rv *pin_tree(ctx *c, const jpki_record_pin *p, int k)
+{
+    rv *pm = rv_new_map(c->a, 4);
+    if (!pm)
+        return NULL;
+    add_text(pm, "pin", pin_names[k]);
+    rv *t = rv_map_add(pm, "tries_left");
+    if (p->tries_left >= 0)
+        rv_set_int(t, p->tries_left); /* else null: counter unreadable */
+    rv_set_int(rv_map_add(pm, "max"), p->max_tries);
+    rv_set_bool(rv_map_add(pm, "blocked"), p->blocked);
+    return pm;
+}
+
+/* Each add_* below adds one member to the record map m; false = out of memory. */
+
+/* "apps": the names of the applications that answered; "mode". */
+static bool add_apps(ctx *c, rv *m, const jpki_record *rec)
+{
+    rv *apps = rv_new_array(c->a, APP_COUNT);
+    if (!apps)
+        return false;
+    for (int i = 1; i < APP_COUNT; i++)
+        if (rec->apps & (1u << i))
+            rv_set_text(rv_array_add(apps), app_names[i]);
+    *rv_map_add(m, "apps") = *apps;
+    add_text(m, "mode", jpki_card_mode_name(rec->mode));
+    return true;
+}
+
+/* "certs": the listed certificates, in kind order (none listed: no member). */
+static bool add_certs(ctx *c, rv *m, const jpki_record *rec, bool include_der)
+{
+    size_t n = 0;
+    for (int k = 0; k < JPKI_RECORD_CERTS; k++)
+        n += rec->certs[k].listed;
+    if (!n)
+        return true;
+    rv *arr = rv_new_array(c->a, n);
+    if (!arr)
+        return false;
+    for (int k = 0; k < JPKI_RECORD_CERTS; k++) {
+        if (!rec->certs[k].listed)
+            continue;
+        rv *cm = cert_tree(c, &rec->certs[k], k, include_der);
+        if (!cm)
+            return false;
+        *rv_array_add(arr) = *cm;
+    }
+    *rv_map_add(m, "certs") = *arr;
+    return true;
+}
+
+/* "pins": the listed PINs' counters (none listed: no member). */
+static bool add_pins(ctx *c, rv *m, const jpki_record *rec)
+{
+    size_t n = 0;
+    for (int k = 0; k < JPKI_PIN_COUNT; k++)
+        n += rec->pins[k].listed;
+    if (!n)
+        return true;
+    rv *arr = rv_new_array(c->a, n);
+    if (!arr)
+        return false;
+    for (int k = 0; k < JPKI_PIN_COUNT; k++) {
+        if (!rec->pins[k].listed)
+            continue;
+        rv *pm = pin_tree(c, &rec->pins[k], k);
+        if (!pm)
+            return false;
+        *rv_array_add(arr) = *pm;
+    }
+    *rv_map_add(m, "pins") = *arr;
+    return true;
+}
+
+/* "error": {code, message}. */
+static bool add_error(ctx *c, rv *m, const jpki_record *rec)
+{
+    rv *em = rv_new_map(c->a, 2);
+    if (!em)
+        return false;
+    add_text(em, "code", rec->error_code[0] ? rec->error_code : "error");
+    add_text(em, "message", rec->error);
+    *rv_map_add(m, "error") = *em;
+    return true;
+}
+
+/* "renew": the kinds due for renewal. */
+static bool add_renew(ctx *c, rv *m, const jpki_record *rec)
+{
+    rv *arr = rv_new_array(c->a, JPKI_RECORD_CERTS);
+    if (!arr)
+        return false;
+    for (int k = 0; k < JPKI_RECORD_CERTS; k++)
+        if (rec->renew & (1u << k))
+            rv_set_text(rv_array_add(arr), cert_names[k]);
+    *rv_map_add(m, "renew") = *arr;
+    return true;
+}
+
 jpki_rc rv_from_record(const jpki_record *rec, bool include_der, rv_arena *a, rv **out,
                        jpki_error *err)
 {
@@ -97,74 +198,10 @@ jpki_rc rv_from_record(const jpki_record *rec, bool include_der, rv_arena *a, rv
     add_text_if(m, "card_expiry", rec->card_expiry);
     add_text_if(m, "atr", rec->atr_hex);
     add_text_if(m, "token", rec->token);
-    if (rec->card_present) {
-        rv *apps = rv_new_array(a, APP_COUNT);
-        if (!apps)
-            return jpki_error_set(err, JPKI_ERR_NOMEM, "encoding record: out of memory");
-        for (int i = 1; i < APP_COUNT; i++)
-            if (rec->apps & (1u << i))
-                rv_set_text(rv_array_add(apps), app_names[i]);
-        *rv_map_add(m, "apps") = *apps;
-        add_text(m, "mode", jpki_card_mode_name(rec->mode));
-    }
-    size_t ncerts = 0, npins = 0;
-    for (int k = 0; k < JPKI_RECORD_CERTS; k++)
-        ncerts += rec->certs[k].listed;
-    for (int k = 0; k < JPKI_PIN_COUNT; k++)
-        npins += rec->pins[k].listed;
-    if (ncerts) {
-        rv *arr = rv_new_array(a, ncerts);
-        if (!arr)
-            return jpki_error_set(err, JPKI_ERR_NOMEM, "encoding record: out of memory");
-        for (int k = 0; k < JPKI_RECORD_CERTS; k++) {
-            if (!rec->certs[k].listed)
-                continue;
-            rv *cm = cert_tree(&c, &rec->certs[k], k, include_der);
-            if (!cm)
-                return jpki_error_set(err, JPKI_ERR_NOMEM, "encoding record: out of memory");
-            *rv_array_add(arr) = *cm;
-        }
-        *rv_map_add(m, "certs") = *arr;
-    }
-    if (npins) {
-        rv *arr = rv_new_array(a, npins);
-        if (!arr)
-            return jpki_error_set(err, JPKI_ERR_NOMEM, "encoding record: out of memory");
-        for (int k = 0; k < JPKI_PIN_COUNT; k++) {
-            const jpki_record_pin *p = &rec->pins[k];
-            if (!p->listed)
-                continue;
-            rv *pm = rv_new_map(a, 4);
-            if (!pm)
-                return jpki_error_set(err, JPKI_ERR_NOMEM, "encoding record: out of memory");
-            add_text(pm, "pin", pin_names[k]);
-            rv *t = rv_map_add(pm, "tries_left");
-            if (p->tries_left >= 0)
-                rv_set_int(t, p->tries_left); /* else null: counter unreadable */
-            rv_set_int(rv_map_add(pm, "max"), p->max_tries);
-            rv_set_bool(rv_map_add(pm, "blocked"), p->blocked);
-            *rv_array_add(arr) = *pm;
-        }
-        *rv_map_add(m, "pins") = *arr;
-    }
-    if (rec->has_error) {
-        rv *em = rv_new_map(a, 2);
-        if (!em)
-            return jpki_error_set(err, JPKI_ERR_NOMEM, "encoding record: out of memory");
-        add_text(em, "code", rec->error_code[0] ? rec->error_code : "error");
-        add_text(em, "message", rec->error);
-        *rv_map_add(m, "error") = *em;
-    }
-    if (rec->renew) {
-        rv *arr = rv_new_array(a, JPKI_RECORD_CERTS);
-        if (!arr)
-            return jpki_error_set(err, JPKI_ERR_NOMEM, "encoding record: out of memory");
-        for (int k = 0; k < JPKI_RECORD_CERTS; k++)
-            if (rec->renew & (1u << k))
-                rv_set_text(rv_array_add(arr), cert_names[k]);
-        *rv_map_add(m, "renew") = *arr;
-    }
-    if (c.oom)
+    bool ok = (!rec->card_present || add_apps(&c, m, rec)) &&
+              add_certs(&c, m, rec, include_der) && add_pins(&c, m, rec) &&
+              (!rec->has_error || add_error(&c, m, rec)) && (!rec->renew || add_renew(&c, m, rec));
+    if (!ok || c.oom)
         return jpki_error_set(err, JPKI_ERR_NOMEM, "encoding record: out of memory");
     *out = m;
     return JPKI_OK;

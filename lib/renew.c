@@ -8,7 +8,7 @@
 
 #include <mbedtls/x509_crt.h>
 
-#include "jpki/x509_parse.h"
+#include "x509_parse.h"
 #include "jpki/csr.h"
 #include "jpki/renew.h"
 #include "pubkey_internal.h"

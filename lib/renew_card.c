@@ -14,6 +14,7 @@
 #include "jpki/csr.h"
 #include "jpki/jpki.h"
 #include "jpki/renew.h"
+#include "card_internal.h"
 #include "pubkey_internal.h"
 #include "renew_internal.h"
 
@@ -430,11 +431,11 @@ void jpki_renew_card(const jpki_renew_card_opts *o, jpki_transport *t, const cha
     }
     cr->o = o;
     cr->res = res;
-    jpki_card_init(&cr->card, t);
+    card_init(&cr->card, t);
     cr->sc = (step_ctx){.o = o, .res = res};
     cr->rn = (jpki_renewal){.card = &cr->card, .journal = o->journal, .ca = o->ca,
                             .ca_ctx = o->ca_ctx, .progress = on_step, .progress_ctx = &cr->sc};
-    snprintf(cr->rn.reader, sizeof cr->rn.reader, "%s", reader ? reader : t->reader);
+    snprintf(cr->rn.reader, sizeof cr->rn.reader, "%s", reader ? reader : jpki_transport_reader(t));
     cr->act[0] = cr->act[1] = JPKI_RESUME_GENERATE;
 
     bool skip = false;

@@ -11,7 +11,7 @@
 #include "jpki/profile.h"
 #include "jpki/secret.h"
 #include "jpki/trace.h"
-#include "jpki/transport.h"
+#include "transport_internal.h"
 
 /* A card that keeps answering 61xx would otherwise loop forever; 300 GET
  * RESPONSEs of 256 bytes already exceed the largest response we accept. */
@@ -229,4 +229,49 @@ jpki_rc jpki_transport_host_random(jpki_transport *t, uint8_t *out, size_t n, jp
         got += (size_t)r;
     }
     return JPKI_OK;
+}
+
+const char *jpki_transport_reader(const jpki_transport *t)
+{
+    return t ? t->reader : "";
+}
+
+const uint8_t *jpki_transport_atr(const jpki_transport *t, size_t *len)
+{
+    if (len)
+        *len = t ? t->atr_len : 0;
+    return t ? t->atr : NULL;
+}
+
+const char *jpki_transport_kind(const jpki_transport *t)
+{
+    return t && t->ops && t->ops->kind ? t->ops->kind : "";
+}
+
+bool jpki_transport_extended_ok(const jpki_transport *t)
+{
+    return t && t->extended_ok;
+}
+
+void jpki_transport_set_extended_ok(jpki_transport *t, bool on)
+{
+    if (t)
+        t->extended_ok = on;
+}
+
+void jpki_transport_set_trace(jpki_transport *t, jpki_trace *trace)
+{
+    if (t)
+        t->trace = trace;
+}
+
+void jpki_transport_set_auto_get_response(jpki_transport *t, bool on)
+{
+    if (t)
+        t->auto_get_response = on;
+}
+
+int jpki_transport_depth(const jpki_transport *t)
+{
+    return t ? t->depth : 0;
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jpki/transport.h"
+#include "transport_internal.h"
 
 typedef struct mem_impl {
     jpki_mem_handler handler;

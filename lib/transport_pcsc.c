@@ -9,7 +9,7 @@
 
 #include <winscard.h>
 
-#include "jpki/transport.h"
+#include "transport_internal.h"
 #include "pcsc_internal.h"
 
 typedef struct pcsc_transport {

@@ -10,7 +10,7 @@
 #include "jpki/apdu_describe.h"
 #include "jpki/profile.h"
 #include "jpki/trace.h"
-#include "jpki/transport.h"
+#include "transport_internal.h"
 
 typedef struct replay_transport {
     jpki_transport t; /* first: the public part */

@@ -1,11 +1,11 @@
-/* See jpki/x509_parse.h. */
+/* See x509_parse.h. */
 #include <string.h>
 
 #include <mbedtls/oid.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/x509_crt.h>
 
-#include "jpki/x509_parse.h"
+#include "x509_parse.h"
 
 /* 1.2.392.200149.8.5.1: the JPKI certificate policies (real .1.x, test .0.x) */
 static const unsigned char jpki_policy_arc[] = {0x2A, 0x83, 0x08, 0x8C, 0x9B, 0x55, 0x08, 0x05, 0x01};

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build and run the libFuzzer targets in tests/fuzz/ (clang + ASan + UBSan).
+# Build and run the libFuzzer targets in tests/fuzz/ and lib/tests/ (clang + ASan + UBSan).
 #   fuzz.sh build          build every target into build-fuzz/fuzz/
 #   fuzz.sh corpus         build, then run each target once over its seed
 #                          corpus (tests/fuzz/corpus/NAME/); used by make check
@@ -11,7 +11,7 @@ set -u
 cd "$(dirname "$0")/.."
 mode=${1:-build}
 FB=build-fuzz
-targets=$(ls tests/fuzz/fuzz_*.c 2>/dev/null | sed 's|tests/fuzz/\(.*\)\.c|\1|')
+targets=$(ls tests/fuzz/fuzz_*.c lib/tests/fuzz_*.c 2>/dev/null | sed 's|.*/\(fuzz_[^/]*\)\.c$|\1|')
 [ -n "$targets" ] || { echo "no fuzz targets"; exit 0; }
 
 mkdir -p $FB

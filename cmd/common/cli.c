@@ -105,16 +105,26 @@ bool cli_common_option(cli_common *cc, int opt, const char *arg)
     }
 }
 
-static void describe_connection(jpki_transport *t)
+static void describe_connection(jpki_trace *tr, const jpki_transport *t)
 {
     char what[160];
+    size_t atr_len;
+    const uint8_t *atr = jpki_transport_atr(t, &atr_len);
     int n = snprintf(what, sizeof what, "connected, ATR ");
-    for (size_t i = 0; i < t->atr_len && n > 0 && (size_t)n + 3 < sizeof what; i++)
-        n += snprintf(what + n, sizeof what - (size_t)n, "%02X", t->atr[i]);
+    for (size_t i = 0; i < atr_len && n > 0 && (size_t)n + 3 < sizeof what; i++)
+        n += snprintf(what + n, sizeof what - (size_t)n, "%02X", atr[i]);
     if (n > 0 && (size_t)n < sizeof what)
         snprintf(what + n, sizeof what - (size_t)n, "%s",
-                 t->extended_ok ? " (extended length)" : "");
-    jpki_trace_event(t->trace, t->reader, what);
+                 jpki_transport_extended_ok(t) ? " (extended length)" : "");
+    jpki_trace_event(tr, jpki_transport_reader(t), what);
+}
+
+void cli_trace_card(jpki_trace *tr, jpki_transport *t)
+{
+    size_t atr_len;
+    const uint8_t *atr = jpki_transport_atr(t, &atr_len);
+    jpki_trace_set_card(tr, jpki_transport_reader(t), atr, atr_len);
+    jpki_transport_set_trace(t, tr);
 }
 
 jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_error *err)
@@ -150,11 +160,10 @@ jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_er
         }
         return rc;
     }
-    (*t)->trace = cc->tr;
     if (cc->tr) {
         jpki_trace_set_tool(cc->tr, program_invocation_short_name);
-        jpki_trace_set_card(cc->tr, (*t)->reader, (*t)->atr, (*t)->atr_len);
-        describe_connection(*t);
+        cli_trace_card(cc->tr, *t);
+        describe_connection(cc->tr, *t);
     }
     return JPKI_OK;
 }

@@ -74,6 +74,8 @@ bool cli_common_option(cli_common *cc, int opt, const char *arg);
 
 /* Open the reader (or, with reader NULL, cc->reader) with tracing wired up. */
 jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_error *err);
+/* Trace t's exchanges into tr, which first records t's reader and ATR. */
+void cli_trace_card(jpki_trace *tr, jpki_transport *t);
 /* Close transport (may be NULL) and the trace. */
 void cli_close(cli_common *cc, jpki_transport *t);
 

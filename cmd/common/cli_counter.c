@@ -279,16 +279,17 @@ int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, vo
     jpki_error err;
     jpki_error_clear(&err);
     jpki_transport *t = NULL;
+    jpki_card *card = NULL;
     jpki_rc rc = cli_open(cc, NULL, &t, &err);
+    if (rc == JPKI_OK)
+        rc = jpki_card_new(t, &card, &err);
     if (rc == JPKI_OK)
         rc = jpki_transport_begin(t, &err);
     int x;
     if (rc != JPKI_OK) {
         x = cli_report(prog, &err);
     } else {
-        jpki_card card;
-        jpki_card_init(&card, t);
-        x = op(&card, ctx, &err);
+        x = op(card, ctx, &err);
         /* Reset the card: no issuer session may outlive this command. */
         jpki_error end_err;
         jpki_error_clear(&end_err);
@@ -299,6 +300,7 @@ int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, vo
             end_err.code != JPKI_ERR_READER_GONE && end_err.code != JPKI_ERR_NO_SERVICE)
             cli_errorf(prog, "warning: ending the card session: %s", end_err.message);
     }
+    jpki_card_free(card);
     cli_close(cc, t);
     return x;
 }

@@ -84,10 +84,8 @@ static jpki_rc open_replay(cli_common *cc, const char *path, jpki_transport **t,
         jpki_trace_set_text(cc->tr, stderr);
     if (rc == JPKI_OK && cc->trace_file)
         rc = jpki_trace_set_cbor_file(cc->tr, cc->trace_file, err);
-    if (rc == JPKI_OK) {
-        jpki_trace_set_card(cc->tr, (*t)->reader, (*t)->atr, (*t)->atr_len);
-        (*t)->trace = cc->tr;
-    }
+    if (rc == JPKI_OK)
+        cli_trace_card(cc->tr, *t);
     return rc;
 }
 
@@ -262,7 +260,7 @@ int main(int argc, char **argv)
         if (orc != JPKI_OK) {
             rc = cli_report(prog, &err);
         } else {
-            t->auto_get_response = !raw;
+            jpki_transport_set_auto_get_response(t, !raw);
             rc = run_script(prog, &s, s.nnames ? secrets : NULL, t, &ro);
             if (rc == CLI_EXIT_OK && replay_path &&
                 jpki_replay_transport_finish(t, &err) != JPKI_OK)

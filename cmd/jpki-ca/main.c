@@ -98,115 +98,173 @@ typedef struct issue_opts {
     const char *dir, *kind, *now, *birth;
 } issue_opts;
 
-static int do_issue(const issue_opts *o)
+/* The options, checked: the kind (if given) and the two dates. */
+typedef struct issue_args {
+    testca_kind kind;
+    bool kind_given;
+    testca_date issued;
+    testca_date birth;     /* --birth, if have_birth */
+    bool have_birth;
+} issue_args;
+
+static int parse_issue_opts(const issue_opts *o, issue_args *a)
 {
     jpki_error err;
     jpki_error_clear(&err);
-    testca_kind kind = TESTCA_AUTH;
-    bool kind_given = o->kind != NULL;
-    if (o->kind && strcmp(o->kind, "auth") == 0)
-        kind = TESTCA_AUTH;
-    else if (o->kind && strcmp(o->kind, "sign") == 0)
-        kind = TESTCA_SIGN;
-    else if (o->kind) {
+    *a = (issue_args){.kind = TESTCA_AUTH, .kind_given = o->kind != NULL,
+                      .issued = testca_date_today()};
+    if (o->kind && strcmp(o->kind, "sign") == 0) {
+        a->kind = TESTCA_SIGN;
+    } else if (o->kind && strcmp(o->kind, "auth") != 0) {
         fprintf(stderr, "%s: --kind must be auth or sign, not '%s'\n", prog, o->kind);
         return CLI_EXIT_USAGE;
     }
-    testca_date issued = testca_date_today(), birth_opt = {0, 0, 0};
-    if (o->now && testca_date_parse(o->now, &issued, &err) != JPKI_OK)
+    if (o->now && testca_date_parse(o->now, &a->issued, &err) != JPKI_OK)
         return jpki_error_prefix(&err, "--now"), fail(&err, CLI_EXIT_USAGE);
-    if (o->birth && testca_date_parse(o->birth, &birth_opt, &err) != JPKI_OK)
+    if (o->birth && testca_date_parse(o->birth, &a->birth, &err) != JPKI_OK)
         return jpki_error_prefix(&err, "--birth"), fail(&err, CLI_EXIT_USAGE);
+    a->have_birth = o->birth != NULL;
+    return CLI_EXIT_OK;
+}
 
+/* The request read from stdin, its self-signature checked. */
+typedef struct request {
+    uint8_t *in;
+    size_t in_len;
+    mbedtls_x509_csr csr;
+    const uint8_t *san; /* the holder's subjectAltName inside csr, or NULL */
+    size_t san_len;
+    char subject[1024];
+} request;
+
+static void request_free(request *r)
+{
+    free(r->in);
+    mbedtls_x509_csr_free(&r->csr);
+}
+
+/* Read and verify the request; settle the kind (sign when it carries a
+ * subjectAltName, unless --kind said otherwise; sign needs one). */
+static jpki_rc read_request(request *r, issue_args *a, jpki_error *err)
+{
+    jpki_rc rc = read_stdin(&r->in, &r->in_len, err);
+    if (rc == JPKI_OK)
+        rc = csr_parse_verified(r->in, r->in_len, &r->csr, err);
+    if (rc == JPKI_OK)
+        rc = csr_find_san(&r->csr, &r->san, &r->san_len, err);
+    if (rc != JPKI_OK)
+        return rc;
+    if (!a->kind_given)
+        a->kind = r->san ? TESTCA_SIGN : TESTCA_AUTH;
+    if (a->kind == TESTCA_SIGN && !r->san)
+        return jpki_error_set(err, JPKI_ERR_FORMAT,
+                              "a signature certificate needs the holder's subjectAltName in the request");
+    if (jpki_dn_format(r->csr.subject_raw.p, r->csr.subject_raw.len, r->subject, sizeof r->subject,
+                       NULL) != JPKI_OK)
+        return jpki_error_set(err, JPKI_ERR_FORMAT, "request subject cannot be printed");
+    return JPKI_OK;
+}
+
+/* The holder's birth date -- from the request, else the holders registry,
+ * else --birth -- and the card's expiry if the registry knows the card. */
+static jpki_rc holder_dates(const char *dir, const request *r, const issue_args *a,
+                            testca_date *birth, testca_date *card_expiry, bool *have_expiry,
+                            jpki_error *err)
+{
+    bool have_birth = false;
+    *have_expiry = false;
+    /* The request's own birth date wins, whatever the kind issued. */
+    jpki_rc rc = r->san ? testca_san_birth(r->san, r->san_len, birth, &have_birth, err) : JPKI_OK;
+    testca_date rb, re;
+    bool found = false;
+    if (rc == JPKI_OK)
+        rc = testca_holder_find(dir, r->subject, &rb, &re, &found, err);
+    if (rc != JPKI_OK)
+        return rc;
+    if (found) {
+        *card_expiry = re;
+        *have_expiry = true;
+        if (!have_birth) {
+            *birth = rb;
+            have_birth = true;
+        }
+    }
+    if (!have_birth && a->have_birth) {
+        *birth = a->birth;
+        have_birth = true;
+    }
+    if (!have_birth)
+        return jpki_error_set(err, JPKI_ERR_ARG,
+                              "no birth date for '%s': not in the request, not in %s/holders; give --birth",
+                              r->subject, dir);
+    return JPKI_OK;
+}
+
+/* Valid until the 5th birthday after issuance or the card's expiry,
+ * whichever comes first; nothing to issue on an expired card. */
+static jpki_rc validity_end(testca_date issued, testca_date birth, const testca_date *card_expiry,
+                            testca_date *end, jpki_error *err)
+{
+    *end = testca_validity_end(issued, birth, card_expiry);
+    if (testca_date_cmp(*end, issued) >= 0)
+        return JPKI_OK;
+    char e[16];
+    testca_date_format(*end, e, sizeof e);
+    return jpki_error_set(err, JPKI_ERR_CERT, "the card expired on %s: nothing to issue", e);
+}
+
+static int print_pem(const uint8_t *der, size_t der_len)
+{
+    unsigned char pem[8192];
+    size_t olen = 0;
+    if (mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n", "-----END CERTIFICATE-----\n",
+                                 der, der_len, pem, sizeof pem, &olen) != 0 ||
+        fputs((char *)pem, stdout) == EOF || fflush(stdout) != 0) {
+        fprintf(stderr, "%s: writing the certificate failed\n", prog);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int do_issue(const issue_opts *o)
+{
+    issue_args a;
+    int code = parse_issue_opts(o, &a);
+    if (code != CLI_EXIT_OK)
+        return code;
+    jpki_error err;
+    jpki_error_clear(&err);
     testca *ca = NULL;
     jpki_rc rc = testca_open(o->dir, &ca, &err);
     if (rc != JPKI_OK)
         return fail(&err, exit_for(rc));
-    uint8_t *in = NULL;
-    size_t in_len = 0;
-    mbedtls_x509_csr csr;
-    mbedtls_x509_csr_init(&csr);
+    request r = {0};
+    mbedtls_x509_csr_init(&r.csr);
+    testca_date birth = {0, 0, 0}, card_expiry = {0, 0, 0}, end = {0, 0, 0};
+    bool have_expiry = false;
     uint8_t *der = NULL;
     size_t der_len = 0;
-    const uint8_t *san = NULL;
-    size_t san_len = 0;
-    char subject[1024] = "";
-    testca_date birth = {0, 0, 0}, card_expiry = {0, 0, 0};
-    bool have_birth = false, have_expiry = false;
 
-    rc = read_stdin(&in, &in_len, &err);
+    rc = read_request(&r, &a, &err);
     if (rc == JPKI_OK)
-        rc = csr_parse_verified(in, in_len, &csr, &err);
+        rc = holder_dates(o->dir, &r, &a, &birth, &card_expiry, &have_expiry, &err);
     if (rc == JPKI_OK)
-        rc = csr_find_san(&csr, &san, &san_len, &err);
-    if (rc == JPKI_OK && !kind_given)
-        kind = san ? TESTCA_SIGN : TESTCA_AUTH;
-    if (rc == JPKI_OK && kind == TESTCA_SIGN && !san)
-        rc = jpki_error_set(&err, JPKI_ERR_FORMAT,
-                            "a signature certificate needs the holder's subjectAltName in the request");
-    if (rc == JPKI_OK && jpki_dn_format(csr.subject_raw.p, csr.subject_raw.len, subject, sizeof subject, NULL) != JPKI_OK)
-        rc = jpki_error_set(&err, JPKI_ERR_FORMAT, "request subject cannot be printed");
-    /* The request's own birth date wins, whatever the kind issued. */
-    if (rc == JPKI_OK && san)
-        rc = testca_san_birth(san, san_len, &birth, &have_birth, &err);
-    if (rc == JPKI_OK) {
-        testca_date rb, re;
-        bool found = false;
-        rc = testca_holder_find(o->dir, subject, &rb, &re, &found, &err);
-        if (rc == JPKI_OK && found) {
-            card_expiry = re;
-            have_expiry = true;
-            if (!have_birth) {
-                birth = rb;
-                have_birth = true;
-            }
-        }
-    }
-    if (rc == JPKI_OK && !have_birth && o->birth) {
-        birth = birth_opt;
-        have_birth = true;
-    }
-    if (rc == JPKI_OK && !have_birth)
-        rc = jpki_error_set(&err, JPKI_ERR_ARG,
-                            "no birth date for '%s': not in the request, not in %s/holders; give --birth",
-                            subject, o->dir);
-    testca_date end = {0, 0, 0};
-    if (rc == JPKI_OK) {
-        end = testca_validity_end(issued, birth, have_expiry ? &card_expiry : NULL);
-        if (testca_date_cmp(end, issued) < 0) {
-            char e[16];
-            testca_date_format(end, e, sizeof e);
-            rc = jpki_error_set(&err, JPKI_ERR_CERT, "the card expired on %s: nothing to issue", e);
-        }
-    }
+        rc = validity_end(a.issued, birth, have_expiry ? &card_expiry : NULL, &end, &err);
     if (rc == JPKI_OK) {
         testca_request rq = {
-            .kind = kind,
-            .subject_key = &csr.pk,
-            .subject_name = &csr.subject,
-            .san = kind == TESTCA_SIGN ? san : NULL,
-            .san_len = kind == TESTCA_SIGN ? san_len : 0,
-            .not_before = issued,
+            .kind = a.kind,
+            .subject_key = &r.csr.pk,
+            .subject_name = &r.csr.subject,
+            .san = a.kind == TESTCA_SIGN ? r.san : NULL,
+            .san_len = a.kind == TESTCA_SIGN ? r.san_len : 0,
+            .not_before = a.issued,
             .not_after = end,
         };
         rc = testca_issue(ca, &rq, &der, &der_len, &err);
     }
-    int code = CLI_EXIT_OK;
-    if (rc == JPKI_OK) {
-        unsigned char pem[8192];
-        size_t olen = 0;
-        if (mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n", "-----END CERTIFICATE-----\n",
-                                     der, der_len, pem, sizeof pem, &olen) != 0 ||
-            fputs((char *)pem, stdout) == EOF || fflush(stdout) != 0) {
-            fprintf(stderr, "%s: writing the certificate failed\n", prog);
-            code = CLI_EXIT_FAIL;
-        }
-    } else {
-        code = fail(&err, exit_for(rc));
-    }
+    code = rc == JPKI_OK ? print_pem(der, der_len) : fail(&err, exit_for(rc));
     free(der);
-    free(in);
-    mbedtls_x509_csr_free(&csr);
+    request_free(&r);
     testca_free(ca);
     return code;
 }

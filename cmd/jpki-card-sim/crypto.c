@@ -10,7 +10,7 @@
 #include <mbedtls/rsa.h>
 #include <mbedtls/x509_crt.h>
 
-#include "jpki/x509_parse.h"
+#include "x509_crt.h"
 #include "sim.h"
 #include "testca.h"
 

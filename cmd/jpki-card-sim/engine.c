@@ -54,6 +54,51 @@ sim_card *sim_card_load(const char *state_path, jpki_error *err)
     return c;
 }
 
+sim_persist *sim_card_state(sim_card *c)
+{
+    return &c->st;
+}
+
+bool sim_card_issuer_open(const sim_card *c)
+{
+    return c->issuer;
+}
+
+static bool copy_blob(sim_blob *dst, const sim_blob *src)
+{
+    return !src->p || sim_blob_set(dst, src->p, src->len) == JPKI_OK;
+}
+
+sim_card *sim_card_clone(const sim_card *card, const sim_variant *v, const char *state_path)
+{
+    sim_card *c = calloc(1, sizeof *c);
+    if (!c || !(c->path = strdup(state_path))) {
+        free(c);
+        return NULL;
+    }
+    c->st = card->st; /* the fixed-size fields; the blobs are copied below */
+    c->v = v ? v : card->v;
+    for (int k = 0; k < SIM_KEYS; k++) { /* none shared, even if a copy fails */
+        memset(&c->st.slot[k], 0, sizeof c->st.slot[k]);
+        memset(&c->st.ca_cert[k], 0, sizeof c->st.ca_cert[k]);
+    }
+    bool ok = true;
+    for (int k = 0; k < SIM_KEYS; k++) {
+        const sim_keyslot *from = &card->st.slot[k];
+        sim_keyslot *to = &c->st.slot[k];
+        ok &= copy_blob(&to->key, &from->key);
+        ok &= copy_blob(&to->cert, &from->cert);
+        ok &= copy_blob(&to->pending_key, &from->pending_key);
+        ok &= copy_blob(&to->pending_cert, &from->pending_cert);
+        ok &= copy_blob(&c->st.ca_cert[k], &card->st.ca_cert[k]);
+    }
+    if (!ok) {
+        sim_card_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 void sim_card_power_cycle(sim_card *c)
 {
     if (!c)

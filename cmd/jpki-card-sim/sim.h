@@ -1,4 +1,5 @@
-/* Internal types of the card engine (engine.h is the public face). */
+/* Internal types of the card engine (engine.h is the public face,
+ * sim_state.h the persisted state its white-box tests see). */
 #ifndef JPKI_CARD_SIM_SIM_H
 #define JPKI_CARD_SIM_SIM_H
 
@@ -13,6 +14,7 @@
 #include "jpki/secret.h"
 
 #include "engine.h"
+#include "sim_state.h"
 
 /* Status words the engine answers. */
 enum {
@@ -42,73 +44,7 @@ enum {
 #define SIM_KEY_DER_MAX 2048
 /* Room for one extended-length answer (Ne up to 65536). */
 #define SIM_RESP_MAX 65536
-#define SIM_KEYS 2
 
-/* Outer length of basic-4's FF 20 template: "82 00 xx" (xx >= 80 only,
- * as the cards behind jpki/myna) or the minimal form ("FF 20 65"). */
-typedef enum { SIM_B4_LONG_FORM, SIM_B4_MINIMAL } sim_b4_form;
-/* Common application record: 01 1C + serial(15) municipality(5) expiry(8),
- * or a 13-character serial (01 0D). */
-typedef enum { SIM_COMMON_28_DIGITS, SIM_COMMON_13_CHARS } sim_common_form;
-
-typedef struct sim_variant {
-    const char *name;
-    const char *description;
-    uint8_t atr[24];
-    size_t atr_len;
-    bool contactless;     /* reader answers FF CA (PUPI) */
-    bool extended;        /* extended Lc/Le (announced in the ATR) */
-    sim_b4_form b4_form;
-    sim_common_form common_form;
-    uint8_t filler;       /* padding after the object in fixed-size EFs */
-    /* Holder text as real cards encode it (U+3000 between the names,
-     * full-width digits in the address), in basic-4 and certificates. */
-    bool card_text;
-    /* A no-data VERIFY on a PIN verified in this session answers 9000
-     * instead of the counter (one source); the counter again after reset.
-     * Off on every listed variant (variant.c says why). */
-    bool verified_query_ok;
-} sim_variant;
-
-typedef struct sim_blob {
-    uint8_t *p; /* NULL = absent */
-    size_t len;
-} sim_blob;
-
-typedef struct sim_pin {
-    uint8_t value[JPKI_SIGN_PW_MAX];
-    size_t len;     /* 0 = no PIN set (deleted or face mode) */
-    uint8_t tries;  /* tries left */
-} sim_pin;
-
-typedef struct sim_keyslot {
-    sim_blob key;          /* active private key (DER) */
-    sim_blob cert;         /* active certificate (DER) */
-    sim_blob pending_key;  /* generated, not yet activated */
-    sim_blob pending_cert; /* UPDATE BINARY buffer */
-} sim_keyslot;
-
-/* Everything the state file holds. */
-typedef struct sim_persist {
-    char persona[32];
-    char variant[24];                 /* "" = default (old state files) */
-    bool face_mode;
-    uint8_t issuer_key[JPKI_ISSUER_KEY_LEN];
-    sim_pin pin[JPKI_PIN_COUNT];      /* indexed by jpki_pin_id */
-    /* Tries left of PIN A / PIN B of the visual and card-info applications
-     * (values derived from the holder data); index sim_ab_pin. */
-    uint8_t ab_tries[4];
-    sim_keyslot slot[SIM_KEYS];       /* indexed by jpki_key_kind */
-    sim_blob ca_cert[SIM_KEYS];       /* auth CA, sign CA */
-    char name[128];
-    char address[256];
-    char birth[9];                    /* YYYYMMDD */
-    char sex[2];
-    char my_number[13];
-    char serial[16];
-    char municipality[6];
-    char card_expiry[9];              /* YYYYMMDD */
-} sim_persist;
 
 /* Response under construction. */
 typedef struct sim_out {
@@ -138,27 +74,12 @@ struct sim_card {
 typedef enum { SIM_AB_VISUAL_A, SIM_AB_VISUAL_B, SIM_AB_CARDINFO_A, SIM_AB_CARDINFO_B } sim_ab_pin;
 #define SIM_AB_TRIES 10
 
-/* ---- variant.c ---- */
-/* NULL or "" -> the default variant; unknown -> NULL. */
-const sim_variant *sim_variant_find(const char *name);
-const sim_variant *sim_variant_at(size_t i);
-
-/* ---- state.c ---- */
-void sim_persist_free(sim_persist *st);
-jpki_rc sim_state_read(const char *path, sim_persist *st, jpki_error *err);
-/* Decode state bytes (bounded pre-check, then libcbor, then validation);
- * name is used in messages. */
-jpki_rc sim_state_decode(const uint8_t *buf, size_t len, const char *name, sim_persist *st,
-                         jpki_error *err);
-jpki_rc sim_state_write(const char *path, const sim_persist *st, jpki_error *err);
+/* ---- state.c (the codec is in sim_state.h) ---- */
 /* Write c->st to c->path; false (and a message on stderr-free err) if it failed. */
 bool sim_commit(sim_card *c);
-jpki_rc sim_blob_set(sim_blob *b, const uint8_t *p, size_t len);
-void sim_blob_clear(sim_blob *b);
 
 /* ---- pin.c ---- */
 bool sim_pin_format_ok(jpki_pin_id id, const uint8_t *p, size_t len);
-int sim_pin_max_tries(jpki_pin_id id);
 /* The PIN EF (in the current application) -> PIN id; false if not a PIN EF. */
 bool sim_pin_for_ef(jpki_app app, uint16_t ef, jpki_pin_id *id);
 uint16_t sim_verify(sim_card *c, const jpki_apdu *a);
@@ -218,8 +139,6 @@ bool sim_key_usable(const sim_card *c, int slot, bool pending);
 uint16_t sim_rsa_sign(const sim_blob *key, const uint8_t *in, size_t inlen, uint8_t sig[256]);
 /* Public key of a DER private key as 7F49 { 81 n, 82 e }. */
 uint16_t sim_pubkey_tlv(const sim_blob *key, sim_out *out);
-/* Does the certificate's public key equal the private key's? */
-bool sim_cert_matches_key(const sim_blob *cert, const sim_blob *key);
 /* Validate a DER private key (RSA-2048, e=65537). */
 bool sim_key_valid(const uint8_t *der, size_t len);
 /* Length of the DER object at p (header included), 0 if malformed. */

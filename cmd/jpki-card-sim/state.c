@@ -23,7 +23,7 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
 
-#include "jpki/x509_parse.h"
+#include "x509_crt.h"
 #include "atomic_file.h"
 #include "sim.h"
 

@@ -35,11 +35,9 @@ typedef enum jpki_cert_kind {
 
 typedef enum jpki_key_kind { JPKI_KEY_AUTH = 0, JPKI_KEY_SIGN = 1 } jpki_key_kind;
 
-typedef struct jpki_card {
-    jpki_transport *t; /* not owned */
-    jpki_app app;      /* currently selected application (cache) */
-    uint16_t ef;       /* currently selected EF, 0 = none */
-} jpki_card;
+/* A card behind a transport: opaque; made by jpki_card_new, freed by
+ * jpki_card_free.  It caches the selected application/EF between commands. */
+typedef struct jpki_card jpki_card;
 
 typedef struct jpki_pin_status {
     int tries_left;    /* 0..max; 0 when blocked */
@@ -47,9 +45,13 @@ typedef struct jpki_pin_status {
     bool present;      /* the PIN's application/EF answered */
 } jpki_pin_status;
 
-/* Bind a caller-owned card handle to transport t: zeroes *c and records t
- * (not owned: the caller closes the transport after the card is done). */
-JPKI_API void jpki_card_init(jpki_card *c, jpki_transport *t);
+/* A card handle on transport t (not owned: close the transport after
+ * jpki_card_free).  Errors: ARG (t NULL), NOMEM. */
+JPKI_API jpki_rc jpki_card_new(jpki_transport *t, jpki_card **out, jpki_error *err);
+/* Free a handle from jpki_card_new; NULL is a no-op. */
+JPKI_API void jpki_card_free(jpki_card *c);
+/* The transport the card was made on. */
+JPKI_API jpki_transport *jpki_card_transport(const jpki_card *c);
 
 JPKI_API const char *jpki_app_name(jpki_app app);            /* "jpki", "cardinfo", ... */
 JPKI_API const char *jpki_cert_kind_name(jpki_cert_kind k);  /* "auth", "auth-ca", "sign", "sign-ca" */

@@ -1,6 +1,6 @@
 /* PKCS#10 certification requests for keys that live on the card.
  *
- * mbedtls_x509write_csr cannot be used: it needs a pk context it can write
+ * mbedTLS's CSR writer cannot be used: it needs a pk context it can write
  * the public key of, and an RSA-alt context (the usual way to hand signing
  * to a card) fails there with -0x3980.  So the request is assembled here
  * from the public key alone, and the signature over it comes from a

@@ -20,43 +20,39 @@ extern "C" {
 typedef struct jpki_trace jpki_trace;
 typedef struct jpki_transport jpki_transport;
 
-typedef struct jpki_transport_ops {
-    const char *kind; /* "pcsc", "mem", "replay" */
-    /* Send one encoded C-APDU, receive the raw R-APDU (data || SW).
-     * *rlen is the capacity on entry and the length on return. */
-    jpki_rc (*transmit)(jpki_transport *t, const uint8_t *capdu, size_t clen,
-                        uint8_t *rapdu, size_t *rlen, jpki_error *err);
-    /* Exclusive access for a multi-APDU operation (SCardBeginTransaction). */
-    jpki_rc (*begin)(jpki_transport *t, jpki_error *err);
-    /* End it; reset_card drops the card's security state (SCARD_RESET_CARD). */
-    jpki_rc (*end)(jpki_transport *t, bool reset_card, jpki_error *err);
-    void (*destroy)(jpki_transport *t);
-    /* Optional: the host's random bytes for protocols (the issuer's host
-     * challenge).  NULL = the kernel's getrandom.  A replay supplies the
-     * recorded ones so a recorded issuer session plays back. */
-    jpki_rc (*host_random)(jpki_transport *t, uint8_t *out, size_t n, jpki_error *err);
-} jpki_transport_ops;
+/* The transport handle is opaque: it is made by jpki_pcsc_open,
+ * jpki_mem_transport_new or jpki_replay_transport_open and destroyed by
+ * jpki_transport_close.  The accessors below are all a caller may read or set. */
 
-struct jpki_transport {
-    const jpki_transport_ops *ops;
-    void *impl;
-    jpki_trace *trace;      /* not owned; NULL = no trace */
-    char reader[128];       /* reader name (or "mem", or trace file) */
-    uint8_t atr[33];
-    size_t atr_len;
-    bool extended_ok;       /* card/reader accept extended-length APDUs */
-    bool auto_get_response; /* follow 61xx with GET RESPONSE and 6Cxx with a resend (default true) */
-    int depth;              /* nested begin() count */
-};
+/* The reader's name ("mem" for the in-process card, the trace file for a
+ * replay); never NULL, valid until jpki_transport_close. */
+JPKI_API const char *jpki_transport_reader(const jpki_transport *t);
+/* The card's ATR (*len bytes, 0 if unknown); valid until jpki_transport_close. */
+JPKI_API const uint8_t *jpki_transport_atr(const jpki_transport *t, size_t *len);
+/* Which implementation: "pcsc", "mem" or "replay". */
+JPKI_API const char *jpki_transport_kind(const jpki_transport *t);
+/* True when commands may use extended-length Lc/Le (from the ATR). */
+JPKI_API bool jpki_transport_extended_ok(const jpki_transport *t);
+/* Override the ATR's verdict on extended length (a reader known to carry
+ * them, a test forcing either path). */
+JPKI_API void jpki_transport_set_extended_ok(jpki_transport *t, bool on);
+/* Feed every exchange and event to trace (not owned; NULL stops tracing). */
+JPKI_API void jpki_transport_set_trace(jpki_transport *t, jpki_trace *trace);
+/* Follow 61xx with GET RESPONSE and 6Cxx with a resend (on by default);
+ * off passes those status words through (jpki-apdu --raw). */
+JPKI_API void jpki_transport_set_auto_get_response(jpki_transport *t, bool on);
+/* How many jpki_transport_begin calls are not yet ended (0 = none open). */
+JPKI_API int jpki_transport_depth(const jpki_transport *t);
 
 /* Transmit one command.  Encodes it, refuses 1-byte APDUs (they hang vpcd),
- * follows 61xx/6Cxx when t->auto_get_response, and feeds the trace.  A
+ * follows 61xx/6Cxx unless turned off by
+ * jpki_transport_set_auto_get_response, and feeds the trace.  A
  * status word other than 9000 is NOT an error here: callers read resp->sw. */
 JPKI_API jpki_rc jpki_transmit(jpki_transport *t, const jpki_apdu *cmd,
                       jpki_response *resp, jpki_error *err);
 
-/* Same for an already encoded APDU (jpki-apdu); no 61xx/6Cxx handling unless
- * t->auto_get_response. */
+/* Same for an already encoded APDU (jpki-apdu); the same 61xx/6Cxx
+ * handling. */
 JPKI_API jpki_rc jpki_transmit_raw(jpki_transport *t, const uint8_t *capdu, size_t clen,
                           jpki_response *resp, jpki_error *err);
 
@@ -68,8 +64,9 @@ JPKI_API jpki_rc jpki_transport_end(jpki_transport *t, bool reset_card, jpki_err
  * frees the handle; the trace is not owned and stays open.  NULL is a no-op. */
 JPKI_API void jpki_transport_close(jpki_transport *t);
 
-/* n random bytes for the host's side of a protocol run on this card (see
- * jpki_transport_ops.host_random). */
+/* n random bytes for the host's side of a protocol run on this card: the
+ * kernel's getrandom, or for a replay the recorded bytes (so a recorded
+ * issuer session plays back). */
 JPKI_API jpki_rc jpki_transport_host_random(jpki_transport *t, uint8_t *out, size_t n, jpki_error *err);
 
 /* True when the ATR's historical bytes carry a card-capabilities object

@@ -264,7 +264,7 @@ static jpki_rc run_op(uint8_t op, jpki_card *c, hostile *h, jpki_error *e)
         static const uint8_t get[] = {0x00, 0xCA, 0xDF, 0x30, 0x00};
         if (!r)
             return JPKI_ERR_NOMEM;
-        rc = jpki_transmit_raw(c->t, get, sizeof get, r, e);
+        rc = jpki_transmit_raw(jpki_card_transport(c), get, sizeof get, r, e);
         if (rc == JPKI_OK && r->len > JPKI_RESP_DATA_MAX)
             abort();
         free(r);
@@ -284,25 +284,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     jpki_transport *t = NULL;
     if (jpki_mem_transport_new(answer, &h, atr, sizeof atr, &t, NULL) != JPKI_OK)
         abort();
-    t->extended_ok = data[1] & 1;
-    jpki_card c;
-    jpki_card_init(&c, t);
+    jpki_transport_set_extended_ok(t, data[1] & 1);
+    jpki_card *c = NULL;
+    if (jpki_card_new(t, &c, NULL) != JPKI_OK)
+        abort();
     jpki_error e;
     jpki_error_clear(&e);
-    jpki_rc rc = run_op(data[0], &c, &h, &e);
+    jpki_rc rc = run_op(data[0], c, &h, &e);
     check_error(rc, &e);
-    if (t->depth != 0)
+    if (jpki_transport_depth(t) != 0)
         abort(); /* a transaction was left open */
     /* A second operation on the same handle after whatever happened: the
      * selection cache must not make it skip a needed SELECT into garbage. */
     if (h.left > 0) {
         jpki_error_clear(&e);
         h.pin_data_allowed = false;
-        rc = run_op(8, &c, &h, &e);
+        rc = run_op(8, c, &h, &e);
         check_error(rc, &e);
-        if (t->depth != 0)
+        if (jpki_transport_depth(t) != 0)
             abort();
     }
+    jpki_card_free(c);
     jpki_transport_close(t);
     return 0;
 }
@@ -380,10 +382,13 @@ static void record_seeds(const char *dir)
         jpki_transport *t = NULL;
         if (jpki_mem_transport_new(record, &rec, atr, sizeof atr, &t, NULL) != JPKI_OK)
             abort();
-        jpki_card c;
-        jpki_card_init(&c, t);
-        prepare(&c, op);
-        jpki_card_init(&c, t); /* empty selection cache, as in a fuzz run */
+        jpki_card *c = NULL;
+        if (jpki_card_new(t, &c, NULL) != JPKI_OK)
+            abort();
+        prepare(c, op);
+        jpki_card_free(c); /* a new handle: empty selection cache, as in a fuzz run */
+        if (jpki_card_new(t, &c, NULL) != JPKI_OK)
+            abort();
         snprintf(path, sizeof path, "%s/op-%02x", dir, op);
         if (!(rec.out = fopen(path, "wb")))
             abort();
@@ -391,9 +396,10 @@ static void record_seeds(const char *dir)
         fputc(0, rec.out);
         hostile h = {.pin_data_allowed = true};
         jpki_error_clear(&e);
-        jpki_rc rc = run_op(op, &c, &h, &e);
+        jpki_rc rc = run_op(op, c, &h, &e);
         fclose(rec.out);
         printf("%s: %s%s%s\n", path, jpki_rc_name(rc), rc ? ": " : "", rc ? e.message : "");
+        jpki_card_free(c);
         jpki_transport_close(t);
         sim_card_free(rec.card);
     }

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check(jpki_transport *t, jpki_rc rc, const jpki_error *e)
 {
-    if (t->depth != 0 || (rc != JPKI_OK && (e->code != rc || e->message[0] == '\0')))
+    if (jpki_transport_depth(t) != 0 || (rc != JPKI_OK && (e->code != rc || e->message[0] == '\0')))
         abort();
 }
 
@@ -40,13 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         return 0;
     }
-    jpki_card c;
-    jpki_card_init(&c, t);
+    jpki_card *c = NULL;
+    if (jpki_card_new(t, &c, NULL) != JPKI_OK)
+        abort();
     for (int k = 0; k <= JPKI_CERT_SIGN_CA; k++) {
         uint8_t *der = NULL;
         size_t len = 0;
         jpki_error_clear(&e);
-        rc = jpki_read_cert(&c, (jpki_cert_kind)k, &der, &len, &e);
+        rc = jpki_read_cert(c, (jpki_cert_kind)k, &der, &len, &e);
         check(t, rc, &e);
         if (rc == JPKI_OK) {
             jpki_cert_info info;
@@ -57,17 +58,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int id = 0; id < JPKI_PIN_COUNT; id++) {
         jpki_pin_status st;
         jpki_error_clear(&e);
-        rc = jpki_pin_status_get(&c, (jpki_pin_id)id, &st, &e);
+        rc = jpki_pin_status_get(c, (jpki_pin_id)id, &st, &e);
         check(t, rc, &e);
     }
     jpki_secret pin = {.buf = "ABC123", .len = 6};
     jpki_error_clear(&e);
-    check(t, jpki_pin_verify(&c, JPKI_PIN_SIGN, &pin, &e), &e);
+    check(t, jpki_pin_verify(c, JPKI_PIN_SIGN, &pin, &e), &e);
     char tok[33];
     jpki_error_clear(&e);
-    check(t, jpki_read_token(&c, tok, sizeof tok, &e), &e);
+    check(t, jpki_read_token(c, tok, sizeof tok, &e), &e);
     jpki_error_clear(&e);
     (void)jpki_replay_transport_finish(t, &e);
+    jpki_card_free(c);
     jpki_transport_close(t);
     return 0;
 }

@@ -22,7 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
+#include "jpki/apdu.h"
+#include "sim_state.h"
 #include "fuzz_sim_fixture.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -31,35 +32,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static sim_card *master;
 static char work_path[PATH_MAX];
 
-static void dup_blob(sim_blob *dst, const sim_blob *src)
-{
-    dst->p = NULL;
-    dst->len = 0;
-    if (src->p && sim_blob_set(dst, src->p, src->len) != JPKI_OK)
-        abort();
-}
-
-/* A fresh card with the master's persistent state (deep copy: loading the
- * state file each time would re-validate two RSA keys per input). */
+/* A fresh card with the master's persistent state (a deep copy: loading the
+ * state file each time would re-validate two RSA keys per input), as every
+ * card variant in turn, chosen by the input's length so that the input
+ * format (and the seed corpus) stays as it was. */
 static sim_card *clone_master(size_t size)
 {
-    sim_card *c = calloc(1, sizeof *c);
-    if (!c || !(c->path = strdup(work_path)))
-        abort();
-    c->st = master->st;
-    /* Every card variant, chosen by the input's length so that the input
-     * format (and the seed corpus) stays as it was. */
     size_t nvar = 0;
     while (sim_variant_at(nvar))
         nvar++;
-    c->v = sim_variant_at(size % nvar);
-    for (int k = 0; k < SIM_KEYS; k++) {
-        dup_blob(&c->st.slot[k].key, &master->st.slot[k].key);
-        dup_blob(&c->st.slot[k].cert, &master->st.slot[k].cert);
-        dup_blob(&c->st.slot[k].pending_key, &master->st.slot[k].pending_key);
-        dup_blob(&c->st.slot[k].pending_cert, &master->st.slot[k].pending_cert);
-        dup_blob(&c->st.ca_cert[k], &master->st.ca_cert[k]);
-    }
+    sim_card *c = sim_card_clone(master, sim_variant_at(size % nvar), work_path);
+    if (!c)
+        abort();
     return c;
 }
 
@@ -89,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             len = size - pos;
         uint8_t before[JPKI_PIN_COUNT];
         for (int i = 0; i < JPKI_PIN_COUNT; i++)
-            before[i] = c->st.pin[i].tries;
+            before[i] = sim_card_state(c)->pin[i].tries;
         if (len == 0) {
             sim_card_power_cycle(c);
             continue;
@@ -100,11 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pos += len;
         if (n < 2 || n > cap)
             abort();
-        if (c->issuer)
+        if (sim_card_issuer_open(c))
             abort(); /* an issuer session without the issuer key */
         uint16_t sw = (uint16_t)(r[n - 2] << 8 | r[n - 1]);
         for (int i = 0; i < JPKI_PIN_COUNT; i++) {
-            const sim_pin *p = &c->st.pin[i];
+            const sim_pin *p = &sim_card_state(c)->pin[i];
             if (p->tries > sim_pin_max_tries((jpki_pin_id)i))
                 abort();
             /* Only a successful VERIFY (9000) may raise a counter. */

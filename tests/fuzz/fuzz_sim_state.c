@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "jpki/apdu.h"
-#include "sim.h"
+#include "sim_state.h"
 #include "fuzz_sim_fixture.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -61,10 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     sim_persist_free(&st);
 
-    sim_card *c = calloc(1, sizeof *c);
-    if (!c || !(c->path = strdup(state_path)))
-        abort();
-    if (sim_state_read(state_path, &c->st, &err) != JPKI_OK)
+    sim_card *c = sim_card_load(state_path, &err);
+    if (!c)
         abort(); /* accepted once, refused after saving */
     static uint8_t r[JPKI_RAPDU_MAX];
     for (size_t i = 0; i < sizeof script / sizeof script[0]; i++) {

@@ -36,6 +36,24 @@ check "the mbedtls/ include check catches a leaky header" \
     test "$(includes_mbedtls "$probe")" = "$probe/leaky.h"
 rm -rf "$probe"
 
+# Nor do they name one at all (a forward-declared struct mbedtls_x509_crt in
+# a prototype leaks the type as surely as an include does).
+# mentions_mbedtls DIR prints the headers under DIR that name an mbedtls_ identifier.
+mentions_mbedtls() { grep -l 'mbedtls_' "$1"/*.h; }
+leaks=$(mentions_mbedtls "$JPKI_SRC/include/jpki" | tr '\n' ' ')
+check "no public header names an mbedtls_ type or function${leaks:+ (does: $leaks)}" test -z "$leaks"
+probe=$(mktemp -d)
+printf 'struct mbedtls_x509_crt;\nint jpki_x(struct mbedtls_x509_crt *c);\n' >"$probe/leaky.h"
+printf '/* parses with mbedTLS */\nint jpki_y(void);\n' >"$probe/clean.h"
+check "the mbedtls_ name check catches a leaky header" \
+    test "$(mentions_mbedtls "$probe")" = "$probe/leaky.h"
+rm -rf "$probe"
+
+# The card and transport handles are opaque: no public header defines them.
+defs=$(grep -lE 'struct jpki_(card|transport)[[:space:]]*\{' "$JPKI_SRC"/include/jpki/*.h | tr '\n' ' ')
+check "jpki_card and jpki_transport are opaque in the public headers${defs:+ (defined in: $defs)}" \
+    test -z "$defs"
+
 # The symbol version node the linker script gives the library.
 check "exports carry the JPKI_0 version" sh -c "objdump -T '$so' | grep -q 'JPKI_0'"
 finish

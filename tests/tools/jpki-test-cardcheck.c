@@ -35,8 +35,8 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
-#include "sim.h"
-#include "jpki/x509_parse.h"
+#include "sim_state.h"
+#include "x509_crt.h"
 #include "jpki/jpki.h"
 #include "jpki/journal.h"
 #include "cli.h"
@@ -109,7 +109,7 @@ static void spki_hash(mbedtls_x509_crt *crt, char out[65])
 static int match_by_signature(jpki_card *card, sim_card *sc, int k, mbedtls_x509_crt *crt)
 {
     jpki_pin_id pin = k == JPKI_KEY_AUTH ? JPKI_PIN_AUTH : JPKI_PIN_SIGN;
-    const sim_pin *p = &sc->st.pin[pin];
+    const sim_pin *p = &sim_card_state(sc)->pin[pin];
     jpki_secret s;
     memset(&s, 0, sizeof s);
     memcpy(s.buf, p->value, p->len);
@@ -140,6 +140,7 @@ static int match_by_signature(jpki_card *card, sim_card *sc, int k, mbedtls_x509
 
 static int report(sim_card *sc)
 {
+    const sim_persist *st = sim_card_state(sc);
     const uint8_t *atr_p;
     size_t atr_len;
     atr_p = sim_card_atr(&atr_len);
@@ -150,15 +151,16 @@ static int report(sim_card *sc)
         fprintf(stderr, "%s: %s\n", prog, e.message);
         return 2;
     }
-    jpki_card card;
-    jpki_card_init(&card, t);
+    jpki_card *card = NULL;
+    if (jpki_card_new(t, &card, NULL) != JPKI_OK)
+        abort();
     for (int i = 0; i < JPKI_PIN_COUNT; i++)
-        printf("pin %s tries=%u set=%s\n", jpki_pin_name((jpki_pin_id)i), sc->st.pin[i].tries,
-               sc->st.pin[i].len ? "yes" : "no");
-    printf("mode %s\n", sc->st.face_mode ? "face" : "pin");
+        printf("pin %s tries=%u set=%s\n", jpki_pin_name((jpki_pin_id)i), st->pin[i].tries,
+               st->pin[i].len ? "yes" : "no");
+    printf("mode %s\n", st->face_mode ? "face" : "pin");
     int bad = 0;
     for (int k = 0; k < SIM_KEYS; k++) {
-        const sim_keyslot *s = &sc->st.slot[k];
+        const sim_keyslot *s = &st->slot[k];
         char hash[65] = "-", serial[80] = "-";
         const char *match = "n/a", *by = "-";
         if (s->cert.p) {
@@ -170,11 +172,11 @@ static int report(sim_card *sc)
                 spki_hash(&crt, hash);
                 if (crt.serial.len < sizeof serial / 2)
                     hex(crt.serial.p, crt.serial.len, serial);
-                const sim_pin *p = &sc->st.pin[k == JPKI_KEY_AUTH ? JPKI_PIN_AUTH : JPKI_PIN_SIGN];
+                const sim_pin *p = &st->pin[k == JPKI_KEY_AUTH ? JPKI_PIN_AUTH : JPKI_PIN_SIGN];
                 int ok;
-                if (!sc->st.face_mode && p->len && p->tries > 0) {
+                if (!st->face_mode && p->len && p->tries > 0) {
                     by = "signature";
-                    ok = match_by_signature(&card, sc, k, &crt);
+                    ok = match_by_signature(card, sc, k, &crt);
                 } else {
                     by = "key"; /* no usable PIN: compare with the private key */
                     ok = sim_cert_matches_key(&s->cert, &s->key);
@@ -191,6 +193,7 @@ static int report(sim_card *sc)
                s->pending_key.p ? "yes" : "no", s->pending_cert.p ? "yes" : "no", match, by, hash,
                serial);
     }
+    jpki_card_free(card);
     jpki_transport_close(t);
     return bad;
 }
@@ -205,7 +208,7 @@ static int pin_is(sim_card *sc, const char *name, int fd)
         fprintf(stderr, "%s: %s\n", prog, e.message);
         return 2;
     }
-    const sim_pin *p = &sc->st.pin[id];
+    const sim_pin *p = &sim_card_state(sc)->pin[id];
     int same = p->len == s.len && memcmp(p->value, s.buf, s.len) == 0;
     jpki_secret_wipe(&s);
     return same ? 0 : 1;

@@ -122,8 +122,8 @@ static jpki_rc pause_between_transactions(jpki_card *c, long pause_ms, jpki_erro
 
 static jpki_rc reset_card(jpki_card *c, jpki_error *e)
 {
-    jpki_rc rc = jpki_transport_begin(c->t, e);
-    return rc == JPKI_OK ? jpki_transport_end(c->t, true, e) : rc;
+    jpki_rc rc = jpki_transport_begin(jpki_card_transport(c), e);
+    return rc == JPKI_OK ? jpki_transport_end(jpki_card_transport(c), true, e) : rc;
 }
 
 static jpki_rc write_file(const char *path, const uint8_t *der, size_t len, jpki_error *e)
@@ -148,7 +148,7 @@ static jpki_rc run(jpki_card *c, jpki_cert_kind kind, int pin_fd, bool pin_statu
         if (prc != JPKI_OK)
             return prc;
     }
-    jpki_rc rc = jpki_transport_begin(c->t, e); /* PIN and read in one transaction */
+    jpki_rc rc = jpki_transport_begin(jpki_card_transport(c), e); /* PIN and read in one transaction */
     if (rc != JPKI_OK)
         return rc;
     uint8_t *der = NULL;
@@ -160,7 +160,7 @@ static jpki_rc run(jpki_card *c, jpki_cert_kind kind, int pin_fd, bool pin_statu
                          : jpki_read_cert(c, kind, &der, &len, e);
     jpki_error e2;
     jpki_error_clear(&e2);
-    jpki_rc erc = jpki_transport_end(c->t, false, &e2);
+    jpki_rc erc = jpki_transport_end(jpki_card_transport(c), false, &e2);
     if (hold_ms > 0) {
         printf("released\n");
         fflush(stdout);
@@ -177,7 +177,7 @@ static jpki_rc run(jpki_card *c, jpki_cert_kind kind, int pin_fd, bool pin_statu
     if (rc == JPKI_OK) {
         char na[32];
         jpki_time_format(info.not_after, na, sizeof na);
-        printf("reader: %s\nkind: %s\nbytes: %zu\nsubject: %s\nnot_after: %s\n", c->t->reader,
+        printf("reader: %s\nkind: %s\nbytes: %zu\nsubject: %s\nnot_after: %s\n", jpki_transport_reader(jpki_card_transport(c)),
                jpki_cert_kind_name(kind), len, info.subject, na);
         if (info.name[0])
             printf("name: %s\n", info.name);
@@ -258,10 +258,12 @@ int main(int argc, char **argv)
     jpki_transport *t = NULL;
     jpki_rc rc = cli_open(&cc, NULL, &t, &e);
     if (rc == JPKI_OK) {
-        jpki_card card;
-        jpki_card_init(&card, t);
-        rc = reset ? reset_card(&card, &e)
-                   : run(&card, kind, pin_fd, pin_status, hold_ms, pause_ms, &e);
+        jpki_card *card = NULL;
+        if (jpki_card_new(t, &card, NULL) != JPKI_OK)
+            abort();
+        rc = reset ? reset_card(card, &e)
+                   : run(card, kind, pin_fd, pin_status, hold_ms, pause_ms, &e);
+        jpki_card_free(card);
     }
     cli_close(&cc, t);
     return rc == JPKI_OK ? CLI_EXIT_OK : cli_report(prog, &e);

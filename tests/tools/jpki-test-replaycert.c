@@ -37,7 +37,7 @@ static jpki_rc run(jpki_card *c, int pin_fd, jpki_error *e)
     jpki_rc rc = jpki_read_token(c, token, sizeof token, e);
     if (rc != JPKI_OK)
         return rc;
-    printf("reader: %s\ntoken: %s\n", c->t->reader, token);
+    printf("reader: %s\ntoken: %s\n", jpki_transport_reader(jpki_card_transport(c)), token);
     for (int id = 0; id < JPKI_PIN_COUNT; id++) {
         jpki_pin_status st;
         if ((rc = jpki_pin_status_get(c, (jpki_pin_id)id, &st, e)) != JPKI_OK)
@@ -95,15 +95,17 @@ int main(int argc, char **argv)
     jpki_rc rc = replay ? jpki_replay_transport_open(replay, &t, &e) : cli_open(&cc, NULL, &t, &e);
     if (rc != JPKI_OK)
         return cli_report(prog, &e);
-    jpki_card card;
-    jpki_card_init(&card, t);
+    jpki_card *card = NULL;
+    if (jpki_card_new(t, &card, NULL) != JPKI_OK)
+        abort();
     rc = jpki_transport_begin(t, &e);
     if (rc == JPKI_OK) {
-        rc = run(&card, pin_fd, &e);
+        rc = run(card, pin_fd, &e);
         jpki_transport_end(t, false, NULL);
     }
     if (rc == JPKI_OK && replay)
         rc = jpki_replay_transport_finish(t, &e);
+    jpki_card_free(card);
     cli_close(&cc, t);
     return rc == JPKI_OK ? CLI_EXIT_OK : cli_report(prog, &e);
 }

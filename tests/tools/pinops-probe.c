@@ -105,8 +105,11 @@ int main(int argc, char **argv)
     jpki_transport *t = NULL;
     if (cli_open(&cc, NULL, &t, &e) != JPKI_OK)
         return fail(&e);
-    jpki_card card;
-    jpki_card_init(&card, t);
+    jpki_card *card = NULL;
+    if (jpki_card_new(t, &card, &e) != JPKI_OK) {
+        cli_close(&cc, t);
+        return fail(&e);
+    }
     int rc;
     if (strcmp(argv[i], "state") == 0) {
         /* One transaction ended by a reset: the issuer session opened for
@@ -114,18 +117,19 @@ int main(int argc, char **argv)
         if (jpki_transport_begin(t, &e) != JPKI_OK) {
             rc = fail(&e);
         } else {
-            rc = print_state(&card, &key);
+            rc = print_state(card, &key);
             jpki_error_clear(&e);
             if (jpki_transport_end(t, true, &e) != JPKI_OK && rc == 0)
                 rc = fail(&e);
         }
         jpki_issuer_key_wipe(&key);
     } else if (strcmp(argv[i], "verify") == 0 && i + 1 < argc)
-        rc = verify(&card, argv[i + 1]);
+        rc = verify(card, argv[i + 1]);
     else {
         fprintf(stderr, "pinops-probe: unknown command\n");
         rc = 3;
     }
+    jpki_card_free(card);
     cli_close(&cc, t);
     return rc;
 }

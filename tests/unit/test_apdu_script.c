@@ -326,7 +326,7 @@ static void follows_61xx_unless_raw(void **state)
     char *out;
     assert_int_equal(run_lines(t, lines, NULL, OUT_HEX, false, &out), CLI_EXIT_OK);
     assert_string_equal(out, "000102030405060708090A0B0C0D0E0F 9000\n");
-    t->auto_get_response = false;
+    jpki_transport_set_auto_get_response(t, false);
     assert_int_equal(run_lines(t, lines, NULL, OUT_HEX, false, &out), CLI_EXIT_FAIL);
     assert_string_equal(out, "6110\n");
     jpki_transport_close(t);

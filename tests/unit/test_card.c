@@ -154,7 +154,7 @@ static size_t fake_handler(void *ctx, const uint8_t *c, size_t n, uint8_t *r, si
     fake_card *f = ctx;
     (void)cap;
     f->apdus++;
-    if (f->t && f->t->depth == 0)
+    if (f->t && jpki_transport_depth(f->t) == 0)
         f->outside_tx++;
     if (f->remove_after && f->apdus > f->remove_after)
         return 0;
@@ -220,7 +220,7 @@ static uint8_t auth_cert[1504], authca_cert[1204], sign_cert[1704];
 typedef struct fixture {
     fake_card f;
     jpki_transport *t;
-    jpki_card c;
+    jpki_card *c;
     jpki_error e;
 } fixture;
 
@@ -250,7 +250,7 @@ static int setup(void **state)
     const uint8_t atr[] = {JPKI_ATR};
     assert_int_equal(jpki_mem_transport_new(fake_handler, f, atr, sizeof atr, &x->t, NULL), JPKI_OK);
     f->t = x->t;
-    jpki_card_init(&x->c, x->t);
+    assert_int_equal(jpki_card_new(x->t, &x->c, NULL), JPKI_OK);
     jpki_error_clear(&x->e);
     *state = x;
     return 0;
@@ -259,7 +259,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *x = *state;
-    assert_int_equal(x->t->depth, 0); /* every begin had its end */
+    assert_int_equal(jpki_transport_depth(x->t), 0); /* every begin had its end */
+    jpki_card_free(x->c);
     jpki_transport_close(x->t);
     free(x);
     return 0;
@@ -279,7 +280,7 @@ static void reads_auth_cert_in_short_chunks(void **state)
     fixture *x = *state;
     uint8_t *der = NULL;
     size_t len = 0;
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
     assert_int_equal(len, sizeof auth_cert);
     assert_memory_equal(der, auth_cert, len);
     assert_true(x->f.max_le <= 256);
@@ -294,15 +295,15 @@ static void selection_is_cached_inside_a_transaction_only(void **state)
     uint8_t *der;
     size_t len;
     assert_int_equal(jpki_transport_begin(x->t, &x->e), JPKI_OK);
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
     free(der);
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH_CA, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH_CA, &der, &len, &x->e), JPKI_OK);
     assert_memory_equal(der, authca_cert, sizeof authca_cert);
     free(der);
     assert_int_equal(jpki_transport_end(x->t, false, &x->e), JPKI_OK);
     assert_int_equal(x->f.selects_aid, 1);
     /* A new transaction: someone may have selected something else since. */
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
     free(der);
     assert_int_equal(x->f.selects_aid, 2);
 }
@@ -317,9 +318,9 @@ static void der_with_non_minimal_length(void **state)
     add_ef(&x->f, JPKI_APP_JPKI, 0x0020, obj, sizeof obj);
     uint8_t *der;
     size_t len;
-    assert_int_equal(jpki_select_app(&x->c, JPKI_APP_JPKI, &x->e), JPKI_OK);
-    assert_int_equal(jpki_select_ef(&x->c, 0x0020, &x->e), JPKI_OK);
-    assert_int_equal(jpki_read_der(&x->c, 4096, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_select_app(x->c, JPKI_APP_JPKI, &x->e), JPKI_OK);
+    assert_int_equal(jpki_select_ef(x->c, 0x0020, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_der(x->c, 4096, &der, &len, &x->e), JPKI_OK);
     assert_int_equal(len, sizeof obj);
     assert_memory_equal(der, obj, len);
     free(der);
@@ -337,9 +338,9 @@ static void der_with_two_byte_tag_and_long_length(void **state)
     uint8_t *der;
     size_t len;
     assert_int_equal(jpki_transport_begin(x->t, &x->e), JPKI_OK);
-    assert_int_equal(jpki_select_app(&x->c, JPKI_APP_JPKI, &x->e), JPKI_OK);
-    assert_int_equal(jpki_select_ef(&x->c, 0x0021, &x->e), JPKI_OK);
-    assert_int_equal(jpki_read_der(&x->c, 4096, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_select_app(x->c, JPKI_APP_JPKI, &x->e), JPKI_OK);
+    assert_int_equal(jpki_select_ef(x->c, 0x0021, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_der(x->c, 4096, &der, &len, &x->e), JPKI_OK);
     assert_int_equal(jpki_transport_end(x->t, false, &x->e), JPKI_OK);
     assert_int_equal(len, sizeof obj);
     assert_memory_equal(der, obj, len);
@@ -367,7 +368,7 @@ static void oversized_der_is_refused_before_reading(void **state)
     fixture *x = *state;
     const uint8_t huge[] = {0x30, 0x84, 0x10, 0x00, 0x00, 0x00, 0x01, 0x02};
     int before = x->f.reads;
-    read_der_errors(&x->c, x, 0x0030, huge, sizeof huge, JPKI_ERR_LIMIT);
+    read_der_errors(x->c, x, 0x0030, huge, sizeof huge, JPKI_ERR_LIMIT);
     assert_true(x->f.reads - before <= 2); /* header only */
 }
 
@@ -377,14 +378,14 @@ static void truncated_indefinite_and_erased_der(void **state)
     static uint8_t shortobj[1004];
     make_der(shortobj, 1000, 9);
     shortobj[2] = 0x07, shortobj[3] = 0xD0; /* claims 2000 */
-    read_der_errors(&x->c, x, 0x0031, shortobj, sizeof shortobj, JPKI_ERR_CARD_DATA);
+    read_der_errors(x->c, x, 0x0031, shortobj, sizeof shortobj, JPKI_ERR_CARD_DATA);
     const uint8_t indefinite[] = {0x30, 0x80, 0x01, 0x00, 0x00, 0x00};
-    read_der_errors(&x->c, x, 0x0032, indefinite, sizeof indefinite, JPKI_ERR_CARD_DATA);
+    read_der_errors(x->c, x, 0x0032, indefinite, sizeof indefinite, JPKI_ERR_CARD_DATA);
     const uint8_t erased[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-    read_der_errors(&x->c, x, 0x0033, erased, sizeof erased, JPKI_ERR_NOT_FOUND);
-    read_der_errors(&x->c, x, 0x0034, erased, 0, JPKI_ERR_NOT_FOUND);
+    read_der_errors(x->c, x, 0x0033, erased, sizeof erased, JPKI_ERR_NOT_FOUND);
+    read_der_errors(x->c, x, 0x0034, erased, 0, JPKI_ERR_NOT_FOUND);
     const uint8_t five_len_bytes[] = {0x30, 0x85, 0, 0, 0, 0, 1};
-    read_der_errors(&x->c, x, 0x0035, five_len_bytes, sizeof five_len_bytes, JPKI_ERR_CARD_DATA);
+    read_der_errors(x->c, x, 0x0035, five_len_bytes, sizeof five_len_bytes, JPKI_ERR_CARD_DATA);
 }
 
 static void card_that_over_delivers_is_card_data(void **state)
@@ -393,7 +394,7 @@ static void card_that_over_delivers_is_card_data(void **state)
     x->f.over_deliver = true;
     uint8_t *der;
     size_t len;
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_ERR_CARD_DATA);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_ERR_CARD_DATA);
 }
 
 static void missing_and_empty_certificates(void **state)
@@ -403,13 +404,13 @@ static void missing_and_empty_certificates(void **state)
     x->f.efs[1].fid = 0x7777;
     uint8_t *der = NULL;
     size_t len;
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH_CA, &der, &len, &x->e),
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH_CA, &der, &len, &x->e),
                      JPKI_ERR_NOT_FOUND);
     assert_non_null(strstr(x->e.message, "no auth-ca certificate"));
     x->f.efs[1].fid = JPKI_EF_AUTH_CA_CERT;
     memset(x->f.efs[1].data, 0xFF, 100);
     x->f.efs[1].len = 100;
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH_CA, &der, &len, &x->e),
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH_CA, &der, &len, &x->e),
                      JPKI_ERR_NOT_FOUND);
     assert_null(der);
 }
@@ -419,12 +420,12 @@ static void sign_cert_needs_sign_password(void **state)
     fixture *x = *state;
     uint8_t *der;
     size_t len;
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_SIGN, &der, &len, &x->e), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_SIGN, &der, &len, &x->e), JPKI_ERR_AUTH);
     assert_int_equal(x->e.sw, 0x6982);
     jpki_secret pw = secret_of("ABC123");
     assert_int_equal(jpki_transport_begin(x->t, &x->e), JPKI_OK);
-    assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_SIGN, &pw, &x->e), JPKI_OK);
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_SIGN, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_verify(x->c, JPKI_PIN_SIGN, &pw, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_SIGN, &der, &len, &x->e), JPKI_OK);
     assert_int_equal(jpki_transport_end(x->t, false, &x->e), JPKI_OK);
     assert_memory_equal(der, sign_cert, sizeof sign_cert);
     free(der);
@@ -436,7 +437,7 @@ static void not_a_jpki_card(void **state)
     x->f.has_jpki = false;
     uint8_t *der;
     size_t len;
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_ERR_NOT_JPKI);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_ERR_NOT_JPKI);
 }
 
 static void card_removed_mid_read(void **state)
@@ -445,11 +446,19 @@ static void card_removed_mid_read(void **state)
     x->f.remove_after = 4; /* SELECT, SELECT, header, one chunk, then gone */
     uint8_t *der = NULL;
     size_t len = 0;
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e),
+    /* Inside one transaction, so only the failure can drop the cache. */
+    assert_int_equal(jpki_transport_begin(x->t, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e),
                      JPKI_ERR_CARD_REMOVED);
     assert_null(der);
-    assert_int_equal(x->c.app, JPKI_APP_NONE); /* nothing cached survives */
-    assert_int_equal(x->c.ef, 0);
+    /* The card is back: nothing cached survives, so the application is
+     * selected again rather than assumed. */
+    x->f.remove_after = 0;
+    int selects = x->f.selects_aid;
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(x->f.selects_aid, selects + 1);
+    free(der);
+    assert_int_equal(jpki_transport_end(x->t, false, &x->e), JPKI_OK);
 }
 
 static void read_binary_offset_limit(void **state)
@@ -457,7 +466,7 @@ static void read_binary_offset_limit(void **state)
     fixture *x = *state;
     uint8_t b[16];
     size_t got;
-    assert_int_equal(jpki_read_binary(&x->c, 0x8000, 4, b, &got, &x->e), JPKI_ERR_LIMIT);
+    assert_int_equal(jpki_read_binary(x->c, 0x8000, 4, b, &got, &x->e), JPKI_ERR_LIMIT);
     assert_int_equal(x->f.apdus, 0);
 }
 
@@ -465,30 +474,30 @@ static void token_flags_and_card_record(void **state)
 {
     fixture *x = *state;
     char tok[64];
-    assert_int_equal(jpki_read_token(&x->c, tok, sizeof tok, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_token(x->c, tok, sizeof tok, &x->e), JPKI_OK);
     assert_string_equal(tok, JPKI_TOKEN_MYNUMBER);
     bool a = false, s = true;
-    assert_int_equal(jpki_read_cert_flags(&x->c, &a, &s, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_cert_flags(x->c, &a, &s, &x->e), JPKI_OK);
     assert_true(a);
     assert_false(s);
     char serial[16], muni[6], exp[9];
-    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_card_id(x->c, serial, muni, exp, &x->e), JPKI_OK);
     assert_string_equal(serial, "123456789012345");
     assert_string_equal(muni, "13101");
     assert_string_equal(exp, "20312319");
     x->f.efs[5].data[3] = 'X';
-    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
+    assert_int_equal(jpki_read_card_id(x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
     /* the 13-character serial some cards hold instead */
     x->f.efs[5].len = 13;
     x->f.efs[5].data[3] = '-';
-    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
+    assert_int_equal(jpki_read_card_id(x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
     x->f.efs[5].data[3] = '4';
-    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_card_id(x->c, serial, muni, exp, &x->e), JPKI_OK);
     assert_string_equal(serial, "1234567890123");
     assert_string_equal(muni, "");
     assert_string_equal(exp, "");
     x->f.efs[5].len = 14; /* neither form */
-    assert_int_equal(jpki_read_card_id(&x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
+    assert_int_equal(jpki_read_card_id(x->c, serial, muni, exp, &x->e), JPKI_ERR_CARD_DATA);
     assert_int_equal(x->f.outside_tx, 0);
 }
 
@@ -496,21 +505,21 @@ static void pin_status_never_spends_a_try(void **state)
 {
     fixture *x = *state;
     jpki_pin_status st;
-    assert_int_equal(jpki_pin_status_get(&x->c, JPKI_PIN_AUTH, &st, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_status_get(x->c, JPKI_PIN_AUTH, &st, &x->e), JPKI_OK);
     assert_true(st.present);
     assert_false(st.blocked);
     assert_int_equal(st.tries_left, 3);
     assert_int_equal(x->f.verifies_with_data, 0);
     assert_int_equal(x->f.pins[0].tries, 3);
     x->f.pins[1].tries = 2;
-    assert_int_equal(jpki_pin_status_get(&x->c, JPKI_PIN_SIGN, &st, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_status_get(x->c, JPKI_PIN_SIGN, &st, &x->e), JPKI_OK);
     assert_int_equal(st.tries_left, 2);
     x->f.pins[2].tries = 0;
-    assert_int_equal(jpki_pin_status_get(&x->c, JPKI_PIN_CARDINFO, &st, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_status_get(x->c, JPKI_PIN_CARDINFO, &st, &x->e), JPKI_OK);
     assert_true(st.blocked);
     assert_int_equal(st.tries_left, 0);
     /* the registry application is absent on this fake card */
-    assert_int_equal(jpki_pin_status_get(&x->c, JPKI_PIN_REGISTRY, &st, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_status_get(x->c, JPKI_PIN_REGISTRY, &st, &x->e), JPKI_OK);
     assert_false(st.present);
     assert_int_equal(x->f.verifies_with_data, 0);
 }
@@ -524,11 +533,11 @@ static void verified_pin_counter_query_answers_9000(void **state)
     x->f.pins[0].tries = 2; /* one try spent earlier */
     jpki_secret good = secret_of("1234");
     assert_int_equal(jpki_transport_begin(x->t, &x->e), JPKI_OK);
-    assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_AUTH, &good, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_verify(x->c, JPKI_PIN_AUTH, &good, &x->e), JPKI_OK);
     assert_true(x->f.pins[0].verified);
     int with_data = x->f.verifies_with_data;
     jpki_pin_status st = {.tries_left = -7};
-    assert_int_equal(jpki_pin_status_get(&x->c, JPKI_PIN_AUTH, &st, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_status_get(x->c, JPKI_PIN_AUTH, &st, &x->e), JPKI_OK);
     assert_true(st.present);
     assert_false(st.blocked);
     assert_int_equal(st.tries_left, 3);
@@ -542,12 +551,12 @@ static void bad_pin_format_never_reaches_card(void **state)
     const char *bad_auth[] = {"123", "12345", "12a4", "", "１２３４"};
     for (size_t i = 0; i < sizeof bad_auth / sizeof *bad_auth; i++) {
         jpki_secret p = secret_of(bad_auth[i]);
-        assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_AUTH, &p, &x->e), JPKI_ERR_PIN_FORMAT);
+        assert_int_equal(jpki_pin_verify(x->c, JPKI_PIN_AUTH, &p, &x->e), JPKI_ERR_PIN_FORMAT);
     }
     const char *bad_sign[] = {"abc123", "ABC12", "ABCDEFGHIJ1234567", "ABC 123"};
     for (size_t i = 0; i < sizeof bad_sign / sizeof *bad_sign; i++) {
         jpki_secret p = secret_of(bad_sign[i]);
-        assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_SIGN, &p, &x->e), JPKI_ERR_PIN_FORMAT);
+        assert_int_equal(jpki_pin_verify(x->c, JPKI_PIN_SIGN, &p, &x->e), JPKI_ERR_PIN_FORMAT);
     }
     assert_int_equal(x->f.apdus, 0);
     assert_null(strstr(x->e.message, "ABC 123"));
@@ -557,20 +566,20 @@ static void wrong_pins_count_down_to_blocked(void **state)
 {
     fixture *x = *state;
     jpki_secret bad = secret_of("9999");
-    assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_AUTH, &bad, &x->e), JPKI_ERR_PIN_WRONG);
+    assert_int_equal(jpki_pin_verify(x->c, JPKI_PIN_AUTH, &bad, &x->e), JPKI_ERR_PIN_WRONG);
     assert_int_equal(x->e.tries_left, 2);
     assert_int_equal(x->e.sw, 0x63C2);
     assert_non_null(strstr(x->e.message, "2 tries left"));
-    assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_AUTH, &bad, &x->e), JPKI_ERR_PIN_WRONG);
+    assert_int_equal(jpki_pin_verify(x->c, JPKI_PIN_AUTH, &bad, &x->e), JPKI_ERR_PIN_WRONG);
     assert_int_equal(x->e.tries_left, 1);
     /* the try that reaches 0 answers 63C0: that is "now blocked" */
-    assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_AUTH, &bad, &x->e), JPKI_ERR_PIN_BLOCKED);
+    assert_int_equal(jpki_pin_verify(x->c, JPKI_PIN_AUTH, &bad, &x->e), JPKI_ERR_PIN_BLOCKED);
     assert_int_equal(x->e.tries_left, 0);
     jpki_secret good = secret_of("1234");
-    assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_AUTH, &good, &x->e), JPKI_ERR_PIN_BLOCKED);
+    assert_int_equal(jpki_pin_verify(x->c, JPKI_PIN_AUTH, &good, &x->e), JPKI_ERR_PIN_BLOCKED);
     assert_int_equal(x->e.sw, 0x6984);
     jpki_pin_status st;
-    assert_int_equal(jpki_pin_status_get(&x->c, JPKI_PIN_AUTH, &st, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_status_get(x->c, JPKI_PIN_AUTH, &st, &x->e), JPKI_OK);
     assert_true(st.blocked);
 }
 
@@ -578,16 +587,16 @@ static void verify_then_change(void **state)
 {
     fixture *x = *state;
     jpki_secret cur = secret_of("1234"), next = secret_of("4321");
-    assert_int_equal(jpki_pin_change(&x->c, JPKI_PIN_AUTH, &next, &x->e), JPKI_ERR_STATE);
+    assert_int_equal(jpki_pin_change(x->c, JPKI_PIN_AUTH, &next, &x->e), JPKI_ERR_STATE);
     assert_int_equal(jpki_transport_begin(x->t, &x->e), JPKI_OK);
-    assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_AUTH, &cur, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_verify(x->c, JPKI_PIN_AUTH, &cur, &x->e), JPKI_OK);
     int sel = x->f.selects_aid;
-    assert_int_equal(jpki_pin_change(&x->c, JPKI_PIN_AUTH, &next, &x->e), JPKI_OK);
+    assert_int_equal(jpki_pin_change(x->c, JPKI_PIN_AUTH, &next, &x->e), JPKI_OK);
     assert_int_equal(x->f.selects_aid, sel); /* same transaction: PIN EF still selected */
     assert_int_equal(jpki_transport_end(x->t, false, &x->e), JPKI_OK);
     assert_string_equal(x->f.pins[0].value, "4321");
     jpki_secret bad = secret_of("12x4");
-    assert_int_equal(jpki_pin_change(&x->c, JPKI_PIN_AUTH, &bad, &x->e), JPKI_ERR_PIN_FORMAT);
+    assert_int_equal(jpki_pin_change(x->c, JPKI_PIN_AUTH, &bad, &x->e), JPKI_ERR_PIN_FORMAT);
     assert_string_equal(x->f.pins[0].value, "4321");
 }
 
@@ -598,13 +607,13 @@ static void sign_digestinfo_apdu(void **state)
                           0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20, 0xAA};
     uint8_t sig[256];
     size_t siglen = 0;
-    assert_int_equal(jpki_sign_digestinfo(&x->c, JPKI_KEY_AUTH, false, di, sizeof di, sig,
+    assert_int_equal(jpki_sign_digestinfo(x->c, JPKI_KEY_AUTH, false, di, sizeof di, sig,
                                           &siglen, &x->e),
                      JPKI_ERR_AUTH);
     jpki_secret pin = secret_of("1234");
     assert_int_equal(jpki_transport_begin(x->t, &x->e), JPKI_OK);
-    assert_int_equal(jpki_pin_verify(&x->c, JPKI_PIN_AUTH, &pin, &x->e), JPKI_OK);
-    assert_int_equal(jpki_sign_digestinfo(&x->c, JPKI_KEY_AUTH, false, di, sizeof di, sig,
+    assert_int_equal(jpki_pin_verify(x->c, JPKI_PIN_AUTH, &pin, &x->e), JPKI_OK);
+    assert_int_equal(jpki_sign_digestinfo(x->c, JPKI_KEY_AUTH, false, di, sizeof di, sig,
                                           &siglen, &x->e),
                      JPKI_OK);
     assert_int_equal(siglen, 256);
@@ -614,12 +623,12 @@ static void sign_digestinfo_apdu(void **state)
     assert_memory_equal(x->f.last_sign, head, 5);
     assert_memory_equal(x->f.last_sign + 5, di, sizeof di);
     assert_int_equal(x->f.last_sign[5 + sizeof di], 0x00); /* Le = 256 */
-    assert_int_equal(jpki_sign_digestinfo(&x->c, JPKI_KEY_AUTH, true, di, sizeof di, sig,
+    assert_int_equal(jpki_sign_digestinfo(x->c, JPKI_KEY_AUTH, true, di, sizeof di, sig,
                                           &siglen, &x->e),
                      JPKI_ERR_NOT_FOUND);
     assert_int_equal(x->f.last_sign[3], 0x81);
     assert_int_equal(jpki_transport_end(x->t, false, &x->e), JPKI_OK);
-    assert_int_equal(jpki_sign_digestinfo(&x->c, JPKI_KEY_AUTH, false, di, 0, sig, &siglen, &x->e),
+    assert_int_equal(jpki_sign_digestinfo(x->c, JPKI_KEY_AUTH, false, di, 0, sig, &siglen, &x->e),
                      JPKI_ERR_ARG);
 }
 
@@ -648,20 +657,20 @@ static void fewer_bytes_with_9000_ends_the_file(void **state)
     x->f.eof_9000 = true;
     uint8_t *der = NULL;
     size_t len = 0;
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
     assert_int_equal(len, sizeof auth_cert);
     assert_memory_equal(der, auth_cert, len);
     free(der);
     /* the token EF is 32 bytes; asking for more returns those with 9000 */
     uint8_t buf[100];
     size_t got = 0;
-    assert_int_equal(jpki_select_app(&x->c, JPKI_APP_JPKI, &x->e), JPKI_OK);
-    assert_int_equal(jpki_select_ef(&x->c, JPKI_EF_TOKEN, &x->e), JPKI_OK);
-    assert_int_equal(jpki_read_binary(&x->c, 0, sizeof buf, buf, &got, &x->e), JPKI_OK);
+    assert_int_equal(jpki_select_app(x->c, JPKI_APP_JPKI, &x->e), JPKI_OK);
+    assert_int_equal(jpki_select_ef(x->c, JPKI_EF_TOKEN, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_binary(x->c, 0, sizeof buf, buf, &got, &x->e), JPKI_OK);
     assert_int_equal(got, 32);
     x->f.eof_9000 = false; /* the same read ending in 6282 */
     got = 0;
-    assert_int_equal(jpki_read_binary(&x->c, 0, sizeof buf, buf, &got, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_binary(x->c, 0, sizeof buf, buf, &got, &x->e), JPKI_OK);
     assert_int_equal(got, 32);
 }
 
@@ -676,7 +685,7 @@ static void padding_after_the_der_is_ignored(void **state)
         x->f.reads = 0;
         uint8_t *der = NULL;
         size_t len = 0;
-        assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+        assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
         assert_int_equal(len, sizeof auth_cert);
         assert_memory_equal(der, auth_cert, len);
         assert_int_equal(x->f.reads, 1 + 6); /* never into the padding */
@@ -691,19 +700,20 @@ static const uint8_t atr_ext[] = {0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46
 static void extended_read_when_the_atr_announces_it(void **state)
 {
     fixture *x = *state;
+    jpki_card_free(x->c);
     jpki_transport_close(x->t);
     assert_int_equal(jpki_mem_transport_new(fake_handler, &x->f, atr_ext, sizeof atr_ext, &x->t,
                                             NULL),
                      JPKI_OK);
-    assert_true(x->t->extended_ok);
+    assert_true(jpki_transport_extended_ok(x->t));
     x->f.t = x->t;
-    jpki_card_init(&x->c, x->t);
+    assert_int_equal(jpki_card_new(x->t, &x->c, NULL), JPKI_OK);
     x->f.ext_capable = true;
     padded_ef(x, 0xFF);
     x->f.eof_9000 = true;
     uint8_t *der = NULL;
     size_t len = 0;
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
     assert_int_equal(len, sizeof auth_cert);
     assert_memory_equal(der, auth_cert, len);
     assert_int_equal(x->f.reads, 2); /* header probe, then the rest at once */
@@ -712,7 +722,7 @@ static void extended_read_when_the_atr_announces_it(void **state)
     /* an ATR that lies: the card answers 6700 and we fall back to 256 */
     x->f.ext_capable = false;
     x->f.reads = 0;
-    assert_int_equal(jpki_read_cert(&x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
+    assert_int_equal(jpki_read_cert(x->c, JPKI_CERT_AUTH, &der, &len, &x->e), JPKI_OK);
     assert_int_equal(len, sizeof auth_cert);
     assert_memory_equal(der, auth_cert, len);
     assert_int_equal(x->f.reads, 1 + 1 + 6);
@@ -722,7 +732,7 @@ static void extended_read_when_the_atr_announces_it(void **state)
 static void short_atr_means_short_reads(void **state)
 {
     fixture *x = *state;
-    assert_false(x->t->extended_ok);
+    assert_false(jpki_transport_extended_ok(x->t));
     const uint8_t contact[] = {0x3B, 0xC5, 0xFF, 0x81, 0x31, 0xFB, 0x45, 0x80, 0x73, 0xC6, 0x01,
                                0x00, 0x00};
     const uint8_t contactless[] = {0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x05,

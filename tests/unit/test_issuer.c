@@ -194,7 +194,7 @@ static size_t fake_handler(void *ctx, const uint8_t *c, size_t clen, uint8_t *r,
 typedef struct fixture {
     fake_card f;
     jpki_transport *t;
-    jpki_card card;
+    jpki_card *card;
     jpki_issuer_key key;
     jpki_error err;
 } fixture;
@@ -208,7 +208,7 @@ static int setup(void **state)
     const uint8_t atr[] = {JPKI_ATR};
     assert_int_equal(jpki_mem_transport_new(fake_handler, &x->f, atr, sizeof atr, &x->t, NULL),
                      JPKI_OK);
-    jpki_card_init(&x->card, x->t);
+    assert_int_equal(jpki_card_new(x->t, &x->card, NULL), JPKI_OK);
     jpki_error_clear(&x->err);
     *state = x;
     return 0;
@@ -217,6 +217,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *x = *state;
+    jpki_card_free(x->card);
     jpki_transport_close(x->t);
     free(x);
     return 0;
@@ -224,7 +225,7 @@ static int teardown(void **state)
 
 static void authenticate(fixture *x)
 {
-    assert_int_equal(jpki_issuer_authenticate(&x->card, &x->key, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuer_authenticate(x->card, &x->key, &x->err), JPKI_OK);
     assert_true(x->f.issuer);
 }
 
@@ -344,7 +345,7 @@ static void authenticate_wrong_key(void **state)
 {
     fixture *x = *state;
     x->key.key[0] ^= 0x80;
-    assert_int_equal(jpki_issuer_authenticate(&x->card, &x->key, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_issuer_authenticate(x->card, &x->key, &x->err), JPKI_ERR_AUTH);
     assert_int_equal(x->err.sw, 0x6300);
     assert_false(x->f.issuer);
 }
@@ -353,7 +354,7 @@ static void authenticate_rejects_card_mac(void **state)
 {
     fixture *x = *state;
     x->f.corrupt_card_mac = true;
-    assert_int_equal(jpki_issuer_authenticate(&x->card, &x->key, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_issuer_authenticate(x->card, &x->key, &x->err), JPKI_ERR_AUTH);
     assert_non_null(strstr(x->err.message, "does not prove"));
 }
 
@@ -361,7 +362,7 @@ static void authenticate_card_removed(void **state)
 {
     fixture *x = *state;
     x->f.removed = true;
-    jpki_rc rc = jpki_issuer_authenticate(&x->card, &x->key, &x->err);
+    jpki_rc rc = jpki_issuer_authenticate(x->card, &x->key, &x->err);
     assert_int_not_equal(rc, JPKI_OK);
     assert_false(x->f.issuer);
 }
@@ -382,7 +383,7 @@ static void status_parsed(void **state)
                          0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
     set_status(&x->f, s, sizeof s);
     jpki_issuance_status st;
-    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_OK);
     assert_true(st.face_mode);
     assert_true(st.key[JPKI_KEY_AUTH].active);
     assert_false(st.key[JPKI_KEY_AUTH].pending);
@@ -400,7 +401,7 @@ static void status_non_minimal_length(void **state)
                          0x01, 0x00, 0x00, 0x05, 0xF0, 0x00};
     set_status(&x->f, s, sizeof s);
     jpki_issuance_status st;
-    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_OK);
     assert_false(st.face_mode);
     assert_true(st.key[JPKI_KEY_AUTH].pending);
     assert_true(st.key[JPKI_KEY_SIGN].active);
@@ -428,7 +429,7 @@ static void status_malformed(void **state)
         set_status(&x->f, bad[i].b, bad[i].n);
         jpki_issuance_status st;
         jpki_error_clear(&x->err);
-        assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_ERR_CARD_DATA);
+        assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_ERR_CARD_DATA);
     }
 }
 
@@ -501,14 +502,14 @@ static void keypair_generate_via_get_response(void **state)
     jpki_pubkey *pub = jpki_pubkey_new(), *want = test_pubkey_of_rsa(test_rsa());
     assert_non_null(pub);
     assert_non_null(want);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_SIGN, true, pub, &x->err), JPKI_OK);
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_SIGN, true, pub, &x->err), JPKI_OK);
     assert_int_equal(x->f.ef, JPKI_EF_SIGN_KEY);
     assert_int_equal(x->f.genkey_p1, JPKI_GENKEY_P1_GENERATE);
     assert_true(jpki_pubkey_equal(pub, want));
     jpki_pubkey_free(want);
 
     script_pubkey(&x->f, false);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, pub, &x->err), JPKI_OK);
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, false, pub, &x->err), JPKI_OK);
     assert_int_equal(x->f.genkey_p1, JPKI_GENKEY_P1_READ);
     assert_int_equal(x->f.last_ins, JPKI_INS_GET_RESPONSE);
     assert_int_equal(x->f.ef, JPKI_EF_AUTH_KEY);
@@ -523,36 +524,36 @@ static void keypair_errors(void **state)
     assert_non_null(pub);
     script_pubkey(&x->f, false);
     /* No issuer session. */
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_AUTH);
     assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     authenticate(x);
     x->f.genkey_sw = 0x6A88;
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, false, pub, &x->err),
                      JPKI_ERR_NOT_FOUND);
     assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     x->f.genkey_sw = 0;
 
     /* Malformed answers. */
     x->f.pubkey[1] = 0x48; /* wrong outer tag */
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_CARD_DATA);
     assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     script_pubkey(&x->f, false);
     x->f.pubkey_len -= 1; /* outer length lies */
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_CARD_DATA);
     assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     const uint8_t tiny[] = {0x7F, 0x49, 0x08, 0x81, 0x02, 0x00, 0xC5, 0x82, 0x02, 0x01, 0x01};
     memcpy(x->f.pubkey, tiny, sizeof tiny);
     x->f.pubkey_len = sizeof tiny;
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_CARD_DATA);
     assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     const uint8_t no_exp[] = {0x7F, 0x49, 0x04, 0x81, 0x02, 0x00, 0xC5};
     memcpy(x->f.pubkey, no_exp, sizeof no_exp);
     x->f.pubkey_len = sizeof no_exp;
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_CARD_DATA);
     assert_int_equal(jpki_pubkey_bits(pub), 0); /* emptied on error */
     jpki_pubkey_free(pub);
@@ -568,13 +569,13 @@ static void cert_write_in_chunks(void **state)
     uint8_t der[1700];
     for (size_t i = 0; i < sizeof der; i++)
         der[i] = (uint8_t)(i * 31 + 7);
-    assert_int_equal(jpki_cert_write_pending(&x->card, JPKI_KEY_AUTH, der, sizeof der, &x->err),
+    assert_int_equal(jpki_cert_write_pending(x->card, JPKI_KEY_AUTH, der, sizeof der, &x->err),
                      JPKI_OK);
     assert_int_equal(x->f.ef, JPKI_EF_AUTH_CERT);
     assert_int_equal(x->f.cert_len, sizeof der);
     assert_memory_equal(x->f.cert, der, sizeof der);
     assert_true(x->f.update_count >= 7); /* short APDUs only */
-    assert_int_equal(jpki_cert_activate(&x->card, JPKI_KEY_AUTH, &x->err), JPKI_OK);
+    assert_int_equal(jpki_cert_activate(x->card, JPKI_KEY_AUTH, &x->err), JPKI_OK);
     assert_true(x->f.activated);
 }
 
@@ -583,19 +584,19 @@ static void cert_write_errors(void **state)
     fixture *x = *state;
     static uint8_t big[JPKI_CERT_MAX + 1];
     int before = x->f.apdus;
-    assert_int_equal(jpki_cert_write_pending(&x->card, JPKI_KEY_SIGN, big, sizeof big, &x->err),
+    assert_int_equal(jpki_cert_write_pending(x->card, JPKI_KEY_SIGN, big, sizeof big, &x->err),
                      JPKI_ERR_LIMIT);
     assert_int_equal(x->f.apdus, before); /* refused before any card traffic */
-    assert_int_equal(jpki_cert_write_pending(&x->card, JPKI_KEY_SIGN, big, 100, &x->err),
+    assert_int_equal(jpki_cert_write_pending(x->card, JPKI_KEY_SIGN, big, 100, &x->err),
                      JPKI_ERR_AUTH);
     assert_int_equal(x->err.sw, 0x6982);
-    assert_int_equal(jpki_cert_activate(&x->card, JPKI_KEY_SIGN, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_cert_activate(x->card, JPKI_KEY_SIGN, &x->err), JPKI_ERR_AUTH);
     authenticate(x);
     x->f.activate_sw = 0x6A80;
-    assert_int_equal(jpki_cert_activate(&x->card, JPKI_KEY_SIGN, &x->err), JPKI_ERR_CERT);
+    assert_int_equal(jpki_cert_activate(x->card, JPKI_KEY_SIGN, &x->err), JPKI_ERR_CERT);
     assert_int_equal(x->f.ef, JPKI_EF_SIGN_CERT);
     x->f.activate_sw = 0x6985;
-    assert_int_equal(jpki_cert_activate(&x->card, JPKI_KEY_SIGN, &x->err), JPKI_ERR_STATE);
+    assert_int_equal(jpki_cert_activate(x->card, JPKI_KEY_SIGN, &x->err), JPKI_ERR_STATE);
     assert_false(x->f.activated);
 }
 
@@ -608,7 +609,7 @@ static void pin_reset_new_and_unblock(void **state)
     authenticate(x);
     jpki_secret pin;
     set_secret(&pin, "4821");
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_REGISTRY, &pin, &x->err), JPKI_OK);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_REGISTRY, &pin, &x->err), JPKI_OK);
     assert_int_equal(x->f.last_ins, JPKI_INS_RESET_RETRY);
     assert_int_equal(x->f.last_p1, JPKI_RESET_P1_NEW_PIN);
     assert_int_equal(x->f.ef, JPKI_EF_REGISTRY_PIN);
@@ -617,12 +618,12 @@ static void pin_reset_new_and_unblock(void **state)
     assert_memory_equal(x->f.last_data, "4821", 4);
 
     set_secret(&pin, "NEWPASS42");
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_SIGN, &pin, &x->err), JPKI_OK);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_SIGN, &pin, &x->err), JPKI_OK);
     assert_int_equal(x->f.ef, JPKI_EF_SIGN_PIN);
     assert_int_equal(x->f.selected_app, 1);
     assert_memory_equal(x->f.last_data, "NEWPASS42", 9);
 
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_AUTH, NULL, &x->err), JPKI_OK);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_AUTH, NULL, &x->err), JPKI_OK);
     assert_int_equal(x->f.last_p1, JPKI_RESET_P1_UNBLOCK);
     assert_int_equal(x->f.last_nc, 0);
     assert_int_equal(x->f.ef, JPKI_EF_AUTH_PIN);
@@ -636,13 +637,13 @@ static void pin_reset_refused_before_card(void **state)
     int before = x->f.apdus;
     jpki_secret pin;
     set_secret(&pin, "12345"); /* 5 digits for a 4-digit PIN */
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_AUTH, &pin, &x->err), JPKI_ERR_PIN_FORMAT);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_AUTH, &pin, &x->err), JPKI_ERR_PIN_FORMAT);
     set_secret(&pin, "abc123"); /* lower case */
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_SIGN, &pin, &x->err), JPKI_ERR_PIN_FORMAT);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_SIGN, &pin, &x->err), JPKI_ERR_PIN_FORMAT);
     set_secret(&pin, "ABC12"); /* too short */
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_SIGN, &pin, &x->err), JPKI_ERR_PIN_FORMAT);
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_SIGN, NULL, &x->err), JPKI_ERR_ARG);
-    assert_int_equal(jpki_pin_reset(&x->card, (jpki_pin_id)7, NULL, &x->err), JPKI_ERR_ARG);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_SIGN, &pin, &x->err), JPKI_ERR_PIN_FORMAT);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_SIGN, NULL, &x->err), JPKI_ERR_ARG);
+    assert_int_equal(jpki_pin_reset(x->card, (jpki_pin_id)7, NULL, &x->err), JPKI_ERR_ARG);
     assert_int_equal(x->f.apdus, before);
 }
 
@@ -651,25 +652,25 @@ static void pin_reset_status_words(void **state)
     fixture *x = *state;
     jpki_secret pin;
     set_secret(&pin, "1234");
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_CARDINFO, &pin, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_CARDINFO, &pin, &x->err), JPKI_ERR_AUTH);
     assert_int_equal(x->err.sw, 0x6982);
     authenticate(x);
     x->f.reset_sw = 0x6984;
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_CARDINFO, &pin, &x->err), JPKI_ERR_STATE);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_CARDINFO, &pin, &x->err), JPKI_ERR_STATE);
     x->f.reset_sw = 0x6A80;
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_CARDINFO, &pin, &x->err),
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_CARDINFO, &pin, &x->err),
                      JPKI_ERR_PIN_FORMAT);
     x->f.reset_sw = 0x6F00;
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_CARDINFO, &pin, &x->err), JPKI_ERR_CARD);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_CARDINFO, &pin, &x->err), JPKI_ERR_CARD);
     assert_int_equal(x->err.sw, 0x6F00);
 }
 
 static void face_mode_enter_leave(void **state)
 {
     fixture *x = *state;
-    assert_int_equal(jpki_face_mode_enter(&x->card, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_face_mode_enter(x->card, &x->err), JPKI_ERR_AUTH);
     authenticate(x);
-    assert_int_equal(jpki_face_mode_enter(&x->card, &x->err), JPKI_OK);
+    assert_int_equal(jpki_face_mode_enter(x->card, &x->err), JPKI_OK);
     assert_int_equal(x->f.last_ins, JPKI_INS_DISABLE_VERIF);
 
     jpki_secret pins[JPKI_PIN_COUNT];
@@ -677,7 +678,7 @@ static void face_mode_enter_leave(void **state)
     set_secret(&pins[JPKI_PIN_SIGN], "SIGN2024");
     set_secret(&pins[JPKI_PIN_CARDINFO], "3333");
     set_secret(&pins[JPKI_PIN_REGISTRY], "4444");
-    assert_int_equal(jpki_face_mode_leave(&x->card, pins, &x->err), JPKI_OK);
+    assert_int_equal(jpki_face_mode_leave(x->card, pins, &x->err), JPKI_OK);
     const uint8_t want[] = {0x81, 4, '1', '1', '1', '1', 0x82, 8, 'S', 'I', 'G', 'N', '2',
                             '0', '2', '4', 0x83, 4, '3', '3', '3', '3', 0x84, 4, '4', '4',
                             '4', '4'};
@@ -688,14 +689,14 @@ static void face_mode_enter_leave(void **state)
     /* A bad PIN anywhere stops it before the card. */
     int before = x->f.apdus;
     set_secret(&pins[JPKI_PIN_REGISTRY], "44a4");
-    assert_int_equal(jpki_face_mode_leave(&x->card, pins, &x->err), JPKI_ERR_PIN_FORMAT);
+    assert_int_equal(jpki_face_mode_leave(x->card, pins, &x->err), JPKI_ERR_PIN_FORMAT);
     assert_non_null(strstr(x->err.message, "registry"));
     assert_int_equal(x->f.apdus, before);
 
     set_secret(&pins[JPKI_PIN_REGISTRY], "4444");
     x->f.reset_sw = 0x6985;
-    assert_int_equal(jpki_face_mode_leave(&x->card, pins, &x->err), JPKI_ERR_STATE);
-    assert_int_equal(jpki_face_mode_enter(&x->card, &x->err), JPKI_ERR_STATE);
+    assert_int_equal(jpki_face_mode_leave(x->card, pins, &x->err), JPKI_ERR_STATE);
+    assert_int_equal(jpki_face_mode_enter(x->card, &x->err), JPKI_ERR_STATE);
     for (int i = 0; i < JPKI_PIN_COUNT; i++)
         jpki_secret_wipe(&pins[i]);
 }
@@ -714,7 +715,7 @@ typedef struct engine_fixture {
     char path[400];
     sim_card *sim;
     jpki_transport *t;
-    jpki_card card;
+    jpki_card *card;
     jpki_issuer_key key;
     jpki_error err;
 } engine_fixture;
@@ -759,7 +760,7 @@ static int engine_setup(void **state)
     const uint8_t *atr = sim_card_atr(&atr_len);
     assert_int_equal(jpki_mem_transport_new(sim_card_apdu, x->sim, atr, atr_len, &x->t, &x->err),
                      JPKI_OK);
-    jpki_card_init(&x->card, x->t);
+    assert_int_equal(jpki_card_new(x->t, &x->card, &x->err), JPKI_OK);
     assert_int_equal(jpki_issuer_key_load_file(eng.key, &x->key, &x->err), JPKI_OK);
     *state = x;
     return 0;
@@ -768,6 +769,7 @@ static int engine_setup(void **state)
 static int engine_teardown(void **state)
 {
     engine_fixture *x = *state;
+    jpki_card_free(x->card);
     jpki_transport_close(x->t);
     sim_card_free(x->sim);
     unlink(x->path);
@@ -780,14 +782,15 @@ static int engine_teardown(void **state)
 static void engine_power_cycle(engine_fixture *x)
 {
     sim_card_power_cycle(x->sim);
-    jpki_card_init(&x->card, x->t);
+    jpki_card_free(x->card);
+    assert_int_equal(jpki_card_new(x->t, &x->card, &x->err), JPKI_OK);
 }
 
 static jpki_rc verify_with(engine_fixture *x, jpki_pin_id id, const char *value)
 {
     jpki_secret pin;
     set_secret(&pin, value);
-    jpki_rc rc = jpki_pin_verify(&x->card, id, &pin, &x->err);
+    jpki_rc rc = jpki_pin_verify(x->card, id, &pin, &x->err);
     jpki_secret_wipe(&pin);
     return rc;
 }
@@ -795,7 +798,7 @@ static jpki_rc verify_with(engine_fixture *x, jpki_pin_id id, const char *value)
 static int tries_left(engine_fixture *x, jpki_pin_id id)
 {
     jpki_pin_status st;
-    jpki_rc rc = jpki_pin_status_get(&x->card, id, &st, &x->err);
+    jpki_rc rc = jpki_pin_status_get(x->card, id, &st, &x->err);
     if (rc == JPKI_ERR_PIN_BLOCKED || (rc == JPKI_OK && st.blocked))
         return 0;
     assert_int_equal(rc, JPKI_OK);
@@ -805,15 +808,15 @@ static int tries_left(engine_fixture *x, jpki_pin_id id)
 static void engine_authenticate(void **state)
 {
     engine_fixture *x = *state;
-    assert_int_equal(jpki_issuer_authenticate(&x->card, &x->key, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuer_authenticate(x->card, &x->key, &x->err), JPKI_OK);
     jpki_issuer_key wrong = x->key;
     wrong.key[15] ^= 0x01;
     engine_power_cycle(x);
-    assert_int_equal(jpki_issuer_authenticate(&x->card, &wrong, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_issuer_authenticate(x->card, &wrong, &x->err), JPKI_ERR_AUTH);
     assert_int_equal(x->err.sw, 0x6300);
     /* Without a session every issuer command answers 6982. */
-    assert_int_equal(jpki_face_mode_enter(&x->card, &x->err), JPKI_ERR_AUTH);
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_AUTH, NULL, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_face_mode_enter(x->card, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_AUTH, NULL, &x->err), JPKI_ERR_AUTH);
 }
 
 static void engine_status_of_fresh_card(void **state)
@@ -821,10 +824,10 @@ static void engine_status_of_fresh_card(void **state)
     engine_fixture *x = *state;
     jpki_issuance_status st;
     /* DF30 is part of the issuance profile: 6982 outside the session. */
-    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_ERR_AUTH);
     assert_int_equal(x->err.sw, 0x6982);
-    assert_int_equal(jpki_issuer_authenticate(&x->card, &x->key, &x->err), JPKI_OK);
-    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuer_authenticate(x->card, &x->key, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_OK);
     assert_false(st.face_mode);
     for (int k = 0; k < 2; k++) {
         assert_true(st.key[k].active);
@@ -845,32 +848,32 @@ static void engine_renew_auth_key(void **state)
     assert_non_null(pub);
     assert_non_null(again);
     assert_int_equal(verify_with(x, JPKI_PIN_AUTH, "1234"), JPKI_OK);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err),
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, true, pub, &x->err),
                      JPKI_ERR_AUTH);
-    assert_int_equal(jpki_issuer_authenticate(&x->card, &x->key, &x->err), JPKI_OK);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, pub, &x->err),
+    assert_int_equal(jpki_issuer_authenticate(x->card, &x->key, &x->err), JPKI_OK);
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, false, pub, &x->err),
                      JPKI_ERR_NOT_FOUND);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, true, pub, &x->err), JPKI_OK);
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, true, pub, &x->err), JPKI_OK);
     assert_int_equal(jpki_pubkey_bits(pub), 2048);
-    assert_int_equal(jpki_keypair_pending(&x->card, JPKI_KEY_AUTH, false, again, &x->err),
+    assert_int_equal(jpki_keypair_pending(x->card, JPKI_KEY_AUTH, false, again, &x->err),
                      JPKI_OK);
     assert_true(jpki_pubkey_equal(pub, again));
     jpki_pubkey_free(again);
 
     jpki_issuance_status st;
-    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_OK);
     assert_true(st.key[JPKI_KEY_AUTH].pending);
     size_t old_len = st.key[JPKI_KEY_AUTH].active_cert_len;
 
     /* A certificate for some other key (the current one) is refused. */
     uint8_t *cur = NULL;
     size_t cur_len = 0;
-    assert_int_equal(jpki_read_cert(&x->card, JPKI_CERT_AUTH, &cur, &cur_len, &x->err), JPKI_OK);
-    assert_int_equal(jpki_cert_write_pending(&x->card, JPKI_KEY_AUTH, cur, cur_len, &x->err),
+    assert_int_equal(jpki_read_cert(x->card, JPKI_CERT_AUTH, &cur, &cur_len, &x->err), JPKI_OK);
+    assert_int_equal(jpki_cert_write_pending(x->card, JPKI_KEY_AUTH, cur, cur_len, &x->err),
                      JPKI_OK);
-    assert_int_equal(jpki_cert_activate(&x->card, JPKI_KEY_AUTH, &x->err), JPKI_ERR_CERT);
+    assert_int_equal(jpki_cert_activate(x->card, JPKI_KEY_AUTH, &x->err), JPKI_ERR_CERT);
     assert_int_equal(x->err.sw, 0x6A80);
-    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_OK);
     assert_int_equal(st.key[JPKI_KEY_AUTH].active_cert_len, old_len);
 
     /* The right one goes in. */
@@ -885,14 +888,14 @@ static void engine_renew_auth_key(void **state)
     size_t len = 0;
     assert_int_equal(testca_issue(ca, &rq, &der, &len, &x->err), JPKI_OK);
     testca_free(ca);
-    assert_int_equal(jpki_cert_write_pending(&x->card, JPKI_KEY_AUTH, der, len, &x->err), JPKI_OK);
-    assert_int_equal(jpki_cert_activate(&x->card, JPKI_KEY_AUTH, &x->err), JPKI_OK);
+    assert_int_equal(jpki_cert_write_pending(x->card, JPKI_KEY_AUTH, der, len, &x->err), JPKI_OK);
+    assert_int_equal(jpki_cert_activate(x->card, JPKI_KEY_AUTH, &x->err), JPKI_OK);
     uint8_t *now = NULL;
     size_t now_len = 0;
-    assert_int_equal(jpki_read_cert(&x->card, JPKI_CERT_AUTH, &now, &now_len, &x->err), JPKI_OK);
+    assert_int_equal(jpki_read_cert(x->card, JPKI_CERT_AUTH, &now, &now_len, &x->err), JPKI_OK);
     assert_int_equal(now_len, len);
     assert_memory_equal(now, der, len);
-    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_OK);
     assert_false(st.key[JPKI_KEY_AUTH].pending);
     assert_int_equal(st.key[JPKI_KEY_AUTH].active_cert_len, len);
     free(now);
@@ -905,12 +908,12 @@ static void engine_renew_auth_key(void **state)
 static void engine_pin_resets(void **state)
 {
     engine_fixture *x = *state;
-    assert_int_equal(jpki_issuer_authenticate(&x->card, &x->key, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuer_authenticate(x->card, &x->key, &x->err), JPKI_OK);
     jpki_secret pin;
     set_secret(&pin, "9163");
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_REGISTRY, &pin, &x->err), JPKI_OK);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_REGISTRY, &pin, &x->err), JPKI_OK);
     set_secret(&pin, "4455");
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_CARDINFO, &pin, &x->err), JPKI_OK);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_CARDINFO, &pin, &x->err), JPKI_OK);
     assert_int_equal(verify_with(x, JPKI_PIN_REGISTRY, "2580"), JPKI_ERR_PIN_WRONG);
     assert_int_equal(verify_with(x, JPKI_PIN_REGISTRY, "9163"), JPKI_OK);
     assert_int_equal(verify_with(x, JPKI_PIN_CARDINFO, "4455"), JPKI_OK);
@@ -919,19 +922,19 @@ static void engine_pin_resets(void **state)
     for (int i = 0; i < JPKI_PIN4_TRIES; i++)
         assert_int_not_equal(verify_with(x, JPKI_PIN_AUTH, "0000"), JPKI_OK);
     assert_int_equal(tries_left(x, JPKI_PIN_AUTH), 0);
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_AUTH, NULL, &x->err), JPKI_OK);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_AUTH, NULL, &x->err), JPKI_OK);
     assert_int_equal(tries_left(x, JPKI_PIN_AUTH), JPKI_PIN4_TRIES);
     assert_int_equal(verify_with(x, JPKI_PIN_AUTH, "1234"), JPKI_OK);
 
     /* The sign password: a reset deletes the signature key and cert. */
     set_secret(&pin, "FRESH2025");
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_SIGN, &pin, &x->err), JPKI_OK);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_SIGN, &pin, &x->err), JPKI_OK);
     jpki_issuance_status st;
-    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_OK);
     assert_false(st.key[JPKI_KEY_SIGN].active);
     assert_true(st.key[JPKI_KEY_AUTH].active);
     bool auth_flag, sign_flag;
-    assert_int_equal(jpki_read_cert_flags(&x->card, &auth_flag, &sign_flag, &x->err), JPKI_OK);
+    assert_int_equal(jpki_read_cert_flags(x->card, &auth_flag, &sign_flag, &x->err), JPKI_OK);
     assert_true(auth_flag);
     assert_false(sign_flag);
     assert_int_equal(verify_with(x, JPKI_PIN_SIGN, "FRESH2025"), JPKI_OK);
@@ -940,7 +943,7 @@ static void engine_pin_resets(void **state)
     /* After a reset (end of transaction) the session is gone. */
     engine_power_cycle(x);
     set_secret(&pin, "1111");
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_AUTH, &pin, &x->err), JPKI_ERR_AUTH);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_AUTH, &pin, &x->err), JPKI_ERR_AUTH);
     assert_int_equal(verify_with(x, JPKI_PIN_AUTH, "1234"), JPKI_OK);
     jpki_secret_wipe(&pin);
 }
@@ -948,10 +951,10 @@ static void engine_pin_resets(void **state)
 static void engine_face_mode_round_trip(void **state)
 {
     engine_fixture *x = *state;
-    assert_int_equal(jpki_issuer_authenticate(&x->card, &x->key, &x->err), JPKI_OK);
-    assert_int_equal(jpki_face_mode_enter(&x->card, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuer_authenticate(x->card, &x->key, &x->err), JPKI_OK);
+    assert_int_equal(jpki_face_mode_enter(x->card, &x->err), JPKI_OK);
     jpki_issuance_status st;
-    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_OK);
     assert_true(st.face_mode);
     assert_false(st.key[JPKI_KEY_SIGN].active);
     assert_true(st.key[JPKI_KEY_AUTH].active);
@@ -962,15 +965,15 @@ static void engine_face_mode_round_trip(void **state)
      * ENABLE VERIFICATION REQUIREMENT only. */
     jpki_secret one;
     set_secret(&one, "1234");
-    assert_int_equal(jpki_pin_reset(&x->card, JPKI_PIN_AUTH, &one, &x->err), JPKI_ERR_STATE);
+    assert_int_equal(jpki_pin_reset(x->card, JPKI_PIN_AUTH, &one, &x->err), JPKI_ERR_STATE);
 
     jpki_secret pins[JPKI_PIN_COUNT];
     set_secret(&pins[JPKI_PIN_AUTH], "8642");
     set_secret(&pins[JPKI_PIN_SIGN], "BACK2PINS");
     set_secret(&pins[JPKI_PIN_CARDINFO], "7531");
     set_secret(&pins[JPKI_PIN_REGISTRY], "1357");
-    assert_int_equal(jpki_face_mode_leave(&x->card, pins, &x->err), JPKI_OK);
-    assert_int_equal(jpki_issuance_status_get(&x->card, &st, &x->err), JPKI_OK);
+    assert_int_equal(jpki_face_mode_leave(x->card, pins, &x->err), JPKI_OK);
+    assert_int_equal(jpki_issuance_status_get(x->card, &st, &x->err), JPKI_OK);
     assert_false(st.face_mode);
     assert_false(st.key[JPKI_KEY_SIGN].active);
     assert_int_equal(tries_left(x, JPKI_PIN_SIGN), JPKI_SIGN_PW_TRIES);
@@ -979,7 +982,7 @@ static void engine_face_mode_round_trip(void **state)
     assert_int_equal(verify_with(x, JPKI_PIN_CARDINFO, "7531"), JPKI_OK);
     assert_int_equal(verify_with(x, JPKI_PIN_REGISTRY, "1357"), JPKI_OK);
     /* Leaving twice: the card is a PIN card now. */
-    assert_int_equal(jpki_face_mode_leave(&x->card, pins, &x->err), JPKI_ERR_STATE);
+    assert_int_equal(jpki_face_mode_leave(x->card, pins, &x->err), JPKI_ERR_STATE);
     for (int i = 0; i < JPKI_PIN_COUNT; i++)
         jpki_secret_wipe(&pins[i]);
     jpki_secret_wipe(&one);

@@ -70,11 +70,21 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* One exchange as the card answered it (data || SW): no GET RESPONSE or
+ * resend, so each call consumes exactly one recorded APDU. */
 static jpki_rc send(jpki_transport *t, const uint8_t *c, size_t n, uint8_t *r, size_t *rn,
                     jpki_error *e)
 {
-    *rn = JPKI_RAPDU_MAX;
-    return t->ops->transmit(t, c, n, r, rn, e);
+    static jpki_response resp;
+    jpki_transport_set_auto_get_response(t, false);
+    jpki_rc rc = jpki_transmit_raw(t, c, n, &resp, e);
+    if (rc != JPKI_OK)
+        return rc;
+    memcpy(r, resp.data, resp.len);
+    r[resp.len] = (uint8_t)(resp.sw >> 8);
+    r[resp.len + 1] = (uint8_t)resp.sw;
+    *rn = resp.len + 2;
+    return JPKI_OK;
 }
 
 static void same_commands_get_recorded_answers(void **state)
@@ -84,14 +94,16 @@ static void same_commands_get_recorded_answers(void **state)
     jpki_error e;
     jpki_error_clear(&e);
     assert_int_equal(jpki_replay_transport_open(rec_path, &t, &e), JPKI_OK);
-    assert_string_equal(t->ops->kind, "replay");
-    assert_string_equal(t->reader, "Reader R");
-    assert_int_equal(t->atr_len, sizeof atr);
-    assert_memory_equal(t->atr, atr, sizeof atr);
-    assert_false(t->extended_ok);
+    assert_string_equal(jpki_transport_kind(t), "replay");
+    assert_string_equal(jpki_transport_reader(t), "Reader R");
+    size_t atr_len;
+    const uint8_t *t_atr = jpki_transport_atr(t, &atr_len);
+    assert_int_equal(atr_len, sizeof atr);
+    assert_memory_equal(t_atr, atr, sizeof atr);
+    assert_false(jpki_transport_extended_ok(t));
     static uint8_t r[JPKI_RAPDU_MAX];
     size_t rn;
-    assert_int_equal(t->ops->begin(t, &e), JPKI_OK);
+    assert_int_equal(jpki_transport_begin(t, &e), JPKI_OK);
     assert_int_equal(send(t, sel_jpki, sizeof sel_jpki, r, &rn, &e), JPKI_OK);
     assert_int_equal(rn, 2);
     assert_int_equal(send(t, sel_pin, sizeof sel_pin, r, &rn, &e), JPKI_OK);
@@ -109,8 +121,8 @@ static void same_commands_get_recorded_answers(void **state)
     assert_int_equal(send(t, read4, sizeof read4, r, &rn, &e), JPKI_ERR_TRANSPORT);
     assert_non_null(strstr(e.message, "APDU #6 (READ BINARY"));
     assert_non_null(strstr(e.message, "runs past the end of the recording (5 APDUs recorded)"));
-    assert_int_equal(t->ops->end(t, true, &e), JPKI_OK);
-    t->ops->destroy(t);
+    assert_int_equal(jpki_transport_end(t, true, &e), JPKI_OK);
+    jpki_transport_close(t);
 }
 
 static void mismatch_names_the_apdu_and_never_the_pin(void **state)
@@ -144,7 +156,7 @@ static void mismatch_names_the_apdu_and_never_the_pin(void **state)
     assert_non_null(strstr(e.message, "at byte 1 (INS)"));
     assert_int_equal(jpki_replay_transport_finish(t, &e), JPKI_ERR_TRANSPORT);
     assert_non_null(strstr(e.message, "3 of 5 recorded APDUs were not sent"));
-    t->ops->destroy(t);
+    jpki_transport_close(t);
 }
 
 static void bad_recordings_are_refused(void **state)
@@ -181,8 +193,8 @@ typedef struct card_facts {
 
 static jpki_rc read_facts(jpki_transport *t, const char *pw, card_facts *f, jpki_error *e)
 {
-    jpki_card c;
-    jpki_card_init(&c, t);
+    jpki_card *c = NULL;
+    assert_int_equal(jpki_card_new(t, &c, NULL), JPKI_OK);
     jpki_secret s;
     memset(&s, 0, sizeof s);
     memcpy(s.buf, pw, strlen(pw));
@@ -190,18 +202,19 @@ static jpki_rc read_facts(jpki_transport *t, const char *pw, card_facts *f, jpki
     jpki_pin_status st;
     jpki_rc rc = jpki_transport_begin(t, e);
     if (rc == JPKI_OK)
-        rc = jpki_pin_verify(&c, JPKI_PIN_SIGN, &s, e);
+        rc = jpki_pin_verify(c, JPKI_PIN_SIGN, &s, e);
     if (rc == JPKI_OK)
-        rc = jpki_read_cert(&c, JPKI_CERT_SIGN, &f->sign, &f->sign_len, e);
+        rc = jpki_read_cert(c, JPKI_CERT_SIGN, &f->sign, &f->sign_len, e);
     if (rc == JPKI_OK)
-        rc = jpki_read_cert(&c, JPKI_CERT_AUTH, &f->auth, &f->auth_len, e);
-    if (rc == JPKI_OK && (rc = jpki_pin_status_get(&c, JPKI_PIN_SIGN, &st, e)) == JPKI_OK)
+        rc = jpki_read_cert(c, JPKI_CERT_AUTH, &f->auth, &f->auth_len, e);
+    if (rc == JPKI_OK && (rc = jpki_pin_status_get(c, JPKI_PIN_SIGN, &st, e)) == JPKI_OK)
         f->tries_sign = st.tries_left;
-    if (rc == JPKI_OK && (rc = jpki_pin_status_get(&c, JPKI_PIN_AUTH, &st, e)) == JPKI_OK)
+    if (rc == JPKI_OK && (rc = jpki_pin_status_get(c, JPKI_PIN_AUTH, &st, e)) == JPKI_OK)
         f->tries_auth = st.tries_left;
     if (rc == JPKI_OK)
         rc = jpki_transport_end(t, true, e);
     jpki_secret_wipe(&s);
+    jpki_card_free(c);
     return rc;
 }
 
@@ -218,8 +231,10 @@ static void card_api_round_trip(void **state)
     assert_int_equal(jpki_mem_transport_new(sim_card_apdu, card, atr, sizeof atr, &t, &e), JPKI_OK);
     jpki_trace *tr = jpki_trace_new();
     assert_int_equal(jpki_trace_set_cbor_file(tr, rec, &e), JPKI_OK);
-    jpki_trace_set_card(tr, t->reader, t->atr, t->atr_len);
-    t->trace = tr;
+    size_t atr_len;
+    const uint8_t *t_atr = jpki_transport_atr(t, &atr_len);
+    jpki_trace_set_card(tr, jpki_transport_reader(t), t_atr, atr_len);
+    jpki_transport_set_trace(t, tr);
     card_facts live = {0}, again = {0};
     assert_int_equal(read_facts(t, "ABC123", &live, &e), JPKI_OK);
     jpki_transport_close(t);
@@ -237,7 +252,7 @@ static void card_api_round_trip(void **state)
     assert_null(memmem(bytes, n, "ABC123", 6));
 
     assert_int_equal(jpki_replay_transport_open(rec, &t, &e), JPKI_OK);
-    assert_string_equal(t->reader, "mem");
+    assert_string_equal(jpki_transport_reader(t), "mem");
     assert_int_equal(read_facts(t, "ZZZ999", &again, &e), JPKI_OK);
     assert_int_equal(jpki_replay_transport_finish(t, &e), JPKI_OK);
     jpki_transport_close(t);
@@ -287,7 +302,7 @@ static void get_response_round_trip(void **state)
     assert_int_equal(jpki_mem_transport_new(card_61xx, NULL, NULL, 0, &t, &e), JPKI_OK);
     jpki_trace *tr = jpki_trace_new();
     assert_int_equal(jpki_trace_set_cbor_file(tr, rec, &e), JPKI_OK);
-    t->trace = tr;
+    jpki_transport_set_trace(t, tr);
     jpki_apdu rb = {.ins = 0xB0, .ne = 256};
     static jpki_response live, again;
     assert_int_equal(jpki_transmit(t, &rb, &live, &e), JPKI_OK);
@@ -334,9 +349,9 @@ static void issuer_session_traces_hold_no_secret(void **state)
     jpki_trace *tr = jpki_trace_new();
     jpki_trace_set_text(tr, tf);
     assert_int_equal(jpki_trace_set_cbor_file(tr, rec, &e), JPKI_OK);
-    t->trace = tr;
-    jpki_card c;
-    jpki_card_init(&c, t);
+    jpki_transport_set_trace(t, tr);
+    jpki_card *c = NULL;
+    assert_int_equal(jpki_card_new(t, &c, NULL), JPKI_OK);
     jpki_secret newpin;
     memset(&newpin, 0, sizeof newpin);
     memcpy(newpin.buf, "8642", 4);
@@ -348,10 +363,11 @@ static void issuer_session_traces_hold_no_secret(void **state)
         memcpy(pins[i].buf, values[i], strlen(values[i]));
         pins[i].len = strlen(values[i]);
     }
-    assert_int_equal(jpki_issuer_authenticate(&c, &key, &e), JPKI_OK);
-    assert_int_equal(jpki_pin_reset(&c, JPKI_PIN_AUTH, &newpin, &e), JPKI_OK);
-    assert_int_equal(jpki_face_mode_enter(&c, &e), JPKI_OK);
-    assert_int_equal(jpki_face_mode_leave(&c, pins, &e), JPKI_OK);
+    assert_int_equal(jpki_issuer_authenticate(c, &key, &e), JPKI_OK);
+    assert_int_equal(jpki_pin_reset(c, JPKI_PIN_AUTH, &newpin, &e), JPKI_OK);
+    assert_int_equal(jpki_face_mode_enter(c, &e), JPKI_OK);
+    assert_int_equal(jpki_face_mode_leave(c, pins, &e), JPKI_OK);
+    jpki_card_free(c);
     jpki_transport_close(t);
     jpki_trace_free(tr);
     fclose(tf);

@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "sim.h"
+#include "jpki/card.h"
+#include "sim_state.h"
 #include "sim_test_util.h"
 
 static int group_setup(void **state)

@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "sim.h"
+#include "jpki/jpki.h"
+#include "sim_state.h"
 #include "sim_test_util.h"
 
 #define NVAR 6
@@ -47,6 +48,30 @@ static sim_card *load(const char *path)
     assert_non_null(c);
     return c;
 }
+
+/* Open the issuer session as jpki-renew does: libjpki's mutual
+ * authentication over the in-process transport.  It leaves the JPKI
+ * application selected. */
+static void issuer_session(sim_card *c)
+{
+    size_t atr_len;
+    const uint8_t *atr = sim_card_variant_atr(c, &atr_len);
+    jpki_error e;
+    jpki_error_clear(&e);
+    jpki_transport *t = NULL;
+    jpki_card *card = NULL;
+    jpki_issuer_key k;
+    assert_int_equal(jpki_mem_transport_new(sim_card_apdu, c, atr, atr_len, &t, &e), JPKI_OK);
+    assert_int_equal(jpki_card_new(t, &card, &e), JPKI_OK);
+    assert_int_equal(jpki_issuer_key_load_file(fx.key, &k, &e), JPKI_OK);
+    assert_int_equal(jpki_issuer_authenticate(card, &k, &e), JPKI_OK);
+    jpki_issuer_key_wipe(&k);
+    jpki_card_free(card);
+    jpki_transport_close(t);
+    assert_true(sim_card_issuer_open(c));
+}
+
+#define SEL_ISD "00 A4 04 00 07 A0 00 00 01 51 00 00" /* back to the MF state */
 
 static bool is_contactless(size_t i) { return strncmp(var_name[i], "contactless", 11) == 0; }
 
@@ -166,9 +191,9 @@ static void content_forms(void **state)
         }
         /* A longer address (body >= 128 bytes) shows the outer length
          * form: 82 00 xx on the long-form variants, 81 xx on the others. */
-        snprintf(c->st.address, sizeof c->st.address, "%s", "架空県見本市試験町一丁目２番３号見本ビル東館別棟１０１号室");
+        snprintf(sim_card_state(c)->address, sizeof sim_card_state(c)->address, "%s", "架空県見本市試験町一丁目２番３号見本ビル東館別棟１０１号室");
         if (i == 0)
-            snprintf(c->st.name, sizeof c->st.name, "%s", "番号\u3000花子");
+            snprintf(sim_card_state(c)->name, sizeof sim_card_state(c)->name, "%s", "番号\u3000花子");
         assert_int_equal(tx(c, "00 B0 00 00 00"), 0x9000);
         bool long_form = i == 0 || i == 2 || i == 4;
         size_t body;
@@ -322,13 +347,14 @@ static void issuance_status_needs_session(void **state)
         assert_int_equal(rlen, 0);
         tx(c, SEL_JPKI);
         assert_int_equal(tx(c, "00 CA DF 30 00"), 0x6982);
-        c->issuer = true; /* what a successful MUTUAL AUTHENTICATE leaves */
+        issuer_session(c);
         assert_int_equal(tx(c, "00 CA DF 30 00"), 0x9000);
         assert_int_equal(rlen, 2 + 1 + JPKI_STATUS_LEN);
         assert_memory_equal(rbuf, "\xDF\x30\x0C", 3);
         sim_card_power_cycle(c); /* the session ends with the reset */
         assert_int_equal(tx(c, "00 CA DF 30 00"), 0x6982);
-        c->issuer = true;
+        issuer_session(c);
+        assert_int_equal(tx(c, SEL_ISD), 0x9000); /* MF level, session kept */
         assert_int_equal(tx(c, "00 CA 00 F0 00"), 0x9000);
         assert_memory_equal(rbuf, "99201", 5);
         assert_int_equal(tx(c, "00 CA 00 66 00"), 0x6A88);
@@ -394,12 +420,17 @@ static void verified_pin_query_per_variant(void **state)
         snprintf(path, sizeof path, "%s/vq%zu.card", fx.dir, i);
         fx_copy(var_path[i < NVAR ? i : 2], path);
         sim_card *c = load(path);
-        assert_false(c->v->verified_query_ok);
-        sim_variant answers_9000 = *c->v; /* the behaviour switched on */
+        const sim_variant *v = sim_variant_find(i < NVAR ? var_name[i] : var_name[2]);
+        assert_false(v->verified_query_ok);
+        sim_variant answers_9000 = *v; /* the behaviour switched on */
         answers_9000.verified_query_ok = true;
         bool ok9000 = i == NVAR;
-        if (ok9000)
-            c->v = &answers_9000;
+        if (ok9000) {
+            sim_card *as_9000 = sim_card_clone(c, &answers_9000, path);
+            assert_non_null(as_9000);
+            sim_card_free(c);
+            c = as_9000;
+        }
         tx(c, SEL_JPKI);
         sel_ef(c, JPKI_EF_AUTH_PIN);
         assert_int_equal(tx(c, "00 20 00 80"), 0x63C3);
@@ -426,6 +457,8 @@ static void verified_pin_query_per_variant(void **state)
 static void mf_select_and_isd(void **state)
 {
     (void)state;
+    const uint8_t di[51] = {0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+                            0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20, 0x5A};
     for (size_t i = 0; i < NVAR; i++) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/mf%zu.card", fx.dir, i);
@@ -442,16 +475,19 @@ static void mf_select_and_isd(void **state)
         assert_int_equal(rlen, 0);
         assert_int_equal(tx(c, "00 B0 00 00 04"), 0x9000); /* same DF, same EF */
         assert_int_equal(rbuf[0], 0x30);
-        assert_true(c->verified[JPKI_PIN_AUTH]); /* nothing dropped */
+        /* nothing dropped: the auth key signs (by SFI, current EF kept) */
+        assert_int_equal(tx_data(c, 0x80, 0x2A, 0x00, 0x97, di, sizeof di, 1), 0x9000);
         assert_int_equal(tx(c, "00 CA 00 F0 00"), 0x6A88); /* still in the application */
         /* the ISD: back to the state after reset */
         assert_int_equal(tx(c, "00 A4 04 00 07 A0 00 00 01 51 00 00"), 0x9000);
-        assert_false(c->verified[JPKI_PIN_AUTH]);
         assert_int_equal(tx(c, "00 B0 00 00 04"), 0x6986); /* no current EF */
         assert_int_equal(tx(c, "00 CA 00 F0 00"), 0x9000); /* MF-level data again */
         assert_memory_equal(rbuf, "99201", 5);
         assert_int_equal(tx(c, "00 A4 00 00"), 0x6A86);
         assert_int_equal(tx(c, "00 A4 04 00 06 A0 00 00 01 51 00"), 0x6A82); /* exact AID only */
+        /* the verified PIN went with the application */
+        tx(c, SEL_JPKI);
+        assert_int_equal(tx_data(c, 0x80, 0x2A, 0x00, 0x97, di, sizeof di, 1), 0x6982);
         sim_card_free(c);
     }
 }
@@ -464,9 +500,9 @@ static void face_auth_card(void **state)
     fx_copy(var_path[0], path);
     sim_card *c = load(path);
     /* the switch of jpki-tools' issuance profile, as t_face_auth drives it */
-    c->st.face_mode = true;
+    sim_card_state(c)->face_mode = true;
     for (int i = 0; i < JPKI_PIN_COUNT; i++)
-        c->st.pin[i].len = 0;
+        sim_card_state(c)->pin[i].len = 0;
     tx(c, SEL_JPKI);
     sel_ef(c, JPKI_EF_AUTH_PIN);
     assert_int_equal(tx(c, "00 20 00 80"), 0x63C0);

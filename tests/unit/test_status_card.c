@@ -248,10 +248,11 @@ static void enter_face_mode(rig *r)
     jpki_error e;
     jpki_error_clear(&e);
     assert_int_equal(jpki_issuer_key_load_file(fx.key, &k, &e), JPKI_OK);
-    jpki_card c;
-    jpki_card_init(&c, r->t);
-    assert_int_equal(jpki_issuer_authenticate(&c, &k, &e), JPKI_OK);
-    assert_int_equal(jpki_face_mode_enter(&c, &e), JPKI_OK);
+    jpki_card *c = NULL;
+    assert_int_equal(jpki_card_new(r->t, &c, NULL), JPKI_OK);
+    assert_int_equal(jpki_issuer_authenticate(c, &k, &e), JPKI_OK);
+    assert_int_equal(jpki_face_mode_enter(c, &e), JPKI_OK);
+    jpki_card_free(c);
     jpki_issuer_key_wipe(&k);
     sim_card_power_cycle(r->s.card);
 }

@@ -15,9 +15,9 @@
 
 #include "jpki/card.h"
 #include "jpki/cert.h"
-#include "jpki/x509_parse.h"
+#include "x509_crt.h"
 #include "profile_ext.h"
-#include "sim.h"
+#include "sim_state.h"
 #include "sim_test_util.h"
 
 #define USER_EF 2048 /* the sim's certificate EF (app_jpki.c) */
@@ -95,7 +95,7 @@ static void user_certificates_have_real_sizes(void **state)
 {
     (void)state;
     for (int k = 0; k < SIM_KEYS; k++) {
-        size_t n = card->st.slot[k].cert.len;
+        size_t n = sim_card_state(card)->slot[k].cert.len;
         print_message("user certificate %d: %zu bytes\n", k, n);
         /* Real: 1.5-1.8 KB; this profile gives ~1190 (auth) and ~1360 (sign):
          * real certificates carry more than the test CA knows of. */
@@ -108,13 +108,13 @@ static void ca_certificates_have_real_sizes_and_no_cn(void **state)
 {
     (void)state;
     for (int k = 0; k < SIM_KEYS; k++) {
-        size_t n = card->st.ca_cert[k].len;
+        size_t n = sim_card_state(card)->ca_cert[k].len;
         print_message("CA certificate %d: %zu bytes\n", k, n);
         /* Real: 1301-1319; this profile gives ~1220. */
         assert_in_range(n, 1200, 1319);
         assert_true(n <= CA_EF);
         mbedtls_x509_crt crt;
-        parse(&card->st.ca_cert[k], &crt);
+        parse(&sim_card_state(card)->ca_cert[k], &crt);
         for (const mbedtls_x509_name *a = &crt.subject; a; a = a->next)
             assert_false(MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &a->oid) == 0);
         assert_int_equal(crt.subject_raw.len, crt.issuer_raw.len);
@@ -126,7 +126,7 @@ static void sign_certificate_profile(void **state)
 {
     (void)state;
     mbedtls_x509_crt crt;
-    parse(&card->st.slot[JPKI_KEY_SIGN].cert, &crt);
+    parse(&sim_card_state(card)->slot[JPKI_KEY_SIGN].cert, &crt);
     const unsigned char *v;
     size_t l;
     assert_int_equal(EXT(&crt, MBEDTLS_OID_CERTIFICATE_POLICIES, &v, &l), 1); /* critical */
@@ -163,7 +163,7 @@ static void auth_certificate_profile(void **state)
 {
     (void)state;
     mbedtls_x509_crt crt;
-    parse(&card->st.slot[JPKI_KEY_AUTH].cert, &crt);
+    parse(&sim_card_state(card)->slot[JPKI_KEY_AUTH].cert, &crt);
     const unsigned char *v;
     size_t l;
     assert_int_equal(EXT(&crt, MBEDTLS_OID_CERTIFICATE_POLICIES, &v, &l), 0);
@@ -187,7 +187,7 @@ static void auth_certificate_profile(void **state)
 static void lib_parses_critical_jpki_policies_only(void **state)
 {
     (void)state;
-    const sim_blob *b = &card->st.slot[JPKI_KEY_SIGN].cert;
+    const sim_blob *b = &sim_card_state(card)->slot[JPKI_KEY_SIGN].cert;
     mbedtls_x509_crt plain;
     mbedtls_x509_crt_init(&plain);
     assert_int_not_equal(mbedtls_x509_crt_parse_der(&plain, b->p, b->len), 0);
@@ -208,7 +208,7 @@ static void lib_parses_critical_jpki_policies_only(void **state)
     /* the same certificate with a foreign critical policy (1.2.3.4) */
     mbedtls_pk_context key;
     mbedtls_pk_init(&key);
-    const sim_blob *k = &card->st.slot[JPKI_KEY_SIGN].key;
+    const sim_blob *k = &sim_card_state(card)->slot[JPKI_KEY_SIGN].key;
     assert_int_equal(mbedtls_pk_parse_key(&key, k->p, k->len, NULL, 0), 0);
     mbedtls_x509write_cert w;
     mbedtls_x509write_crt_init(&w);

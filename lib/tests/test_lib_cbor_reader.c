@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "../../lib/cbor_reader.h"
+#include "../cbor_reader.h"
 
 static const cbor_limits LIM = {.bytes_max = 8, .text_max = 4, .items_max = 3};
 

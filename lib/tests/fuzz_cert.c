@@ -1,15 +1,17 @@
 /* Fuzz target: certificate facts from untrusted bytes (a card's EF, a file):
  * jpki_cert_parse (DER and PEM), the JPKI subjectAltName walk on raw
  * extension bytes, BER headers and ATR capability parsing.
- * Seeds in corpus/fuzz_cert are tiny hand-written byte strings. */
+ * Seeds in tests/fuzz/corpus/fuzz_cert are tiny hand-written byte strings.
+ * In lib/tests/ (not tests/fuzz/) because the SAN walk and BER headers are
+ * private to lib/. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jpki/cert.h"
 #include "jpki/transport.h"
-#include "../../lib/card_internal.h"
-#include "../../lib/cert_internal.h"
+#include "../card_internal.h"
+#include "../cert_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
