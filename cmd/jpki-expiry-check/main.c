@@ -12,13 +12,14 @@
 
 #include "check.h"
 #include "cli.h"
+#include "cli_watch.h"
 
 /* J-LIS mails the expiry notice two to three months ahead and renewal is
  * accepted from three months before the expiry date: 90 days lines the
  * warning up with the moment renewal becomes possible. */
 #define DEFAULT_WITHIN "90d"
 
-enum { OPT_NOW = 0x2001, OPT_STDIN, OPT_CARD };
+enum { OPT_NOW = 0x2001, OPT_STDIN, OPT_CARD, OPT_WATCH };
 
 static void usage(FILE *f)
 {
@@ -40,6 +41,9 @@ static void usage(FILE *f)
             "  -q, --quiet            no per-entry lines, only the summary\n"
             "      --stdin            read stdin (same as '-')\n"
             "      --card             read the card even when stdin is not a terminal\n"
+            "      --watch            keep running: check each card inserted into any reader,\n"
+            "                         one line per card; SIGINT/SIGTERM ends it with the\n"
+            "                         summary on stderr (exit 0)\n"
             CLI_COMMON_HELP
             "  -h, --help             this help\n"
             "  -V, --version          version\n");
@@ -57,29 +61,74 @@ static bool stdin_has_data_source(void)
     return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode);
 }
 
-static int check_card(check_ctx *c, cli_common *cc)
+/* Read the card in reader (NULL: the one cc names) into rec.  false when
+ * there was no card to read (said on stderr). */
+static bool read_card(check_ctx *c, cli_common *cc, const char *reader, jpki_record *rec)
 {
     jpki_transport *t = NULL;
     jpki_error err;
     jpki_error_clear(&err);
-    if (cli_open(cc, NULL, &t, &err) != JPKI_OK) {
-        cli_report(PROG, &err);
+    jpki_record_init(rec);
+    jpki_rc rc = cli_open(cc, reader, &t, &err);
+    if (rc != JPKI_OK) {
         cli_close(cc, NULL);
-        return JPKI_EXPIRY_UNKNOWN;
+        if (!reader || rc != JPKI_ERR_NO_CARD) {
+            cli_report(PROG, &err);
+            return false;
+        }
+        /* --watch: the card left between its insertion and our connect. */
+        snprintf(rec->reader, sizeof rec->reader, "%s", reader);
+        rec->card_present = rec->has_error = true;
+        snprintf(rec->error_code, sizeof rec->error_code, "%s", jpki_rc_name(JPKI_ERR_CARD_REMOVED));
+        snprintf(rec->error, sizeof rec->error, "card removed before it could be read");
+        return true;
     }
     jpki_status_options o = {.now = c->now};
-    jpki_record rec;
-    jpki_record_init(&rec);
-    jpki_record_from_card(t, &o, &rec, &err); /* failures land in rec.error */
+    jpki_record_from_card(t, &o, rec, &err); /* failures land in rec->error */
     cli_close(cc, t);
-    if (!rec.card_present && !rec.has_error) {
-        cli_errorf(PROG, "%s: no card in the reader", rec.reader);
-        jpki_record_clear(&rec);
-        return JPKI_EXPIRY_UNKNOWN;
+    if (!rec->card_present && !rec->has_error) {
+        cli_errorf(PROG, "%s: no card in the reader", rec->reader);
+        jpki_record_clear(rec);
+        return false;
     }
+    return true;
+}
+
+static int check_card(check_ctx *c, cli_common *cc)
+{
+    jpki_record rec;
+    if (!read_card(c, cc, NULL, &rec))
+        return JPKI_EXPIRY_UNKNOWN;
     check_record(c, &rec, JPKI_RECORD_JSON);
     jpki_record_clear(&rec);
     return check_exit_code(c);
+}
+
+typedef struct watch_ctx {
+    check_ctx *c;
+    cli_common *cc;
+} watch_ctx;
+
+static bool watch_card(void *ctx, const char *reader)
+{
+    watch_ctx *w = ctx;
+    jpki_record rec;
+    if (read_card(w->c, w->cc, reader, &rec)) {
+        check_record(w->c, &rec, JPKI_RECORD_JSON);
+        jpki_record_clear(&rec);
+    }
+    return !ferror(w->c->report);
+}
+
+/* --watch ends on a signal: the summary goes to stderr, the exit code says
+ * the watch went as planned (the per-card verdicts are in the lines). */
+static int watch_cards(check_ctx *c, cli_common *cc)
+{
+    watch_ctx w = {c, cc};
+    int code = cli_watch(PROG, watch_card, &w);
+    c->report = stderr;
+    check_summary(c);
+    return code == CLI_EXIT_OK ? 0 : JPKI_EXPIRY_UNKNOWN;
 }
 
 /* Sniff stdin and hand it to the matching reader.  Returns false when
@@ -123,6 +172,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"stdin", no_argument, NULL, OPT_STDIN},
         {"card", no_argument, NULL, OPT_CARD},
+        {"watch", no_argument, NULL, OPT_WATCH},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         CLI_COMMON_LONGOPTS,
@@ -134,7 +184,7 @@ int main(int argc, char **argv)
     c.now = time(NULL);
     c.kinds = (1u << JPKI_CERT_AUTH) | (1u << JPKI_CERT_SIGN);
     const char *within = DEFAULT_WITHIN;
-    bool want_stdin = false, want_card = false;
+    bool want_stdin = false, want_card = false, watch = false, reader_given = false;
     jpki_error err;
     jpki_error_clear(&err);
     int opt;
@@ -143,7 +193,7 @@ int main(int argc, char **argv)
             opt = CLI_OPT_READER;
         if (cli_common_option(&cc, opt, optarg)) {
             if (opt == CLI_OPT_READER)
-                want_card = true; /* a reader named on the command line means the card */
+                want_card = reader_given = true; /* a reader named on the command line means the card */
             continue;
         }
         switch (opt) {
@@ -183,6 +233,9 @@ int main(int argc, char **argv)
         case OPT_CARD:
             want_card = true;
             break;
+        case OPT_WATCH:
+            watch = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -211,6 +264,13 @@ int main(int argc, char **argv)
     }
     /* With --filter, stdout carries data; the report moves to stderr. */
     c.report = c.filter ? stderr : stdout;
+    if (watch) {
+        if (want_stdin || reader_given || c.filter) {
+            cli_errorf(PROG, "--watch reads every reader's cards: no stdin, --reader or --filter with it");
+            return JPKI_EXPIRY_UNKNOWN;
+        }
+        return watch_cards(&c, &cc);
+    }
 
     bool from_stdin = want_stdin || (!want_card && stdin_has_data_source());
     if (from_stdin) {

@@ -85,6 +85,9 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
             }
         }
         fprintf(c->report, "%s %s\n", check_label(e), line);
+        /* Records may trickle in (jpki-status --watch | ...): each line
+         * goes out as its card is checked, not when a buffer fills. */
+        fflush(c->report);
     }
     if (c->filter && rec->renew) {
         jpki_error err;

@@ -10,11 +10,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_watch.h"
 #include "status.h"
 #include "pin_sources.h"
 
 enum { OPT_NOW = 0x2001, OPT_TABLE, OPT_JSON, OPT_CBOR, OPT_DER, OPT_VERIFY_SIGN, OPT_PIN_FD,
-       OPT_PIN_FILE, OPT_PIN_MAP };
+       OPT_PIN_FILE, OPT_PIN_MAP, OPT_WATCH };
 
 typedef enum { OUT_AUTO, OUT_TABLE, OUT_JSON, OUT_CBOR } out_format;
 
@@ -27,6 +28,13 @@ typedef struct status_opts {
     pin_map *map;     /* --pin-map: signature passwords by card serial */
     bool first_block; /* table: blank line between readers */
 } status_opts;
+
+/* --watch: what became of each card seen, for the summary line. */
+typedef struct watch_tally {
+    cli_common *cc;
+    status_opts *o;
+    unsigned long read, pin, removed, failed;
+} watch_tally;
 
 static void usage(FILE *f)
 {
@@ -47,8 +55,11 @@ static void usage(FILE *f)
             "      --pin-fd N         ... reading the password from file descriptor N\n"
             "      --pin-file F       ... reading it from F (mode 0600 or stricter)\n"
             "      --pin-map F        signature passwords by card serial (jpki-renew's PIN\n"
-            "                         map), for --all: each card with one in F is read with\n"
-            "                         it, never spending its last try\n"
+            "                         map), for --all or --watch: each card with one in F is\n"
+            "                         read with it, never spending its last try\n"
+            "      --watch            keep running: one record (or table block) per card\n"
+            "                         inserted into any reader; SIGINT/SIGTERM ends it with\n"
+            "                         a summary on stderr (exit 0)\n"
             CLI_COMMON_HELP
             "  -h, --help             this help\n"
             "  -V, --version          version\n");
@@ -195,6 +206,53 @@ static int run_one(cli_common *cc, status_opts *o)
     return code;
 }
 
+static bool watch_card(void *ctx, const char *reader)
+{
+    watch_tally *w = ctx;
+    jpki_record rec;
+    jpki_error err;
+    jpki_error_clear(&err);
+    bool opened;
+    jpki_rc rc = read_reader(w->cc, reader, w->o, &rec, &opened, &err);
+    if (rc == JPKI_ERR_NO_CARD || (rc == JPKI_ERR_CARD_REMOVED && !opened)) {
+        /* Gone between the insertion and our connect: still a card seen. */
+        rc = JPKI_ERR_CARD_REMOVED;
+        rec.card_present = true;
+        rec.has_error = true;
+        snprintf(rec.error_code, sizeof rec.error_code, "%s", jpki_rc_name(rc));
+        snprintf(rec.error, sizeof rec.error, "%s: card removed before it could be read", reader);
+        snprintf(err.message, sizeof err.message, "%s", rec.error);
+    }
+    if (rc == JPKI_OK)
+        w->read++;
+    else if (rc == JPKI_ERR_CARD_REMOVED || rc == JPKI_ERR_READER_GONE)
+        w->removed++;
+    else if (cli_exit_for(rc) == CLI_EXIT_PIN)
+        w->pin++;
+    else
+        w->failed++;
+    if (rc != JPKI_OK)
+        cli_errorf(PROG, "%s", strstr(err.message, reader) ? err.message : rec.error);
+    jpki_error e2;
+    jpki_error_clear(&e2);
+    bool ok = emit(stdout, w->o, &rec, &e2) == JPKI_OK;
+    if (!ok)
+        cli_report(PROG, &e2);
+    jpki_record_clear(&rec);
+    return ok;
+}
+
+static int run_watch(cli_common *cc, status_opts *o)
+{
+    watch_tally w = {.cc = cc, .o = o};
+    int code = cli_watch(PROG, watch_card, &w);
+    unsigned long seen = w.read + w.pin + w.removed + w.failed;
+    fprintf(stderr, PROG ": %lu card%s seen: %lu read, %lu removed during the read, "
+                    "%lu with signature password trouble, %lu unreadable\n",
+            seen, seen == 1 ? "" : "s", w.read, w.removed, w.pin, w.failed);
+    return code;
+}
+
 static jpki_rc get_sign_pin(const status_opts *o, jpki_secret *pin, jpki_error *err)
 {
     if (o->pin_fd >= 0)
@@ -217,6 +275,7 @@ int main(int argc, char **argv)
         {"pin-fd", required_argument, NULL, OPT_PIN_FD},
         {"pin-file", required_argument, NULL, OPT_PIN_FILE},
         {"pin-map", required_argument, NULL, OPT_PIN_MAP},
+        {"watch", no_argument, NULL, OPT_WATCH},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         CLI_COMMON_LONGOPTS,
@@ -228,7 +287,7 @@ int main(int argc, char **argv)
     o.pin_fd = -1;
     o.first_block = true;
     o.rd.now = time(NULL);
-    bool all = false;
+    bool all = false, watch = false, reader_given = false;
     int formats = 0; /* --table/--json/--cbor given */
     const char *map_path = NULL;
     jpki_error err;
@@ -237,9 +296,14 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "ahV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (opt == 'r')
             opt = CLI_OPT_READER;
-        if (cli_common_option(&cc, opt, optarg))
+        if (cli_common_option(&cc, opt, optarg)) {
+            reader_given |= opt == CLI_OPT_READER;
             continue;
+        }
         switch (opt) {
+        case OPT_WATCH:
+            watch = true;
+            break;
         case 'a':
             all = true;
             break;
@@ -307,6 +371,14 @@ int main(int argc, char **argv)
         cli_errorf(PROG, "--verify-sign-pin reads one card: use --reader instead of --all");
         return CLI_EXIT_USAGE;
     }
+    if (watch && (all || reader_given)) {
+        cli_errorf(PROG, "--watch watches every reader: no --all or --reader with it");
+        return CLI_EXIT_USAGE;
+    }
+    if (watch && o.verify_sign) {
+        cli_errorf(PROG, "--watch reads many cards: one password does not fit them; use --pin-map");
+        return CLI_EXIT_USAGE;
+    }
     if (o.pin_fd >= 0 && o.pin_file) {
         cli_errorf(PROG, "--pin-fd and --pin-file: choose one");
         return CLI_EXIT_USAGE;
@@ -340,7 +412,7 @@ int main(int argc, char **argv)
         }
         o.rd.sign_pin = &pin;
     }
-    int code = all ? run_all(&cc, &o) : run_one(&cc, &o);
+    int code = watch ? run_watch(&cc, &o) : all ? run_all(&cc, &o) : run_one(&cc, &o);
     jpki_secret_wipe(&pin);
     if (o.map)
         pin_map_free(o.map);
