@@ -19,7 +19,7 @@
  * warning up with the moment renewal becomes possible. */
 #define DEFAULT_WITHIN "90d"
 
-enum { OPT_NOW = 0x2001, OPT_STDIN, OPT_CARD, OPT_WATCH };
+enum { OPT_NOW = 0x2001, OPT_STDIN, OPT_CARD, OPT_WATCH, OPT_RENEWABLE };
 
 static void usage(FILE *f)
 {
@@ -38,6 +38,10 @@ static void usage(FILE *f)
             "  -c, --cert KIND        auth, sign or both (default both) for cards and records\n"
             "  -f, --filter           write the entries that need renewal to stdout in their\n"
             "                         input format; report lines go to stderr\n"
+            "      --renewable        only cards whose renewal is open as of --now (from the\n"
+            "                         day after the date three months before expiry; an\n"
+            "                         expired certificate counts too); with --filter their\n"
+            "                         \"renew\" list names the certificates open for renewal\n"
             "  -q, --quiet            no per-entry lines, only the summary\n"
             "      --stdin            read stdin (same as '-')\n"
             "      --card             read the card even when stdin is not a terminal\n"
@@ -173,6 +177,7 @@ int main(int argc, char **argv)
         {"stdin", no_argument, NULL, OPT_STDIN},
         {"card", no_argument, NULL, OPT_CARD},
         {"watch", no_argument, NULL, OPT_WATCH},
+        {"renewable", no_argument, NULL, OPT_RENEWABLE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         CLI_COMMON_LONGOPTS,
@@ -235,6 +240,9 @@ int main(int argc, char **argv)
             break;
         case OPT_WATCH:
             watch = true;
+            break;
+        case OPT_RENEWABLE:
+            c.renewable = true;
             break;
         case 'h':
             usage(stdout);

@@ -14,8 +14,8 @@ int check_exit_code(const check_ctx *c)
     if (c->input_error)
         return JPKI_EXPIRY_UNKNOWN;
     unsigned long total = c->n[0] + c->n[1] + c->n[2] + c->n[3];
-    if (total == 0)
-        return JPKI_EXPIRY_UNKNOWN;
+    if (total == 0) /* --renewable and none open yet: nothing to do */
+        return c->not_renewable ? JPKI_EXPIRY_OK : JPKI_EXPIRY_UNKNOWN;
     jpki_expiry worst = JPKI_EXPIRY_OK;
     for (int e = 0; e < 4; e++)
         if (c->n[e])
@@ -59,6 +59,8 @@ void check_summary(const check_ctx *c)
             c->n[JPKI_EXPIRY_UNKNOWN]);
     if (c->empty)
         fprintf(c->report, " (%lu empty reader%s)", c->empty, c->empty == 1 ? "" : "s");
+    if (c->renewable)
+        fprintf(c->report, "; %lu not renewable yet", c->not_renewable);
     if (c->input_error)
         fprintf(c->report, "; input incomplete");
     fprintf(c->report, "; threshold %lld days from %s\n", c->within / 86400, now);

@@ -15,7 +15,7 @@
 #include "pin_sources.h"
 
 enum { OPT_NOW = 0x2001, OPT_TABLE, OPT_JSON, OPT_CBOR, OPT_DER, OPT_VERIFY_SIGN, OPT_PIN_FD,
-       OPT_PIN_FILE, OPT_PIN_MAP, OPT_WATCH };
+       OPT_PIN_FILE, OPT_PIN_MAP, OPT_WATCH, OPT_EXPORT, OPT_PEM, OPT_HOLDER };
 
 typedef enum { OUT_AUTO, OUT_TABLE, OUT_JSON, OUT_CBOR } out_format;
 
@@ -57,6 +57,13 @@ static void usage(FILE *f)
             "      --pin-map F        signature passwords by card serial (jpki-renew's PIN\n"
             "                         map), for --all or --watch: each card with one in F is\n"
             "                         read with it, never spending its last try\n"
+            "      --export KIND      write the certificate KIND (auth, sign, auth-ca, sign-ca)\n"
+            "                         to stdout, PEM (--pem, the default) or DER (--der);\n"
+            "                         sign needs the signature password (terminal, --pin-fd,\n"
+            "                         --pin-file or --pin-map), never spending its last try\n"
+            "      --holder           show the holder's name, address, birth date and sex\n"
+            "                         from the card-info application, after its PIN (same\n"
+            "                         sources), never spending its last try\n"
             "      --watch            keep running: one record (or table block) per card\n"
             "                         inserted into any reader; SIGINT/SIGTERM ends it with\n"
             "                         a summary on stderr (exit 0)\n"
@@ -255,11 +262,62 @@ static int run_watch(cli_common *cc, status_opts *o)
 
 static jpki_rc get_sign_pin(const status_opts *o, jpki_secret *pin, jpki_error *err)
 {
-    if (o->pin_fd >= 0)
-        return jpki_secret_read_fd(o->pin_fd, pin, err);
-    if (o->pin_file)
-        return jpki_secret_read_file(o->pin_file, pin, err);
-    return jpki_secret_read_tty("Signature password: ", pin, err);
+    status_pin_source ps = {.fd = o->pin_fd, .file = o->pin_file};
+    return status_get_pin(&ps, "", JPKI_PIN_SIGN, pin, err);
+}
+
+/* --export / --holder: their own checks, one card, one PIN at most. */
+static int one_card_job(cli_common *cc, status_opts *o, const char *export_kind, bool holder, bool pem,
+                        int formats, bool many, bool verify_flag, bool pin_given, const char *map_path)
+{
+    jpki_cert_kind kind = JPKI_CERT_AUTH;
+    jpki_error err;
+    jpki_error_clear(&err);
+    if (export_kind && holder) {
+        cli_errorf(PROG, "--export and --holder: choose one");
+        return CLI_EXIT_USAGE;
+    }
+    if (pem && !export_kind) {
+        cli_errorf(PROG, "--pem goes with --export");
+        return CLI_EXIT_USAGE;
+    }
+    if (export_kind && jpki_cert_kind_parse(export_kind, &kind, &err) != JPKI_OK) {
+        cli_errorf(PROG, "--export: %s", err.message);
+        return CLI_EXIT_USAGE;
+    }
+    if (pem && o->rd.include_der) {
+        cli_errorf(PROG, "--pem and --der: choose one");
+        return CLI_EXIT_USAGE;
+    }
+    if (formats || many || verify_flag) {
+        cli_errorf(PROG, "--%s reads one card: no --table/--json/--cbor, --all, --watch or "
+                         "--verify-sign-pin with it", holder ? "holder" : "export");
+        return CLI_EXIT_USAGE;
+    }
+    bool needs_pin = holder || kind == JPKI_CERT_SIGN;
+    if (!needs_pin && (pin_given || map_path)) {
+        cli_errorf(PROG, "--export %s needs no PIN: no --pin-fd, --pin-file or --pin-map", export_kind);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->pin_fd >= 0 && o->pin_file) {
+        cli_errorf(PROG, "--pin-fd and --pin-file: choose one");
+        return CLI_EXIT_USAGE;
+    }
+    if (map_path && pin_given) {
+        cli_errorf(PROG, "--pin-map and --pin-fd/--pin-file: choose one");
+        return CLI_EXIT_USAGE;
+    }
+    status_pin_source ps = {.fd = o->pin_fd, .file = o->pin_file};
+    if (needs_pin)
+        jpki_secret_protect_process();
+    if (map_path && pin_map_load_file(map_path, &ps.map, &err) != JPKI_OK) {
+        cli_report(PROG, &err);
+        return CLI_EXIT_USAGE;
+    }
+    int code = holder ? status_holder(cc, &ps) : status_export(cc, kind, o->rd.include_der, &ps);
+    if (ps.map)
+        pin_map_free(ps.map);
+    return code;
 }
 
 int main(int argc, char **argv)
@@ -276,6 +334,9 @@ int main(int argc, char **argv)
         {"pin-file", required_argument, NULL, OPT_PIN_FILE},
         {"pin-map", required_argument, NULL, OPT_PIN_MAP},
         {"watch", no_argument, NULL, OPT_WATCH},
+        {"export", required_argument, NULL, OPT_EXPORT},
+        {"pem", no_argument, NULL, OPT_PEM},
+        {"holder", no_argument, NULL, OPT_HOLDER},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         CLI_COMMON_LONGOPTS,
@@ -287,7 +348,9 @@ int main(int argc, char **argv)
     o.pin_fd = -1;
     o.first_block = true;
     o.rd.now = time(NULL);
-    bool all = false, watch = false, reader_given = false;
+    bool all = false, watch = false, reader_given = false, holder = false, pem = false;
+    bool pin_given = false, verify_flag = false;
+    const char *export_kind = NULL;
     int formats = 0; /* --table/--json/--cbor given */
     const char *map_path = NULL;
     jpki_error err;
@@ -303,6 +366,15 @@ int main(int argc, char **argv)
         switch (opt) {
         case OPT_WATCH:
             watch = true;
+            break;
+        case OPT_EXPORT:
+            export_kind = optarg;
+            break;
+        case OPT_PEM:
+            pem = true;
+            break;
+        case OPT_HOLDER:
+            holder = true;
             break;
         case 'a':
             all = true;
@@ -329,7 +401,7 @@ int main(int argc, char **argv)
             }
             break;
         case OPT_VERIFY_SIGN:
-            o.verify_sign = true;
+            verify_flag = true;
             break;
         case OPT_PIN_FD: {
             jpki_error fd_err;
@@ -338,12 +410,12 @@ int main(int argc, char **argv)
                 cli_errorf(PROG, "--pin-fd: %s", fd_err.message);
                 return CLI_EXIT_USAGE;
             }
-            o.verify_sign = true;
+            pin_given = true;
             break;
         }
         case OPT_PIN_FILE:
             o.pin_file = optarg;
-            o.verify_sign = true;
+            pin_given = true;
             break;
         case OPT_PIN_MAP:
             map_path = optarg;
@@ -363,6 +435,11 @@ int main(int argc, char **argv)
         cli_errorf(PROG, "unexpected argument \"%s\"", argv[optind]);
         return CLI_EXIT_USAGE;
     }
+    if (export_kind || holder || pem)
+        return one_card_job(&cc, &o, export_kind, holder, pem, formats, all || watch, verify_flag,
+                            pin_given, map_path);
+    /* --pin-fd/--pin-file name the signature password of --verify-sign-pin. */
+    o.verify_sign = verify_flag || pin_given;
     if (formats > 1) {
         cli_errorf(PROG, "--table, --json and --cbor: choose one");
         return CLI_EXIT_USAGE;

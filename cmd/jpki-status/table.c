@@ -49,6 +49,31 @@ static void print_cert(FILE *f, int k, const jpki_record_cert *c)
     fprintf(f, "\n  %-9s serial   %s\n", "", c->serial_hex);
 }
 
+/* When the counter can renew each user certificate, when J-LIS's notice
+ * should arrive and how long a certificate issued now would run. */
+static void print_renewal(FILE *f, const jpki_record *rec)
+{
+    static const int kinds[] = {JPKI_CERT_AUTH, JPKI_CERT_SIGN};
+    bool any = false;
+    for (int i = 0; i < 2; i++)
+        any |= rec->window[kinds[i]].known;
+    if (!any)
+        return;
+    fprintf(f, "  %-9s %-10s  %-24s  %-10s  %s\n", "renewal", "opens", "expiry notice expected",
+            "next until", "state");
+    for (int i = 0; i < 2; i++) {
+        const jpki_record_window *w = &rec->window[kinds[i]];
+        if (!w->known)
+            continue;
+        char notice[32];
+        snprintf(notice, sizeof notice, "%s to %s", w->notice_from, w->notice_until);
+        bool expired = rec->certs[kinds[i]].days_left < 0;
+        fprintf(f, "  %-9s %-10s  %-24s  %-10s  %s\n", cert_label[kinds[i]], w->opens, notice,
+                w->next_expiry[0] ? w->next_expiry : "unknown",
+                !w->open ? "not yet open" : expired ? "open (expired: issued anew)" : "open");
+    }
+}
+
 void status_print_table(FILE *f, const jpki_record *rec)
 {
     fprintf(f, "reader ");
@@ -80,6 +105,11 @@ void status_print_table(FILE *f, const jpki_record *rec)
         }
         if (!rec->serial[0])
             fprintf(f, "serial unknown");
+        fputc('\n', f);
+    }
+    if (rec->birth[0]) {
+        label(f, "holder born");
+        put_clean(f, rec->birth);
         fputc('\n', f);
     }
     if (rec->atr_hex[0]) {
@@ -120,6 +150,7 @@ void status_print_table(FILE *f, const jpki_record *rec)
             if (rec->certs[order[i]].listed)
                 print_cert(f, order[i], &rec->certs[order[i]]);
     }
+    print_renewal(f, rec);
     bool any_pin = false;
     for (int k = 0; k < JPKI_PIN_COUNT; k++)
         any_pin |= rec->pins[k].listed;
