@@ -30,8 +30,7 @@ jpki_rc status_get_pin(const status_pin_source *ps, const char *serial, jpki_pin
 
 /* Counter first (no try spent), refuse a blocked PIN or the last try,
  * then exactly one VERIFY. */
-static jpki_rc verify_keeping_last_try(jpki_card *card, jpki_pin_id id, const jpki_secret *pin,
-                                       jpki_error *err)
+jpki_rc status_verify_pin(jpki_card *card, jpki_pin_id id, const jpki_secret *pin, jpki_error *err)
 {
     const char *what = id == JPKI_PIN_SIGN ? "signature password" : "card-info PIN";
     jpki_rc rc = jpki_pin_check_format(id, pin, err);
@@ -135,7 +134,7 @@ static jpki_rc pin_on_card(jpki_card *card, job_pin *jp, jpki_pin_id id, bool *v
         jp->have = true;
     }
     *verified = true; /* reset the card even after a failed VERIFY */
-    jpki_rc rc = verify_keeping_last_try(card, id, &jp->pin, err);
+    jpki_rc rc = status_verify_pin(card, id, &jp->pin, err);
     pin_done(jp);
     return rc;
 }
@@ -205,6 +204,27 @@ static jpki_rc show_holder(jpki_card *card, void *ctx, bool *verified, jpki_erro
     put_line(stdout, "sex", sex);
     memset(&h, 0, sizeof h); /* personal data: do not leave it lying in memory */
     return fflush(stdout) == 0 ? JPKI_OK : jpki_error_set(err, JPKI_ERR_IO, "writing to stdout failed");
+}
+
+jpki_rc status_holder_birth(jpki_transport *t, const jpki_secret *pin, char birth[11], jpki_error *err)
+{
+    jpki_rc rc = jpki_transport_begin(t, err);
+    if (rc != JPKI_OK)
+        return rc;
+    jpki_card card;
+    jpki_card_init(&card, t);
+    jpki_holder h;
+    memset(&h, 0, sizeof h);
+    rc = status_verify_pin(&card, JPKI_PIN_CARDINFO, pin, err);
+    if (rc == JPKI_OK)
+        rc = jpki_read_holder(&card, &h, err);
+    if (rc == JPKI_OK)
+        snprintf(birth, 11, "%.4s-%.2s-%.2s", h.birth, h.birth + 4, h.birth + 6);
+    memset(&h, 0, sizeof h);
+    jpki_error e2;
+    jpki_error_clear(&e2);
+    jpki_transport_end(t, true, &e2); /* the PIN's state must not outlive us */
+    return rc;
 }
 
 int status_holder(cli_common *cc, const status_pin_source *ps)

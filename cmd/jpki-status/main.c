@@ -89,6 +89,26 @@ static jpki_rc emit(FILE *f, status_opts *o, const jpki_record *rec, jpki_error 
     }
 }
 
+/* The birth date from the card-info application when the map has the
+ * card's card-info PIN and the signature certificate did not give it: the
+ * record's next certificate end needs it (jpki-records(5)). */
+static jpki_rc birth_from_map(jpki_transport *t, const status_opts *o, jpki_record *rec,
+                              jpki_error *err)
+{
+    jpki_secret pin;
+    jpki_error e2;
+    jpki_error_clear(&e2);
+    if (rec->birth[0] || !(rec->apps & (1u << JPKI_APP_CARDINFO)) ||
+        pin_map_get(o->map, rec->serial, JPKI_PIN_CARDINFO, &pin, &e2) != JPKI_OK)
+        return JPKI_OK;
+    jpki_rc rc = status_holder_birth(t, &pin, rec->birth, err);
+    jpki_secret_wipe(&pin);
+    if (rc != JPKI_OK)
+        return jpki_error_prefix(err, "PIN map, card %s: card-info PIN", rec->serial);
+    jpki_record_window_fill(rec, o->rd.now);
+    return JPKI_OK;
+}
+
 /* The card's serial is known only after reading it: read it again with its
  * signature password from the map, if the map has one.  The library
  * checks the retry counter first and never spends the last try. */
@@ -99,7 +119,7 @@ static jpki_rc reread_with_map(jpki_transport *t, const status_opts *o, jpki_rec
     jpki_error e2;
     jpki_error_clear(&e2);
     if (pin_map_get(o->map, rec->serial, JPKI_PIN_SIGN, &pw, &e2) != JPKI_OK)
-        return JPKI_OK; /* no password for this card: as without a map */
+        return birth_from_map(t, o, rec, err); /* no password for this card */
     jpki_rc rc = jpki_pin_check_format(JPKI_PIN_SIGN, &pw, err);
     if (rc != JPKI_OK) {
         jpki_error_prefix(err, "PIN map, card %s: signature password", rec->serial);
@@ -113,6 +133,8 @@ static jpki_rc reread_with_map(jpki_transport *t, const status_opts *o, jpki_rec
     rec->checked_at = o->rd.now;
     rc = jpki_record_from_card(t, &rd, rec, err);
     jpki_secret_wipe(&pw);
+    if (rc == JPKI_OK)
+        rc = birth_from_map(t, o, rec, err);
     return rc;
 }
 

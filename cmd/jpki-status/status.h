@@ -25,6 +25,13 @@ typedef struct status_pin_source {
 jpki_rc status_get_pin(const status_pin_source *ps, const char *serial, jpki_pin_id id,
                        jpki_secret *pin, jpki_error *err);
 
+/* Counter first (no try spent); a blocked PIN or one try left is refused
+ * without a VERIFY; then exactly one VERIFY. */
+jpki_rc status_verify_pin(jpki_card *card, jpki_pin_id id, const jpki_secret *pin, jpki_error *err);
+/* The holder's birth date (YYYY-MM-DD) from the card-info application,
+ * after pin, in one transaction ending with a card reset. */
+jpki_rc status_holder_birth(jpki_transport *t, const jpki_secret *pin, char birth[11], jpki_error *err);
+
 /* --export KIND: the certificate on stdout, PEM or DER.  Exit code. */
 int status_export(cli_common *cc, jpki_cert_kind kind, bool der, const status_pin_source *ps);
 /* --holder: name, address, birth date and sex, one "LABEL VALUE" line each. */

@@ -47,6 +47,17 @@ check "ichiko (expired 2023-05-10): open since 2023-02-11; the card's end caps t
     contains "$(auth_of "$out")" \
     '"renewal_opens":"2023-02-11","renewal_open":true,"notice_from":"2023-02-10","notice_until":"2023-03-10","next_not_after":"2028-05-10"'
 
+# The birth date from the card-info application, with the map's card-info PIN.
+printf '900000000000002 - - 5678\n' > "$W/pins.map"; chmod 600 "$W/pins.map"
+before=$(jpki-test-readcert -r 2 --pin-status)
+out=$(jpki-status -r 2 --json --now 2025-01-05 --pin-map "$W/pins.map")
+check "--pin-map with a card-info PIN only: the birth date from the card-info application" \
+    contains "$out" '"birth":"1989-04-10"'
+check "... gives the next certificate's end (2029-04-10)" contains "$(auth_of "$out")" '"next_not_after":"2029-04-10"'
+check "... spending no try" test "$(jpki-test-readcert -r 2 --pin-status)" = "$before"
+out=$(jpki-status -r 0 --json --now 2025-01-05 --pin-map "$W/pins.map")
+check "a card not in the map: no birth date, no VERIFY" not_contains "$out" '"birth"'
+
 # ---- the table ----
 out=$(echo ABC123 | jpki-status -r 0 --table --now 2025-01-15 --pin-fd 0)
 check "table: the holder's birth date" grep -Eq '^  holder born +1989-03-31$' <<<"$out"

@@ -8,7 +8,8 @@
 # Readers plugged in at run time cannot be exercised here: vpcd readers are
 # serial-driver entries of reader.conf, and Debian's pcscd (libudev
 # hotplug) rescans only USB on SIGUSR1, so no vpcd reader can appear or go
-# away while pcscd runs; the PnP pseudo-reader is in every wait regardless.
+# away while pcscd runs (measured: pcscd --hotplug, i.e. SIGUSR1, is received
+# and adds nothing); the PnP pseudo-reader is in every wait regardless.
 pcscd_start 2
 W=$JPKI_WORK
 A0="JPKI Test Reader A 00 00"; A1="JPKI Test Reader A 00 01"; B0="JPKI Test Reader B 00 00"
@@ -114,6 +115,19 @@ check "expiry-check --watch: summary on stderr" contains "$(cat "$W/ex.err")" \
     "summary: 4 checked: 2 ok, 0 expiring, 1 expired, 1 unknown"
 check "expiry-check --watch: no summary on stdout" not_contains "$(cat "$W/ex.out")" "summary:"
 sim_wait_exit taro
+
+# ---- --watch --pin-map: each card read with its own password ----
+sim_start taro 2 "$W/taro.card"
+printf '900000000000001 - ABC123\n900000000000002 - WRONG9\n' > "$W/pins.map"; chmod 600 "$W/pins.map"
+jpki-status --watch --json --now 2025-01-01 --pin-map "$W/pins.map" > "$W/map.out" 2> "$W/map.err" &
+st=$!
+lines_reach "$W/map.out" 3
+kill -TERM $st; wait $st; rc=$?
+check "--watch --pin-map: exit 0 after SIGTERM" test "$rc" = 0
+check "--watch --pin-map: hanako's signature certificate read with her password" \
+    grep -q '"serial":"900000000000001".*"kind":"sign","present":true,"subject"' "$W/map.out"
+check "--watch --pin-map: a wrong password is password trouble in the summary" contains "$(cat "$W/map.err")" \
+    "3 cards seen: 2 read, 0 removed during the read, 1 with signature password trouble, 0 unreadable"
 
 # ---- pcscd going away ----
 jpki-status --watch --json > "$W/gone.out" 2> "$W/gone.err" &
