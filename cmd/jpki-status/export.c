@@ -70,6 +70,14 @@ static jpki_rc pin_before(job_pin *jp, jpki_pin_id id, jpki_error *err)
     return rc == JPKI_OK ? jpki_pin_check_format(id, &jp->pin, err) : rc;
 }
 
+/* As with --verify-sign-pin: an unreadable PIN file or descriptor is bad
+ * input (exit 2), a PIN of the wrong form is a PIN problem (exit 4). */
+static int pin_source_failed(const jpki_error *err)
+{
+    int code = cli_report(PROG, err);
+    return err->code == JPKI_ERR_PIN_FORMAT ? code : CLI_EXIT_USAGE;
+}
+
 static void pin_done(job_pin *jp)
 {
     jpki_secret_wipe(&jp->pin);
@@ -170,7 +178,7 @@ int status_export(cli_common *cc, jpki_cert_kind kind, bool der, const status_pi
     jpki_error_clear(&err);
     if (kind == JPKI_CERT_SIGN && pin_before(&x.jp, JPKI_PIN_SIGN, &err) != JPKI_OK) {
         pin_done(&x.jp);
-        return cli_report(PROG, &err);
+        return pin_source_failed(&err);
     }
     int code = with_card(cc, export_cert, &x);
     pin_done(&x.jp);
@@ -234,7 +242,7 @@ int status_holder(cli_common *cc, const status_pin_source *ps)
     jpki_error_clear(&err);
     if (pin_before(&jp, JPKI_PIN_CARDINFO, &err) != JPKI_OK) {
         pin_done(&jp);
-        return cli_report(PROG, &err);
+        return pin_source_failed(&err);
     }
     int code = with_card(cc, show_holder, &jp);
     pin_done(&jp);

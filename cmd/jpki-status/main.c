@@ -29,6 +29,15 @@ typedef struct status_opts {
     bool first_block; /* table: blank line between readers */
 } status_opts;
 
+/* What the command line asked for, beyond status_opts. */
+typedef struct status_flags {
+    bool all, watch, reader_given, holder, pem;
+    bool verify_flag; /* --verify-sign-pin */
+    bool pin_given;   /* --pin-fd or --pin-file */
+    const char *export_kind, *map_path;
+    int formats;      /* --table/--json/--cbor given */
+} status_flags;
+
 /* --watch: what became of each card seen, for the summary line. */
 typedef struct watch_tally {
     cli_common *cc;
@@ -289,9 +298,10 @@ static jpki_rc get_sign_pin(const status_opts *o, jpki_secret *pin, jpki_error *
 }
 
 /* --export / --holder: their own checks, one card, one PIN at most. */
-static int one_card_job(cli_common *cc, status_opts *o, const char *export_kind, bool holder, bool pem,
-                        int formats, bool many, bool verify_flag, bool pin_given, const char *map_path)
+static int one_card_job(cli_common *cc, status_opts *o, const status_flags *f)
 {
+    const char *export_kind = f->export_kind, *map_path = f->map_path;
+    bool holder = f->holder, pem = f->pem, pin_given = f->pin_given;
     jpki_cert_kind kind = JPKI_CERT_AUTH;
     jpki_error err;
     jpki_error_clear(&err);
@@ -311,7 +321,7 @@ static int one_card_job(cli_common *cc, status_opts *o, const char *export_kind,
         cli_errorf(PROG, "--pem and --der: choose one");
         return CLI_EXIT_USAGE;
     }
-    if (formats || many || verify_flag) {
+    if (f->formats || f->all || f->watch || f->verify_flag) {
         cli_errorf(PROG, "--%s reads one card: no --table/--json/--cbor, --all, --watch or "
                          "--verify-sign-pin with it", holder ? "holder" : "export");
         return CLI_EXIT_USAGE;
@@ -370,11 +380,8 @@ int main(int argc, char **argv)
     o.pin_fd = -1;
     o.first_block = true;
     o.rd.now = time(NULL);
-    bool all = false, watch = false, reader_given = false, holder = false, pem = false;
-    bool pin_given = false, verify_flag = false;
-    const char *export_kind = NULL;
-    int formats = 0; /* --table/--json/--cbor given */
-    const char *map_path = NULL;
+    status_flags f;
+    memset(&f, 0, sizeof f);
     jpki_error err;
     jpki_error_clear(&err);
     int opt;
@@ -382,36 +389,36 @@ int main(int argc, char **argv)
         if (opt == 'r')
             opt = CLI_OPT_READER;
         if (cli_common_option(&cc, opt, optarg)) {
-            reader_given |= opt == CLI_OPT_READER;
+            f.reader_given |= opt == CLI_OPT_READER;
             continue;
         }
         switch (opt) {
         case OPT_WATCH:
-            watch = true;
+            f.watch = true;
             break;
         case OPT_EXPORT:
-            export_kind = optarg;
+            f.export_kind = optarg;
             break;
         case OPT_PEM:
-            pem = true;
+            f.pem = true;
             break;
         case OPT_HOLDER:
-            holder = true;
+            f.holder = true;
             break;
         case 'a':
-            all = true;
+            f.all = true;
             break;
         case OPT_TABLE:
             o.out = OUT_TABLE;
-            formats++;
+            f.formats++;
             break;
         case OPT_JSON:
             o.out = OUT_JSON;
-            formats++;
+            f.formats++;
             break;
         case OPT_CBOR:
             o.out = OUT_CBOR;
-            formats++;
+            f.formats++;
             break;
         case OPT_DER:
             o.rd.include_der = true;
@@ -423,7 +430,7 @@ int main(int argc, char **argv)
             }
             break;
         case OPT_VERIFY_SIGN:
-            verify_flag = true;
+            f.verify_flag = true;
             break;
         case OPT_PIN_FD: {
             jpki_error fd_err;
@@ -432,15 +439,15 @@ int main(int argc, char **argv)
                 cli_errorf(PROG, "--pin-fd: %s", fd_err.message);
                 return CLI_EXIT_USAGE;
             }
-            pin_given = true;
+            f.pin_given = true;
             break;
         }
         case OPT_PIN_FILE:
             o.pin_file = optarg;
-            pin_given = true;
+            f.pin_given = true;
             break;
         case OPT_PIN_MAP:
-            map_path = optarg;
+            f.map_path = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -457,24 +464,23 @@ int main(int argc, char **argv)
         cli_errorf(PROG, "unexpected argument \"%s\"", argv[optind]);
         return CLI_EXIT_USAGE;
     }
-    if (export_kind || holder || pem)
-        return one_card_job(&cc, &o, export_kind, holder, pem, formats, all || watch, verify_flag,
-                            pin_given, map_path);
+    if (f.export_kind || f.holder || f.pem)
+        return one_card_job(&cc, &o, &f);
     /* --pin-fd/--pin-file name the signature password of --verify-sign-pin. */
-    o.verify_sign = verify_flag || pin_given;
-    if (formats > 1) {
+    o.verify_sign = f.verify_flag || f.pin_given;
+    if (f.formats > 1) {
         cli_errorf(PROG, "--table, --json and --cbor: choose one");
         return CLI_EXIT_USAGE;
     }
-    if (all && o.verify_sign) {
+    if (f.all && o.verify_sign) {
         cli_errorf(PROG, "--verify-sign-pin reads one card: use --reader instead of --all");
         return CLI_EXIT_USAGE;
     }
-    if (watch && (all || reader_given)) {
+    if (f.watch && (f.all || f.reader_given)) {
         cli_errorf(PROG, "--watch watches every reader: no --all or --reader with it");
         return CLI_EXIT_USAGE;
     }
-    if (watch && o.verify_sign) {
+    if (f.watch && o.verify_sign) {
         cli_errorf(PROG, "--watch reads many cards: one password does not fit them; use --pin-map");
         return CLI_EXIT_USAGE;
     }
@@ -482,13 +488,13 @@ int main(int argc, char **argv)
         cli_errorf(PROG, "--pin-fd and --pin-file: choose one");
         return CLI_EXIT_USAGE;
     }
-    if (map_path && o.verify_sign) {
+    if (f.map_path && o.verify_sign) {
         cli_errorf(PROG, "--pin-map and --verify-sign-pin/--pin-file/--pin-fd: choose one");
         return CLI_EXIT_USAGE;
     }
-    if (map_path) {
+    if (f.map_path) {
         jpki_secret_protect_process();
-        if (pin_map_load_file(map_path, &o.map, &err) != JPKI_OK) {
+        if (pin_map_load_file(f.map_path, &o.map, &err) != JPKI_OK) {
             cli_report(PROG, &err);
             return CLI_EXIT_USAGE; /* unreadable or malformed: bad input */
         }
@@ -511,7 +517,7 @@ int main(int argc, char **argv)
         }
         o.rd.sign_pin = &pin;
     }
-    int code = watch ? run_watch(&cc, &o) : all ? run_all(&cc, &o) : run_one(&cc, &o);
+    int code = f.watch ? run_watch(&cc, &o) : f.all ? run_all(&cc, &o) : run_one(&cc, &o);
     jpki_secret_wipe(&pin);
     if (o.map)
         pin_map_free(o.map);

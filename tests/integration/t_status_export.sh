@@ -61,6 +61,7 @@ echo WRONG9 | jpki-status -r 0 --export sign --pin-fd 0 > "$W/none.pem" 2> "$W/e
 check "a wrong password: exit 4" test "$rc" = 4
 check "... nothing on stdout" test ! -s "$W/none.pem"
 check "... a one-line error with the tries left" contains "$(cat "$W/err")" "wrong signature password (4 tries left)"
+expect_rc "an unreadable --pin-file: exit 2" 2 jpki-status -r 0 --export sign --pin-file "$W/no-such-file"
 echo abc | jpki-status -r 0 --export sign --pin-fd 0 > /dev/null 2>&1; rc=$?
 check "a malformed password: exit 4" test "$rc" = 4
 check "... costs no try (the wrong one before spent one)" contains "$(counters)" "sign: 4"
