@@ -120,6 +120,9 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
         fflush(c->report);
     }
     if (c->filter && rec->renew) {
+        /* The record's members say "as of checked" (jpki-records(5)):
+         * its window goes on as of then, the decision above was --now's. */
+        jpki_record_window_fill(rec, rec->checked_at);
         jpki_error err;
         jpki_error_clear(&err);
         if (jpki_record_write(stdout, rec, fmt, true, &err) != JPKI_OK) {
