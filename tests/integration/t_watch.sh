@@ -9,7 +9,9 @@
 # serial-driver entries of reader.conf, and Debian's pcscd (libudev
 # hotplug) rescans only USB on SIGUSR1, so no vpcd reader can appear or go
 # away while pcscd runs (measured: pcscd --hotplug, i.e. SIGUSR1, is received
-# and adds nothing); the PnP pseudo-reader is in every wait regardless.
+# and adds nothing); the PnP pseudo-reader is in every wait regardless, and
+# tests/unit/test_pcsc_wait.c plays readers coming and going against a
+# scripted PC/SC.
 pcscd_start 2
 W=$JPKI_WORK
 A0="JPKI Test Reader A 00 00"; A1="JPKI Test Reader A 00 01"; B0="JPKI Test Reader B 00 00"
