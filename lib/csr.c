@@ -317,28 +317,6 @@ out:
     return rc;
 }
 
-jpki_rc jpki_csr_pem(const uint8_t *der, size_t der_len, char **pem, jpki_error *err)
-{
-    /* base64 grows by 4/3, plus a newline per 64 characters and the armour. */
-    size_t cap = der_len * 4 / 3 + der_len / 48 + 128;
-    size_t olen = 0;
-    *pem = malloc(cap);
-    if (!*pem)
-        return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
-    int r = mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE REQUEST-----\n",
-                                     "-----END CERTIFICATE REQUEST-----\n", der, der_len,
-                                     (unsigned char *)*pem, cap, &olen);
-    if (r != 0) {
-        free(*pem);
-        *pem = NULL;
-        jpki_error_set(err, JPKI_ERR_CRYPTO, "PEM encoding: mbedTLS error -0x%04X", (unsigned)-r);
-        if (err)
-            err->detail = r;
-        return JPKI_ERR_CRYPTO;
-    }
-    return JPKI_OK;
-}
-
 /* Find the subjectAltName extnValue in the certificate's extensions. */
 static int find_san(const mbedtls_x509_crt *crt, const uint8_t **san, size_t *san_len)
 {

@@ -88,6 +88,11 @@ static jpki_rc read_one_cert(jpki_card *card, jpki_cert_kind kind, const jpki_st
                               info.not_after, o->now);
         snprintf(c->name, sizeof c->name, "%s", info.name);
         snprintf(c->address, sizeof c->address, "%s", info.address);
+        /* The birth date rides in the signature certificate's otherName:
+         * what the next certificate's end is counted from. */
+        if (kind == JPKI_CERT_SIGN && strlen(info.birth) == 8)
+            snprintf(rec->birth, sizeof rec->birth, "%.4s-%.2s-%.2s", info.birth, info.birth + 4,
+                     info.birth + 6);
         if (o->include_der)
             rc = jpki_record_set_der(rec, kind, der, len, err);
     }
@@ -316,6 +321,7 @@ jpki_rc jpki_record_from_card(jpki_transport *t, const jpki_status_options *opts
         jpki_error_clear(&e2);
         jpki_transport_end(t, verified, &e2);
     }
+    jpki_record_window_fill(rec, opts->now);
     bool pin_trouble = rc == JPKI_ERR_PIN_WRONG || rc == JPKI_ERR_PIN_BLOCKED ||
                        rc == JPKI_ERR_PIN_FORMAT || rc == JPKI_ERR_PIN_LAST_TRY;
     if (rc && !pin_trouble) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "records_internal.h"
+#include "time_internal.h"
 
 static const char *const cert_names[JPKI_RECORD_CERTS] = {"auth", "auth-ca", "sign", "sign-ca"};
 static const char *const pin_names[JPKI_PIN_COUNT] = {"auth", "sign", "cardinfo", "registry"};
@@ -53,9 +54,22 @@ static void add_text_if(rv *m, const char *key, const char *val)
         add_text(m, key, val);
 }
 
-static rv *cert_tree(ctx *c, const jpki_record_cert *rc, int kind, bool include_der)
+/* The renewal window of a user certificate (see jpki-records(5)). */
+static void add_window(rv *m, const jpki_record_window *w)
 {
-    rv *m = rv_new_map(c->a, 14);
+    if (!w->known)
+        return;
+    add_text(m, "renewal_opens", w->opens);
+    rv_set_bool(rv_map_add(m, "renewal_open"), w->open);
+    add_text(m, "notice_from", w->notice_from);
+    add_text(m, "notice_until", w->notice_until);
+    add_text(m, "next_not_after", w->next_expiry[0] ? w->next_expiry : "unknown");
+}
+
+static rv *cert_tree(ctx *c, const jpki_record_cert *rc, const jpki_record_window *w, int kind,
+                     bool include_der)
+{
+    rv *m = rv_new_map(c->a, 19);
     if (!m) {
         c->oom = true;
         return NULL;
@@ -73,6 +87,7 @@ static rv *cert_tree(ctx *c, const jpki_record_cert *rc, int kind, bool include_
         rv_set_int(rv_map_add(m, "days_left"), rc->days_left);
         add_text_if(m, "name", rc->name);
         add_text_if(m, "address", rc->address);
+        add_window(m, w);
     }
     if (include_der && rc->der && rc->der_len)
         rv_set_bytes(rv_map_add(m, "der"), rc->der, rc->der_len);
@@ -123,7 +138,7 @@ static bool add_certs(ctx *c, rv *m, const jpki_record *rec, bool include_der)
     for (int k = 0; k < JPKI_RECORD_CERTS; k++) {
         if (!rec->certs[k].listed)
             continue;
-        rv *cm = cert_tree(c, &rec->certs[k], k, include_der);
+        rv *cm = cert_tree(c, &rec->certs[k], &rec->window[k], k, include_der);
         if (!cm)
             return false;
         *rv_array_add(arr) = *cm;
@@ -196,6 +211,7 @@ jpki_rc rv_from_record(const jpki_record *rec, bool include_der, rv_arena *a, rv
     add_text_if(m, "serial", rec->serial);
     add_text_if(m, "municipality", rec->municipality);
     add_text_if(m, "card_expiry", rec->card_expiry);
+    add_text_if(m, "birth", rec->birth);
     add_text_if(m, "atr", rec->atr_hex);
     add_text_if(m, "token", rec->token);
     bool ok = (!rec->card_present || add_apps(&c, m, rec)) &&
@@ -293,6 +309,20 @@ static jpki_rc get_time(const rv *m, const char *key, time_t *dst, bool *found, 
     if (jpki_record_time_parse(buf, dst, &e))
         return jpki_error_set(err, JPKI_ERR_FORMAT, "%s\"%s\": %s", where, key, e.message);
     *found = true;
+    return JPKI_OK;
+}
+
+/* Optional "YYYY-MM-DD" that names a real day. */
+static jpki_rc get_day(const rv *m, const char *key, char *dst, size_t cap, jpki_error *err)
+{
+    jpki_rc rc = get_text(m, key, dst, cap, false, "", err);
+    if (rc || !dst[0])
+        return rc;
+    time_t t;
+    if (time_parse_calendar(dst, &t) != TIME_DATE_ONLY) {
+        dst[0] = '\0';
+        return jpki_error_set(err, JPKI_ERR_FORMAT, "\"%s\" must be a day YYYY-MM-DD", key);
+    }
     return JPKI_OK;
 }
 
@@ -459,6 +489,7 @@ jpki_rc rv_to_record(const rv *v, jpki_record *rec, jpki_error *err)
         (rc = get_text(v, "serial", rec->serial, sizeof rec->serial, false, "", err)) ||
         (rc = get_text(v, "municipality", rec->municipality, sizeof rec->municipality, false, "", err)) ||
         (rc = get_text(v, "card_expiry", rec->card_expiry, sizeof rec->card_expiry, false, "", err)) ||
+        (rc = get_day(v, "birth", rec->birth, sizeof rec->birth, err)) ||
         (rc = get_text(v, "atr", rec->atr_hex, sizeof rec->atr_hex, false, "", err)) ||
         (rc = get_text(v, "token", rec->token, sizeof rec->token, false, "", err)) ||
         (rc = get_text(v, "mode", mode, sizeof mode, false, "", err)) ||
@@ -496,5 +527,8 @@ jpki_rc rv_to_record(const rv *v, jpki_record *rec, jpki_error *err)
             (rc = get_text(e, "message", rec->error, sizeof rec->error, false, "error: ", err)))
             return rc;
     }
+    /* The renewal window is derived data: computed again from the
+     * certificates, the birth date and the card expiry, never trusted. */
+    jpki_record_window_fill(rec, rec->checked_at);
     return JPKI_OK;
 }

@@ -22,6 +22,7 @@
 
 #include "atomic_file.h"
 #include "jpki/cert.h"
+#include "jpki/records.h"
 #include "profile_ext.h"
 #include "testca.h"
 
@@ -31,11 +32,6 @@
 #define MBEDTLS_OID_AUTHORITY_INFO_ACCESS MBEDTLS_OID_PKIX "\x01\x01"
 
 /* ================= dates ================= */
-
-static bool is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
 
 /* A day as YYYY-MM-DD or YYYYMMDD (birth dates in the JPKI otherName);
  * the calendar check is the library's one rule (jpki_time_parse). */
@@ -88,20 +84,19 @@ void testca_date_format(testca_date d, char *buf, size_t n)
     snprintf(buf, n, "%04d-%02d-%02d", d.y, d.m, d.d);
 }
 
-static testca_date birthday_in(int year, testca_date birth)
-{
-    testca_date b = {year, birth.m, birth.d};
-    if (b.m == 2 && b.d == 29 && !is_leap(year))
-        b.d = 28;
-    return b;
-}
-
+/* The rule itself is the library's (jpki_fifth_birthday), which also
+ * tells counters when the next certificate would end. */
 testca_date testca_fifth_birthday(testca_date issued, testca_date birth)
 {
-    testca_date first = birthday_in(issued.y, birth);
-    if (testca_date_cmp(first, issued) <= 0)
-        first = birthday_in(issued.y + 1, birth);
-    return birthday_in(first.y + 4, birth);
+    char i[16], b[16], out[11];
+    testca_date_format(issued, i, sizeof i);
+    testca_date_format(birth, b, sizeof b);
+    testca_date end = issued;
+    jpki_error err;
+    jpki_error_clear(&err);
+    if (jpki_fifth_birthday(i, b, out, &err) == JPKI_OK)
+        testca_date_parse(out, &end, &err);
+    return end;
 }
 
 testca_date testca_validity_end(testca_date issued, testca_date birth,

@@ -77,6 +77,18 @@ static void check_one(check_ctx *c, unsigned long idx, const uint8_t *buf, size_
         }
         return;
     }
+    /* The window through the record rule; a lone certificate does not say
+     * when the card ends, so the next certificate's end stays unknown. */
+    jpki_record one;
+    jpki_record_init(&one);
+    jpki_record_cert_fill(&one.certs[JPKI_CERT_AUTH], info.subject, info.issuer, info.serial_hex,
+                          info.not_before, info.not_after, c->now);
+    jpki_record_window_fill(&one, c->now);
+    const jpki_record_window *w = &one.window[JPKI_CERT_AUTH];
+    if (c->renewable && !w->open) {
+        c->not_renewable++;
+        return;
+    }
     jpki_expiry e = jpki_expiry_classify(info.not_after, c->now, c->within);
     check_count(c, e);
     if (!c->quiet) {
@@ -84,10 +96,16 @@ static void check_one(check_ctx *c, unsigned long idx, const uint8_t *buf, size_
         clean_copy(subject, sizeof subject, info.subject);
         jpki_record_time_format(info.not_after, when);
         check_days_text(info.not_after, c->now, days, sizeof days);
-        char line[sizeof info.subject + 256];
-        snprintf(line, sizeof line, "certificate %lu: %s (serial %s) not after %s, %s", idx, subject,
-                 info.serial_hex, when, days);
+        char line[sizeof info.subject + 512];
+        snprintf(line, sizeof line, "certificate %lu: %s (serial %s) not after %s, %s, renewal %s %s, notice %s to %s",
+                 idx, subject, info.serial_hex, when, days, w->open ? "open since" : "opens", w->opens,
+                 w->notice_from, w->notice_until);
         check_report(c, e, line);
+    }
+    if (c->renewable) {
+        if (c->filter && (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0))
+            input_errorf(c, "writing certificate %lu: short write", idx);
+        return;
     }
     if (c->filter && (e == JPKI_EXPIRY_EXPIRING || e == JPKI_EXPIRY_EXPIRED)) {
         if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)

@@ -21,12 +21,14 @@ typedef struct check_ctx {
     bool strict;          /* one kind asked for explicitly */
     bool filter;          /* pass entries needing renewal to stdout */
     bool quiet;           /* no per-entry lines */
+    bool renewable;       /* --renewable: only cards whose renewal is open */
     FILE *report;         /* where the per-entry lines and the summary go */
     size_t columns;       /* report lines are folded to this width */
     bool color;           /* colour the result words of the report lines */
     /* tally */
     unsigned long n[4];   /* by jpki_expiry */
     unsigned long empty;  /* readers without a card */
+    unsigned long not_renewable; /* --renewable: cards left out */
     bool input_error;     /* the stream was malformed or unreadable */
 } check_ctx;
 

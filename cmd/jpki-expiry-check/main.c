@@ -14,13 +14,14 @@
 #include "cli.h"
 #include "color.h"
 #include "display_width.h"
+#include "cli_watch.h"
 
 /* J-LIS mails the expiry notice two to three months ahead and renewal is
  * accepted from three months before the expiry date: 90 days lines the
  * warning up with the moment renewal becomes possible. */
 #define DEFAULT_WITHIN "90d"
 
-enum { OPT_NOW = 0x2001, OPT_STDIN, OPT_CARD, OPT_COLOR };
+enum { OPT_NOW = 0x2001, OPT_STDIN, OPT_CARD, OPT_COLOR, OPT_WATCH, OPT_RENEWABLE };
 
 static void usage(FILE *f)
 {
@@ -39,10 +40,17 @@ static void usage(FILE *f)
             "  -c, --cert KIND        auth, sign or both (default both) for cards and records\n"
             "  -f, --filter           write the entries that need renewal to stdout in their\n"
             "                         input format; report lines go to stderr\n"
+            "      --renewable        only cards whose renewal is open as of --now (from the\n"
+            "                         day after the date three months before expiry; an\n"
+            "                         expired certificate counts too); with --filter their\n"
+            "                         \"renew\" list names the certificates open for renewal\n"
             "  -q, --quiet            no per-entry lines, only the summary\n"
             "      --stdin            read stdin (same as '-')\n"
             "      --card             read the card even when stdin is not a terminal\n"
             CLI_COLOR_HELP
+            "      --watch            keep running: check each card inserted into any reader,\n"
+            "                         one line per card; SIGINT/SIGTERM ends it with the\n"
+            "                         summary on stderr (exit 0)\n"
             CLI_COMMON_HELP
             "  -h, --help             this help\n"
             "  -V, --version          version\n");
@@ -60,29 +68,74 @@ static bool stdin_has_data_source(void)
     return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode);
 }
 
-static int check_card(check_ctx *c, cli_common *cc)
+/* Read the card in reader (NULL: the one cc names) into rec.  false when
+ * there was no card to read (said on stderr). */
+static bool read_card(check_ctx *c, cli_common *cc, const char *reader, jpki_record *rec)
 {
     jpki_transport *t = NULL;
     jpki_error err;
     jpki_error_clear(&err);
-    if (cli_open(cc, NULL, &t, &err) != JPKI_OK) {
-        cli_report(PROG, &err);
+    jpki_record_init(rec);
+    jpki_rc rc = cli_open(cc, reader, &t, &err);
+    if (rc != JPKI_OK) {
         cli_close(cc, NULL);
-        return JPKI_EXPIRY_UNKNOWN;
+        if (!reader || rc != JPKI_ERR_NO_CARD) {
+            cli_report(PROG, &err);
+            return false;
+        }
+        /* --watch: the card left between its insertion and our connect. */
+        snprintf(rec->reader, sizeof rec->reader, "%s", reader);
+        rec->card_present = rec->has_error = true;
+        snprintf(rec->error_code, sizeof rec->error_code, "%s", jpki_rc_name(JPKI_ERR_CARD_REMOVED));
+        snprintf(rec->error, sizeof rec->error, "card removed before it could be read");
+        return true;
     }
     jpki_status_options o = {.now = c->now};
-    jpki_record rec;
-    jpki_record_init(&rec);
-    jpki_record_from_card(t, &o, &rec, &err); /* failures land in rec.error */
+    jpki_record_from_card(t, &o, rec, &err); /* failures land in rec->error */
     cli_close(cc, t);
-    if (!rec.card_present && !rec.has_error) {
-        cli_errorf(PROG, "%s: no card in the reader", rec.reader);
-        jpki_record_clear(&rec);
-        return JPKI_EXPIRY_UNKNOWN;
+    if (!rec->card_present && !rec->has_error) {
+        cli_errorf(PROG, "%s: no card in the reader", rec->reader);
+        jpki_record_clear(rec);
+        return false;
     }
+    return true;
+}
+
+static int check_card(check_ctx *c, cli_common *cc)
+{
+    jpki_record rec;
+    if (!read_card(c, cc, NULL, &rec))
+        return JPKI_EXPIRY_UNKNOWN;
     check_record(c, &rec, JPKI_RECORD_JSON);
     jpki_record_clear(&rec);
     return check_exit_code(c);
+}
+
+typedef struct watch_ctx {
+    check_ctx *c;
+    cli_common *cc;
+} watch_ctx;
+
+static bool watch_card(void *ctx, const char *reader)
+{
+    watch_ctx *w = ctx;
+    jpki_record rec;
+    if (read_card(w->c, w->cc, reader, &rec)) {
+        check_record(w->c, &rec, JPKI_RECORD_JSON);
+        jpki_record_clear(&rec);
+    }
+    return !ferror(w->c->report);
+}
+
+/* --watch ends on a signal: the summary goes to stderr, the exit code says
+ * the watch went as planned (the per-card verdicts are in the lines). */
+static int watch_cards(check_ctx *c, cli_common *cc)
+{
+    watch_ctx w = {c, cc};
+    int code = cli_watch(PROG, watch_card, &w);
+    c->report = stderr;
+    check_summary(c);
+    return code == CLI_EXIT_OK ? 0 : JPKI_EXPIRY_UNKNOWN;
 }
 
 /* Sniff stdin and hand it to the matching reader.  Returns false when
@@ -127,6 +180,8 @@ int main(int argc, char **argv)
         {"stdin", no_argument, NULL, OPT_STDIN},
         {"card", no_argument, NULL, OPT_CARD},
         {"color", required_argument, NULL, OPT_COLOR},
+        {"watch", no_argument, NULL, OPT_WATCH},
+        {"renewable", no_argument, NULL, OPT_RENEWABLE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         CLI_COMMON_LONGOPTS,
@@ -138,7 +193,7 @@ int main(int argc, char **argv)
     c.now = time(NULL);
     c.kinds = (1u << JPKI_CERT_AUTH) | (1u << JPKI_CERT_SIGN);
     const char *within = DEFAULT_WITHIN;
-    bool want_stdin = false, want_card = false;
+    bool want_stdin = false, want_card = false, watch = false, reader_given = false;
     cli_color_mode color = CLI_COLOR_AUTO;
     jpki_error err;
     jpki_error_clear(&err);
@@ -148,7 +203,7 @@ int main(int argc, char **argv)
             opt = CLI_OPT_READER;
         if (cli_common_option(&cc, opt, optarg)) {
             if (opt == CLI_OPT_READER)
-                want_card = true; /* a reader named on the command line means the card */
+                want_card = reader_given = true; /* a reader named on the command line means the card */
             continue;
         }
         switch (opt) {
@@ -194,6 +249,12 @@ int main(int argc, char **argv)
                 return JPKI_EXPIRY_UNKNOWN;
             }
             break;
+        case OPT_WATCH:
+            watch = true;
+            break;
+        case OPT_RENEWABLE:
+            c.renewable = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -224,6 +285,13 @@ int main(int argc, char **argv)
     c.report = c.filter ? stderr : stdout;
     c.columns = dw_columns(c.report);
     c.color = cli_color_wanted(color, c.report);
+    if (watch) {
+        if (want_stdin || reader_given || c.filter) {
+            cli_errorf(PROG, "--watch reads every reader's cards: no stdin, --reader or --filter with it");
+            return JPKI_EXPIRY_UNKNOWN;
+        }
+        return watch_cards(&c, &cc);
+    }
 
     bool from_stdin = want_stdin || (!want_card && stdin_has_data_source());
     if (from_stdin) {

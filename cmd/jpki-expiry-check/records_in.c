@@ -42,6 +42,17 @@ static void describe_card(char *line, size_t cap, const jpki_record *rec)
     appendf(line, cap, ":");
 }
 
+/* ", renewal open since D" / ", renewal opens D", the notice and the
+ * next certificate's end (see jpki-records(5), RENEWAL WINDOW). */
+static void append_window(char *line, size_t cap, const jpki_record_window *w)
+{
+    if (!w->known)
+        return;
+    appendf(line, cap, ", renewal %s %s, notice %s to %s, next until %s",
+            w->open ? "open since" : "opens", w->opens, w->notice_from, w->notice_until,
+            w->next_expiry[0] ? w->next_expiry : "unknown");
+}
+
 void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
 {
     char line[2048] = "";
@@ -54,7 +65,21 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
         }
         return;
     }
+    /* The window as of --now, not as of when the record was written. */
+    jpki_record_window_fill(rec, c->now);
+    unsigned open = 0;
+    for (int k = 0; k < JPKI_RECORD_CERTS; k++)
+        if ((c->kinds & (1u << k)) && rec->window[k].known && rec->window[k].open)
+            open |= 1u << k;
+    /* --renewable: a card read in full whose renewal is not open yet is
+     * left out; one that could not be read is still reported (unknown). */
+    if (c->renewable && !open && !rec->has_error) {
+        c->not_renewable++;
+        return;
+    }
     jpki_expiry e = jpki_record_expiry(rec, c->kinds, c->strict, c->now, c->within);
+    if (c->renewable)
+        rec->renew = open; /* what jpki-renew --batch should renew now */
     check_count(c, e);
     if (!c->quiet) {
         describe_card(line, sizeof line, rec);
@@ -83,11 +108,19 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
                 appendf(line, sizeof line, "%s, not after %s, %s",
                         jpki_expiry_name(jpki_expiry_classify(rc->not_after, c->now, c->within)), when,
                         days);
+                append_window(line, sizeof line, &rec->window[k]);
             }
+        }
+        if (!rec->has_error && rec->card_expiry[0]) {
+            appendf(line, sizeof line, "; card expires ");
+            append_clean(line, sizeof line, rec->card_expiry);
         }
         check_report(c, e, line);
     }
     if (c->filter && rec->renew) {
+        /* The record's members say "as of checked" (jpki-records(5)):
+         * its window goes on as of then, the decision above was --now's. */
+        jpki_record_window_fill(rec, rec->checked_at);
         jpki_error err;
         jpki_error_clear(&err);
         if (jpki_record_write(stdout, rec, fmt, true, &err) != JPKI_OK) {

@@ -19,8 +19,8 @@ int check_exit_code(const check_ctx *c)
     if (c->input_error)
         return JPKI_EXPIRY_UNKNOWN;
     unsigned long total = c->n[0] + c->n[1] + c->n[2] + c->n[3];
-    if (total == 0)
-        return JPKI_EXPIRY_UNKNOWN;
+    if (total == 0) /* --renewable and none open yet: nothing to do */
+        return c->not_renewable ? JPKI_EXPIRY_OK : JPKI_EXPIRY_UNKNOWN;
     jpki_expiry worst = JPKI_EXPIRY_OK;
     for (int e = 0; e < 4; e++)
         if (c->n[e])
@@ -44,6 +44,9 @@ void check_report(const check_ctx *c, int e, const char *text)
     dw_pad(c->report, dw_width(labels[e].word), LABEL_W);
     fputc(' ', c->report);
     dw_fold(c->report, text, LABEL_W + 1, LABEL_W + 1, c->columns, DW_BREAK_TEXT);
+    /* Records may trickle in (jpki-status --watch | ...): each line goes
+     * out as its card is checked, not when a buffer fills. */
+    fflush(c->report);
 }
 
 void check_days_text(time_t not_after, time_t now, char *buf, size_t n)
@@ -73,6 +76,8 @@ void check_summary(const check_ctx *c)
     if (c->empty && n < sizeof line)
         n += (size_t)snprintf(line + n, sizeof line - n, " (%lu empty reader%s)", c->empty,
                               c->empty == 1 ? "" : "s");
+    if (c->renewable && n < sizeof line)
+        n += (size_t)snprintf(line + n, sizeof line - n, "; %lu not renewable yet", c->not_renewable);
     if (c->input_error && n < sizeof line)
         n += (size_t)snprintf(line + n, sizeof line - n, "; input incomplete");
     if (n < sizeof line)

@@ -12,11 +12,12 @@
 #include "cli.h"
 #include "color.h"
 #include "display_width.h"
+#include "cli_watch.h"
 #include "status.h"
 #include "pin_sources.h"
 
 enum { OPT_NOW = 0x2001, OPT_TABLE, OPT_JSON, OPT_CBOR, OPT_DER, OPT_VERIFY_SIGN, OPT_PIN_FD,
-       OPT_PIN_FILE, OPT_PIN_MAP, OPT_COLOR };
+       OPT_PIN_FILE, OPT_PIN_MAP, OPT_COLOR, OPT_WATCH, OPT_EXPORT, OPT_PEM, OPT_HOLDER };
 
 typedef enum { OUT_AUTO, OUT_TABLE, OUT_JSON, OUT_CBOR } out_format;
 
@@ -31,6 +32,22 @@ typedef struct status_opts {
     cli_color_mode color;
     status_view view; /* table: width and colour, from stdout */
 } status_opts;
+
+/* What the command line asked for, beyond status_opts. */
+typedef struct status_flags {
+    bool all, watch, reader_given, holder, pem;
+    bool verify_flag; /* --verify-sign-pin */
+    bool pin_given;   /* --pin-fd or --pin-file */
+    const char *export_kind, *map_path;
+    int formats;      /* --table/--json/--cbor given */
+} status_flags;
+
+/* --watch: what became of each card seen, for the summary line. */
+typedef struct watch_tally {
+    cli_common *cc;
+    status_opts *o;
+    unsigned long read, pin, removed, failed;
+} watch_tally;
 
 static void usage(FILE *f)
 {
@@ -52,8 +69,18 @@ static void usage(FILE *f)
             "      --pin-fd N         ... reading the password from file descriptor N\n"
             "      --pin-file F       ... reading it from F (mode 0600 or stricter)\n"
             "      --pin-map F        signature passwords by card serial (jpki-renew's PIN\n"
-            "                         map), for --all: each card with one in F is read with\n"
-            "                         it, never spending its last try\n"
+            "                         map), for --all or --watch: each card with one in F is\n"
+            "                         read with it, never spending its last try\n"
+            "      --export KIND      write the certificate KIND (auth, sign, auth-ca, sign-ca)\n"
+            "                         to stdout, PEM (--pem, the default) or DER (--der);\n"
+            "                         sign needs the signature password (terminal, --pin-fd,\n"
+            "                         --pin-file or --pin-map), never spending its last try\n"
+            "      --holder           show the holder's name, address, birth date and sex\n"
+            "                         from the card-info application, after its PIN (same\n"
+            "                         sources), never spending its last try\n"
+            "      --watch            keep running: one record (or table block) per card\n"
+            "                         inserted into any reader; SIGINT/SIGTERM ends it with\n"
+            "                         a summary on stderr (exit 0)\n"
             CLI_COMMON_HELP
             "  -h, --help             this help\n"
             "  -V, --version          version\n");
@@ -76,6 +103,26 @@ static jpki_rc emit(FILE *f, status_opts *o, const jpki_record *rec, jpki_error 
     }
 }
 
+/* The birth date from the card-info application when the map has the
+ * card's card-info PIN and the signature certificate did not give it: the
+ * record's next certificate end needs it (jpki-records(5)). */
+static jpki_rc birth_from_map(jpki_transport *t, const status_opts *o, jpki_record *rec,
+                              jpki_error *err)
+{
+    jpki_secret pin;
+    jpki_error e2;
+    jpki_error_clear(&e2);
+    if (rec->birth[0] || !(rec->apps & (1u << JPKI_APP_CARDINFO)) ||
+        pin_map_get(o->map, rec->serial, JPKI_PIN_CARDINFO, &pin, &e2) != JPKI_OK)
+        return JPKI_OK;
+    jpki_rc rc = status_holder_birth(t, &pin, rec->birth, err);
+    jpki_secret_wipe(&pin);
+    if (rc != JPKI_OK)
+        return jpki_error_prefix(err, "PIN map, card %s: card-info PIN", rec->serial);
+    jpki_record_window_fill(rec, o->rd.now);
+    return JPKI_OK;
+}
+
 /* The card's serial is known only after reading it: read it again with its
  * signature password from the map, if the map has one.  The library
  * checks the retry counter first and never spends the last try. */
@@ -86,7 +133,7 @@ static jpki_rc reread_with_map(jpki_transport *t, const status_opts *o, jpki_rec
     jpki_error e2;
     jpki_error_clear(&e2);
     if (pin_map_get(o->map, rec->serial, JPKI_PIN_SIGN, &pw, &e2) != JPKI_OK)
-        return JPKI_OK; /* no password for this card: as without a map */
+        return birth_from_map(t, o, rec, err); /* no password for this card */
     jpki_rc rc = jpki_pin_check_format(JPKI_PIN_SIGN, &pw, err);
     if (rc != JPKI_OK) {
         jpki_error_prefix(err, "PIN map, card %s: signature password", rec->serial);
@@ -100,6 +147,8 @@ static jpki_rc reread_with_map(jpki_transport *t, const status_opts *o, jpki_rec
     rec->checked_at = o->rd.now;
     rc = jpki_record_from_card(t, &rd, rec, err);
     jpki_secret_wipe(&pw);
+    if (rc == JPKI_OK)
+        rc = birth_from_map(t, o, rec, err);
     return rc;
 }
 
@@ -200,13 +249,112 @@ static int run_one(cli_common *cc, status_opts *o)
     return code;
 }
 
+static bool watch_card(void *ctx, const char *reader)
+{
+    watch_tally *w = ctx;
+    jpki_record rec;
+    jpki_error err;
+    jpki_error_clear(&err);
+    bool opened;
+    jpki_rc rc = read_reader(w->cc, reader, w->o, &rec, &opened, &err);
+    if (rc == JPKI_ERR_NO_CARD || (rc == JPKI_ERR_CARD_REMOVED && !opened)) {
+        /* Gone between the insertion and our connect: still a card seen. */
+        rc = JPKI_ERR_CARD_REMOVED;
+        rec.card_present = true;
+        rec.has_error = true;
+        snprintf(rec.error_code, sizeof rec.error_code, "%s", jpki_rc_name(rc));
+        snprintf(rec.error, sizeof rec.error, "%s: card removed before it could be read", reader);
+        snprintf(err.message, sizeof err.message, "%s", rec.error);
+    }
+    if (rc == JPKI_OK)
+        w->read++;
+    else if (rc == JPKI_ERR_CARD_REMOVED || rc == JPKI_ERR_READER_GONE)
+        w->removed++;
+    else if (cli_exit_for(rc) == CLI_EXIT_PIN)
+        w->pin++;
+    else
+        w->failed++;
+    if (rc != JPKI_OK)
+        cli_errorf(PROG, "%s", strstr(err.message, reader) ? err.message : rec.error);
+    jpki_error e2;
+    jpki_error_clear(&e2);
+    bool ok = emit(stdout, w->o, &rec, &e2) == JPKI_OK;
+    if (!ok)
+        cli_report(PROG, &e2);
+    jpki_record_clear(&rec);
+    return ok;
+}
+
+static int run_watch(cli_common *cc, status_opts *o)
+{
+    watch_tally w = {.cc = cc, .o = o};
+    int code = cli_watch(PROG, watch_card, &w);
+    unsigned long seen = w.read + w.pin + w.removed + w.failed;
+    fprintf(stderr, PROG ": %lu card%s seen: %lu read, %lu removed during the read, "
+                    "%lu with signature password trouble, %lu unreadable\n",
+            seen, seen == 1 ? "" : "s", w.read, w.removed, w.pin, w.failed);
+    return code;
+}
+
 static jpki_rc get_sign_pin(const status_opts *o, jpki_secret *pin, jpki_error *err)
 {
-    if (o->pin_fd >= 0)
-        return jpki_secret_read_fd(o->pin_fd, pin, err);
-    if (o->pin_file)
-        return jpki_secret_read_file(o->pin_file, pin, err);
-    return jpki_secret_read_tty("Signature password: ", pin, err);
+    status_pin_source ps = {.fd = o->pin_fd, .file = o->pin_file};
+    return status_get_pin(&ps, "", JPKI_PIN_SIGN, pin, err);
+}
+
+/* --export / --holder: their own checks, one card, one PIN at most. */
+static int one_card_job(cli_common *cc, status_opts *o, const status_flags *f)
+{
+    const char *export_kind = f->export_kind, *map_path = f->map_path;
+    bool holder = f->holder, pem = f->pem, pin_given = f->pin_given;
+    jpki_cert_kind kind = JPKI_CERT_AUTH;
+    jpki_error err;
+    jpki_error_clear(&err);
+    if (export_kind && holder) {
+        cli_errorf(PROG, "--export and --holder: choose one");
+        return CLI_EXIT_USAGE;
+    }
+    if (pem && !export_kind) {
+        cli_errorf(PROG, "--pem goes with --export");
+        return CLI_EXIT_USAGE;
+    }
+    if (export_kind && jpki_cert_kind_parse(export_kind, &kind, &err) != JPKI_OK) {
+        cli_errorf(PROG, "--export: %s", err.message);
+        return CLI_EXIT_USAGE;
+    }
+    if (pem && o->rd.include_der) {
+        cli_errorf(PROG, "--pem and --der: choose one");
+        return CLI_EXIT_USAGE;
+    }
+    if (f->formats || f->all || f->watch || f->verify_flag) {
+        cli_errorf(PROG, "--%s reads one card: no --table/--json/--cbor, --all, --watch or "
+                         "--verify-sign-pin with it", holder ? "holder" : "export");
+        return CLI_EXIT_USAGE;
+    }
+    bool needs_pin = holder || kind == JPKI_CERT_SIGN;
+    if (!needs_pin && (pin_given || map_path)) {
+        cli_errorf(PROG, "--export %s needs no PIN: no --pin-fd, --pin-file or --pin-map", export_kind);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->pin_fd >= 0 && o->pin_file) {
+        cli_errorf(PROG, "--pin-fd and --pin-file: choose one");
+        return CLI_EXIT_USAGE;
+    }
+    if (map_path && pin_given) {
+        cli_errorf(PROG, "--pin-map and --pin-fd/--pin-file: choose one");
+        return CLI_EXIT_USAGE;
+    }
+    status_pin_source ps = {.fd = o->pin_fd, .file = o->pin_file};
+    if (needs_pin)
+        jpki_secret_protect_process();
+    if (map_path && pin_map_load_file(map_path, &ps.map, &err) != JPKI_OK) {
+        cli_report(PROG, &err);
+        return CLI_EXIT_USAGE;
+    }
+    int code = holder ? status_holder(cc, &ps) : status_export(cc, kind, o->rd.include_der, &ps);
+    if (ps.map)
+        pin_map_free(ps.map);
+    return code;
 }
 
 int main(int argc, char **argv)
@@ -223,6 +371,10 @@ int main(int argc, char **argv)
         {"pin-file", required_argument, NULL, OPT_PIN_FILE},
         {"pin-map", required_argument, NULL, OPT_PIN_MAP},
         {"color", required_argument, NULL, OPT_COLOR},
+        {"watch", no_argument, NULL, OPT_WATCH},
+        {"export", required_argument, NULL, OPT_EXPORT},
+        {"pem", no_argument, NULL, OPT_PEM},
+        {"holder", no_argument, NULL, OPT_HOLDER},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         CLI_COMMON_LONGOPTS,
@@ -234,32 +386,45 @@ int main(int argc, char **argv)
     o.pin_fd = -1;
     o.first_block = true;
     o.rd.now = time(NULL);
-    bool all = false;
-    int formats = 0; /* --table/--json/--cbor given */
-    const char *map_path = NULL;
+    status_flags f;
+    memset(&f, 0, sizeof f);
     jpki_error err;
     jpki_error_clear(&err);
     int opt;
     while ((opt = getopt_long(argc, argv, "ahV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (opt == 'r')
             opt = CLI_OPT_READER;
-        if (cli_common_option(&cc, opt, optarg))
+        if (cli_common_option(&cc, opt, optarg)) {
+            f.reader_given |= opt == CLI_OPT_READER;
             continue;
+        }
         switch (opt) {
+        case OPT_WATCH:
+            f.watch = true;
+            break;
+        case OPT_EXPORT:
+            f.export_kind = optarg;
+            break;
+        case OPT_PEM:
+            f.pem = true;
+            break;
+        case OPT_HOLDER:
+            f.holder = true;
+            break;
         case 'a':
-            all = true;
+            f.all = true;
             break;
         case OPT_TABLE:
             o.out = OUT_TABLE;
-            formats++;
+            f.formats++;
             break;
         case OPT_JSON:
             o.out = OUT_JSON;
-            formats++;
+            f.formats++;
             break;
         case OPT_CBOR:
             o.out = OUT_CBOR;
-            formats++;
+            f.formats++;
             break;
         case OPT_DER:
             o.rd.include_der = true;
@@ -271,7 +436,7 @@ int main(int argc, char **argv)
             }
             break;
         case OPT_VERIFY_SIGN:
-            o.verify_sign = true;
+            f.verify_flag = true;
             break;
         case OPT_PIN_FD: {
             jpki_error fd_err;
@@ -280,15 +445,15 @@ int main(int argc, char **argv)
                 cli_errorf(PROG, "--pin-fd: %s", fd_err.message);
                 return CLI_EXIT_USAGE;
             }
-            o.verify_sign = true;
+            f.pin_given = true;
             break;
         }
         case OPT_PIN_FILE:
             o.pin_file = optarg;
-            o.verify_sign = true;
+            f.pin_given = true;
             break;
         case OPT_PIN_MAP:
-            map_path = optarg;
+            f.map_path = optarg;
             break;
         case OPT_COLOR:
             if (!cli_color_parse(optarg, &o.color)) {
@@ -311,25 +476,37 @@ int main(int argc, char **argv)
         cli_errorf(PROG, "unexpected argument \"%s\"", argv[optind]);
         return CLI_EXIT_USAGE;
     }
-    if (formats > 1) {
+    if (f.export_kind || f.holder || f.pem)
+        return one_card_job(&cc, &o, &f);
+    /* --pin-fd/--pin-file name the signature password of --verify-sign-pin. */
+    o.verify_sign = f.verify_flag || f.pin_given;
+    if (f.formats > 1) {
         cli_errorf(PROG, "--table, --json and --cbor: choose one");
         return CLI_EXIT_USAGE;
     }
-    if (all && o.verify_sign) {
+    if (f.all && o.verify_sign) {
         cli_errorf(PROG, "--verify-sign-pin reads one card: use --reader instead of --all");
+        return CLI_EXIT_USAGE;
+    }
+    if (f.watch && (f.all || f.reader_given)) {
+        cli_errorf(PROG, "--watch watches every reader: no --all or --reader with it");
+        return CLI_EXIT_USAGE;
+    }
+    if (f.watch && o.verify_sign) {
+        cli_errorf(PROG, "--watch reads many cards: one password does not fit them; use --pin-map");
         return CLI_EXIT_USAGE;
     }
     if (o.pin_fd >= 0 && o.pin_file) {
         cli_errorf(PROG, "--pin-fd and --pin-file: choose one");
         return CLI_EXIT_USAGE;
     }
-    if (map_path && o.verify_sign) {
+    if (f.map_path && o.verify_sign) {
         cli_errorf(PROG, "--pin-map and --verify-sign-pin/--pin-file/--pin-fd: choose one");
         return CLI_EXIT_USAGE;
     }
-    if (map_path) {
+    if (f.map_path) {
         jpki_secret_protect_process();
-        if (pin_map_load_file(map_path, &o.map, &err) != JPKI_OK) {
+        if (pin_map_load_file(f.map_path, &o.map, &err) != JPKI_OK) {
             cli_report(PROG, &err);
             return CLI_EXIT_USAGE; /* unreadable or malformed: bad input */
         }
@@ -355,7 +532,7 @@ int main(int argc, char **argv)
         }
         o.rd.sign_pin = &pin;
     }
-    int code = all ? run_all(&cc, &o) : run_one(&cc, &o);
+    int code = f.watch ? run_watch(&cc, &o) : f.all ? run_all(&cc, &o) : run_one(&cc, &o);
     jpki_secret_wipe(&pin);
     if (o.map)
         pin_map_free(o.map);

@@ -71,6 +71,31 @@ static void print_cert(FILE *f, const status_view *v, int k, const jpki_record_c
     dn_line(f, v, "serial", c->serial_hex, DW_BREAK_TEXT);
 }
 
+/* When the counter can renew each user certificate, when J-LIS's notice
+ * should arrive and how long a certificate issued now would run. */
+static void print_renewal(FILE *f, const jpki_record *rec)
+{
+    static const int kinds[] = {JPKI_CERT_AUTH, JPKI_CERT_SIGN};
+    bool any = false;
+    for (int i = 0; i < 2; i++)
+        any |= rec->window[kinds[i]].known;
+    if (!any)
+        return;
+    fprintf(f, "  %-9s %-10s  %-24s  %-10s  %s\n", "renewal", "opens", "expiry notice expected",
+            "next until", "state");
+    for (int i = 0; i < 2; i++) {
+        const jpki_record_window *w = &rec->window[kinds[i]];
+        if (!w->known)
+            continue;
+        char notice[32];
+        snprintf(notice, sizeof notice, "%s to %s", w->notice_from, w->notice_until);
+        bool expired = rec->certs[kinds[i]].days_left < 0;
+        fprintf(f, "  %-9s %-10s  %-24s  %-10s  %s\n", cert_label[kinds[i]], w->opens, notice,
+                w->next_expiry[0] ? w->next_expiry : "unknown",
+                !w->open ? "not yet open" : expired ? "open (expired: issued anew)" : "open");
+    }
+}
+
 static void print_card_line(FILE *f, const status_view *v, const jpki_record *rec)
 {
     char line[256] = "";
@@ -132,6 +157,8 @@ void status_print_table(FILE *f, const jpki_record *rec, const status_view *v)
     }
     if (rec->serial[0] || rec->atr_hex[0])
         print_card_line(f, v, rec);
+    if (rec->birth[0])
+        labelled(f, v, "holder born", rec->birth);
     if (rec->atr_hex[0])
         labelled(f, v, "atr", rec->atr_hex);
     if (rec->token[0])
@@ -169,6 +196,7 @@ void status_print_table(FILE *f, const jpki_record *rec, const status_view *v)
             if (rec->certs[order[i]].listed)
                 print_cert(f, v, order[i], &rec->certs[order[i]]);
     }
+    print_renewal(f, rec);
     bool any_pin = false;
     for (int k = 0; k < JPKI_PIN_COUNT; k++)
         any_pin |= rec->pins[k].listed;

@@ -47,6 +47,10 @@ JPKI_API int jpki_san_write_other_name(unsigned char **p, unsigned char *start, 
 JPKI_API jpki_rc jpki_cert_parse(const uint8_t *buf, size_t len, jpki_cert_info *info,
                         jpki_error *err);
 
+/* PEM ("CERTIFICATE") of a DER certificate, NUL-terminated, malloc'd
+ * (jpki-status --export). */
+JPKI_API jpki_rc jpki_cert_pem(const uint8_t *der, size_t der_len, char **pem, jpki_error *err);
+
 /* Text of a DER Name (e.g. a certificate's subject) as the tools show it:
  * attributes in encoded order (country first), ", " between RDNs and
  * " + " inside a multi-valued one, short names C, ST, L, O, OU, CN,

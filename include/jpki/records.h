@@ -77,6 +77,24 @@ typedef struct jpki_record_pin {
     bool blocked;     /* blocked, or disabled on a face-authentication card */
 } jpki_record_pin;
 
+/* The counter's calendar around one user certificate (auth or sign), in
+ * Japanese civil days "YYYY-MM-DD" (jpki-records(5), RENEWAL WINDOW).
+ * Filled by jpki_record_window_fill. */
+typedef struct jpki_record_window {
+    bool known;           /* the certificate's expiry is known; the rest is filled */
+    char expiry_day[11];  /* the day not_after falls on in Japan */
+    char opens[11];       /* renewal accepted from: the day after the date three
+                             months before expiry_day */
+    char notice_from[11]; /* J-LIS mails the expiry notice between these two */
+    char notice_until[11];
+    bool open;            /* opens <= today: renewal (or, once expired, issuing
+                             anew) is possible at the counter */
+    char next_expiry[11]; /* end of a certificate issued on today or on opens,
+                             whichever is later: the holder's 5th birthday after
+                             that day, or the card's expiry if earlier; "" when
+                             the birth date or the card expiry is unknown */
+} jpki_record_window;
+
 typedef struct jpki_record {
     int version;
     char reader[256];
@@ -95,6 +113,11 @@ typedef struct jpki_record {
     char error_code[32];     /* jpki_rc_name() of the failure */
     char error[256];         /* one line */
     unsigned renew;          /* bit (1u << jpki_cert_kind): needs renewal */
+    /* Appended after the first release's fields. */
+    char birth[11];          /* holder's birth date YYYY-MM-DD, "" unknown: from the
+                                signature certificate (read with its password) or
+                                the card-info application (with its PIN) */
+    jpki_record_window window[JPKI_RECORD_CERTS]; /* auth and sign only */
 } jpki_record;
 
 /* Zeroed record with version set.  jpki_record_clear frees the DER copies
@@ -204,6 +227,21 @@ JPKI_API jpki_rc jpki_duration_parse(const char *s, long long *seconds, jpki_err
  * (check rec->card_present to tell an empty reader apart). */
 JPKI_API jpki_expiry jpki_record_expiry(jpki_record *rec, unsigned kinds, bool strict,
                                time_t now, long long within);
+
+/* ---- the renewal window ---- */
+
+/* Recompute rec->window[] for the auth and sign certificates from their
+ * not_after, rec->birth and rec->card_expiry as of now (--now).  Records
+ * read by jpki_record_read_next/decode get it as of their checked time;
+ * call again to judge them at another time. */
+JPKI_API void jpki_record_window_fill(jpki_record *rec, time_t now);
+
+/* The 5th birthday strictly after the day issued ("YYYY-MM-DD"; birth
+ * "YYYY-MM-DD" or "YYYYMMDD"; 29 February counts as 28 February in common
+ * years) into out ("YYYY-MM-DD").  JPKI_ERR_FORMAT for a day that does not
+ * exist. */
+JPKI_API jpki_rc jpki_fifth_birthday(const char *issued, const char *birth, char out[11],
+                                     jpki_error *err);
 
 /* Strict UTC time "YYYY-MM-DDTHH:MM:SSZ" (the record encoding). */
 JPKI_API void jpki_record_time_format(time_t t, char buf[32]);

@@ -45,6 +45,7 @@ _jpki_complete_prog()
         return ;;
     -c | --cert) _jpki_words $'auth\nsign\nboth' "$cur"; return ;;
     -k | --kind) _jpki_words $'auth\nsign' "$cur"; return ;;
+    --export) _jpki_words $'auth\nsign\nauth-ca\nsign-ca' "$cur"; return ;;
     --to) _jpki_words $'face\npin' "$cur"; return ;;
     --persona)
         _jpki_words "$(jpki-card-sim --list-personas 2>/dev/null | awk '!/^#/ { print $1 }')" "$cur"
@@ -128,7 +129,7 @@ _jpki_takes_value()
 {
     # t_completion checks this list against every binary's help text, both ways.
     case $1 in
-    -r | --reader | -c | --cert | -k | --kind | --to | --persona | --pin-file | --issuer-key-file | \
+    -r | --reader | -c | --cert | -k | --kind | --export | --to | --persona | --pin-file | --issuer-key-file | \
         --trace-file | --file | -f | --journal | --pin-map | --state | -s | --issuer-key | --replay | \
         --dir | -d | --ca | --pin-fd | --issuer-key-fd | --pin-map-fd | --now | -w | --within | \
         --ca-cmd | --ca-timeout | --port | -p | --host | --remove-after | --slow | --birth | \
