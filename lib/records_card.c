@@ -143,22 +143,123 @@ static jpki_rc read_sign_with_pin(jpki_card *card, const jpki_status_options *o,
     return JPKI_OK;
 }
 
+/* One retry counter into the record.  Only fatal errors are returned. */
+static jpki_rc read_pin_counter(jpki_card *card, jpki_pin_id id, jpki_record *rec, jpki_error *err)
+{
+    jpki_pin_status st;
+    jpki_rc rc = jpki_pin_status_get(card, id, &st, err);
+    if (rc && is_fatal(rc))
+        return rc;
+    jpki_record_pin *p = &rec->pins[id];
+    p->max_tries = jpki_pin_max_tries(id);
+    if (rc == JPKI_OK && !st.present) {
+        jpki_error_clear(err);
+        return JPKI_OK;
+    }
+    if (rc == JPKI_ERR_PIN_BLOCKED) { /* some cards answer 6984 as an error */
+        p->listed = p->blocked = true;
+        p->tries_left = 0;
+    } else if (rc == JPKI_OK) {
+        p->listed = true;
+        p->tries_left = st.tries_left;
+        p->blocked = st.blocked;
+    } else if (!is_absent(rc)) {
+        p->listed = true;
+        p->tries_left = -1; /* the counter could not be read */
+    }
+    jpki_error_clear(err);
+    return JPKI_OK;
+}
+
+/* Everything inside the JPKI application, in one stay there (the JPKI
+ * application is already selected): token, availability flags, its two
+ * retry counters -- before anything that could touch a PIN -- and the
+ * certificates.  *pin_rc gets the outcome of --verify-sign-pin. */
+static jpki_rc read_jpki_app(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
+                             bool *verified, bool *have_flags, bool *sign_flag, jpki_rc *pin_rc,
+                             jpki_error *err)
+{
+    jpki_rc rc = jpki_read_token(card, rec->token, sizeof rec->token, err);
+    if (rc && is_fatal(rc))
+        return rc;
+    jpki_error_clear(err);
+
+    bool auth_flag = false;
+    rc = jpki_read_cert_flags(card, &auth_flag, sign_flag, err);
+    if (rc && is_fatal(rc))
+        return rc;
+    *have_flags = rc == JPKI_OK;
+    jpki_error_clear(err);
+    (void)auth_flag;
+
+    if ((rc = read_pin_counter(card, JPKI_PIN_AUTH, rec, err)) ||
+        (rc = read_pin_counter(card, JPKI_PIN_SIGN, rec, err)))
+        return rc;
+
+    if ((rc = read_one_cert(card, JPKI_CERT_AUTH, o, rec, err)) ||
+        (rc = read_one_cert(card, JPKI_CERT_AUTH_CA, o, rec, err)) ||
+        (rc = read_one_cert(card, JPKI_CERT_SIGN_CA, o, rec, err)))
+        return rc;
+
+    jpki_record_cert *sc = &rec->certs[JPKI_CERT_SIGN];
+    sc->listed = true;
+    sc->present = *have_flags ? *sign_flag : true;
+    if (sc->present && o->sign_pin) {
+        *pin_rc = read_sign_with_pin(card, o, rec, err);
+        *verified = true;
+        if (*pin_rc && is_fatal(*pin_rc))
+            return *pin_rc;
+    } else if (sc->present) {
+        snprintf(sc->unavailable, sizeof sc->unavailable, "%s",
+                 *have_flags ? SIGN_NEEDS_PIN : "availability flags unreadable; " SIGN_NEEDS_PIN);
+    }
+    return JPKI_OK;
+}
+
+/* Does app answer SELECT?  Sets its bit in rec->apps; only fatal errors
+ * are returned. */
+static jpki_rc probe_app(jpki_card *card, jpki_app app, jpki_record *rec, bool *present,
+                         jpki_error *err)
+{
+    jpki_rc rc = jpki_select_app(card, app, err);
+    *present = rc == JPKI_OK;
+    if (rc == JPKI_OK)
+        rec->apps |= 1u << app;
+    else if (is_absent(rc) || rc == JPKI_ERR_CARD)
+        jpki_error_clear(err);
+    else
+        return rc;
+    return JPKI_OK;
+}
+
+/* Application by application, each selected once (the selection cache
+ * skips the SELECTs of what is already current): every APDU on a real card
+ * costs milliseconds, so the order is the one that needs no re-SELECT. */
 static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
                          bool *verified, jpki_error *err)
 {
-    jpki_rc rc;
-    /* Which applications answer.  Done first: it also tells us whether
-     * this is a JPKI card at all. */
-    for (int app = JPKI_APP_JPKI; app <= JPKI_APP_COMMON; app++) {
-        rc = jpki_select_app(card, (jpki_app)app, err);
-        if (rc == JPKI_OK)
-            rec->apps |= 1u << app;
-        else if (is_absent(rc) || rc == JPKI_ERR_CARD)
-            jpki_error_clear(err);
-        else
-            return rc;
-    }
-    if (rec->apps & (1u << JPKI_APP_COMMON)) {
+    bool present = false, have_flags = false, sign_flag = false;
+    jpki_rc pin_rc = JPKI_OK;
+    /* JPKI first: it also tells us whether this is a JPKI card at all. */
+    jpki_rc rc = probe_app(card, JPKI_APP_JPKI, rec, &present, err);
+    if (rc)
+        return rc;
+    if (present && (rc = read_jpki_app(card, o, rec, verified, &have_flags, &sign_flag, &pin_rc,
+                                       err)))
+        return rc;
+    if ((rc = probe_app(card, JPKI_APP_CARDINFO, rec, &present, err)))
+        return rc;
+    if (present && (rc = read_pin_counter(card, JPKI_PIN_CARDINFO, rec, err)))
+        return rc;
+    if ((rc = probe_app(card, JPKI_APP_VISUAL, rec, &present, err)))
+        return rc;
+    if ((rc = probe_app(card, JPKI_APP_REGISTRY, rec, &present, err)))
+        return rc;
+    if (present && (rc = read_pin_counter(card, JPKI_PIN_REGISTRY, rec, err)))
+        return rc;
+    if ((rc = probe_app(card, JPKI_APP_COMMON, rec, &present, err)))
+        return rc;
+    if (present) {
         char serial[16], muni[6], expiry[9];
         rc = jpki_read_card_id(card, serial, muni, expiry, err);
         if (rc == JPKI_OK) {
@@ -176,62 +277,6 @@ static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_rec
     if (!(rec->apps & (1u << JPKI_APP_JPKI)))
         return jpki_error_set(err, JPKI_ERR_NOT_JPKI, "the card has no JPKI application");
 
-    rc = jpki_read_token(card, rec->token, sizeof rec->token, err);
-    if (rc && is_fatal(rc))
-        return rc;
-    if (rc)
-        jpki_error_clear(err);
-
-    bool auth_flag = false, sign_flag = false, have_flags;
-    rc = jpki_read_cert_flags(card, &auth_flag, &sign_flag, err);
-    if (rc && is_fatal(rc))
-        return rc;
-    have_flags = rc == JPKI_OK;
-    jpki_error_clear(err);
-
-    /* Retry counters before anything that could touch a PIN. */
-    for (int id = 0; id < JPKI_PIN_COUNT; id++) {
-        jpki_pin_status st;
-        rc = jpki_pin_status_get(card, (jpki_pin_id)id, &st, err);
-        if (rc && is_fatal(rc))
-            return rc;
-        jpki_record_pin *p = &rec->pins[id];
-        p->max_tries = jpki_pin_max_tries((jpki_pin_id)id);
-        if (rc == JPKI_OK && !st.present)
-            continue;
-        if (rc == JPKI_ERR_PIN_BLOCKED) { /* some cards answer 6984 as an error */
-            p->listed = p->blocked = true;
-            p->tries_left = 0;
-        } else if (rc == JPKI_OK) {
-            p->listed = true;
-            p->tries_left = st.tries_left;
-            p->blocked = st.blocked;
-        } else if (!is_absent(rc)) {
-            p->listed = true;
-            p->tries_left = -1; /* the counter could not be read */
-        }
-        jpki_error_clear(err);
-    }
-
-    if ((rc = read_one_cert(card, JPKI_CERT_AUTH, o, rec, err)) ||
-        (rc = read_one_cert(card, JPKI_CERT_AUTH_CA, o, rec, err)) ||
-        (rc = read_one_cert(card, JPKI_CERT_SIGN_CA, o, rec, err)))
-        return rc;
-
-    jpki_record_cert *sc = &rec->certs[JPKI_CERT_SIGN];
-    sc->listed = true;
-    sc->present = have_flags ? sign_flag : true;
-    jpki_rc pin_rc = JPKI_OK;
-    if (sc->present && o->sign_pin) {
-        pin_rc = read_sign_with_pin(card, o, rec, err);
-        *verified = true;
-        if (pin_rc && is_fatal(pin_rc))
-            return pin_rc;
-    } else if (sc->present) {
-        snprintf(sc->unavailable, sizeof sc->unavailable, "%s",
-                 have_flags ? SIGN_NEEDS_PIN : "availability flags unreadable; " SIGN_NEEDS_PIN);
-    }
-
     /* Mode: inferred from what any reader may see (auth PIN disabled and
      * no sign certificate = face authentication).  The issuance status
      * (GET DATA DF30) answers only inside an issuer session, and status
@@ -243,7 +288,6 @@ static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_rec
         rec->mode = JPKI_MODE_PIN;
     else
         rec->mode = JPKI_MODE_UNKNOWN;
-    (void)auth_flag;
     return pin_rc;
 }
 
