@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "card_internal.h"
+#include "jpki/cert.h"
 #include "jpki/profile.h"
 
 #define SHORT_CHUNK 256
@@ -200,6 +201,20 @@ static jpki_rc select_jpki_ef(jpki_card *c, uint16_t ef, jpki_error *err)
     return rc == JPKI_OK ? jpki_select_ef(c, ef, err) : rc;
 }
 
+/* The message for a failed certificate read, by kind. */
+static jpki_rc cert_read_error(jpki_cert_kind kind, jpki_rc rc, jpki_error *err)
+{
+    if (rc == JPKI_ERR_NOT_FOUND)
+        return jpki_error_set(err, rc, "no %s certificate on the card", jpki_cert_kind_name(kind));
+    if (rc == JPKI_ERR_AUTH && kind == JPKI_CERT_SIGN)
+        return jpki_error_set(err, rc,
+                              "the sign certificate can be read only after the sign password "
+                              "is verified");
+    if (rc != JPKI_OK)
+        jpki_error_prefix(err, "reading the %s certificate", jpki_cert_kind_name(kind));
+    return rc;
+}
+
 jpki_rc jpki_read_cert(jpki_card *c, jpki_cert_kind kind, uint8_t **der, size_t *len,
                        jpki_error *err)
 {
@@ -211,16 +226,27 @@ jpki_rc jpki_read_cert(jpki_card *c, jpki_cert_kind kind, uint8_t **der, size_t 
     rc = select_jpki_ef(c, cert_efs[kind], err);
     if (rc == JPKI_OK)
         rc = read_der_in_tx(c, JPKI_CERT_MAX, der, len, err);
-    rc = card_end(c, rc, err);
-    if (rc == JPKI_ERR_NOT_FOUND)
-        return jpki_error_set(err, rc, "no %s certificate on the card", jpki_cert_kind_name(kind));
-    if (rc == JPKI_ERR_AUTH && kind == JPKI_CERT_SIGN)
-        return jpki_error_set(err, rc,
-                              "the sign certificate can be read only after the sign password "
-                              "is verified");
+    return cert_read_error(kind, card_end(c, rc, err), err);
+}
+
+jpki_rc jpki_read_cert_validity(jpki_card *c, jpki_cert_kind kind, time_t *not_before,
+                                time_t *not_after, jpki_error *err)
+{
+    if ((unsigned)kind > JPKI_CERT_SIGN_CA || !not_before || !not_after)
+        return jpki_error_set(err, JPKI_ERR_ARG, "read cert validity: bad argument");
+    uint8_t head[SHORT_CHUNK];
+    size_t got = 0;
+    jpki_rc rc = card_begin(c, err);
     if (rc != JPKI_OK)
-        jpki_error_prefix(err, "reading the %s certificate", jpki_cert_kind_name(kind));
-    return rc;
+        return rc;
+    rc = select_jpki_ef(c, cert_efs[kind], err);
+    if (rc == JPKI_OK)
+        rc = jpki_read_binary(c, 0, sizeof head, head, &got, err);
+    if (rc == JPKI_OK && (got == 0 || looks_erased(head, got < HEADER_PROBE ? got : HEADER_PROBE)))
+        rc = jpki_error_set(err, JPKI_ERR_NOT_FOUND, "the file is empty");
+    if (rc == JPKI_OK)
+        rc = jpki_cert_validity_prefix(head, got, not_before, not_after, err);
+    return cert_read_error(kind, card_end(c, rc, err), err);
 }
 
 /* Select app+EF and read up to n bytes, inside one transaction. */

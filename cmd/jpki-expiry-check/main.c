@@ -67,10 +67,9 @@ static int check_card(check_ctx *c, cli_common *cc)
         cli_close(cc, NULL);
         return JPKI_EXPIRY_UNKNOWN;
     }
-    jpki_status_options o = {.now = c->now};
     jpki_record rec;
     jpki_record_init(&rec);
-    jpki_record_from_card(t, &o, &rec, &err); /* failures land in rec.error */
+    check_card_read(t, c, &rec); /* failures land in rec.error */
     cli_close(cc, t);
     if (!rec.card_present && !rec.has_error) {
         cli_errorf(PROG, "%s: no card in the reader", rec.reader);
