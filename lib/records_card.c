@@ -177,7 +177,7 @@ static jpki_rc read_pin_counter(jpki_card *card, jpki_pin_id id, jpki_record *re
  * certificates.  *pin_rc gets the outcome of --verify-sign-pin. */
 static jpki_rc read_jpki_app(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
                              bool *verified, bool *have_flags, bool *sign_flag, jpki_rc *pin_rc,
-                             jpki_error *err)
+                             jpki_error *pin_err, jpki_error *err)
 {
     jpki_rc rc = jpki_read_token(card, rec->token, sizeof rec->token, err);
     if (rc && is_fatal(rc))
@@ -209,6 +209,8 @@ static jpki_rc read_jpki_app(jpki_card *card, const jpki_status_options *o, jpki
         *verified = true;
         if (*pin_rc && is_fatal(*pin_rc))
             return *pin_rc;
+        *pin_err = *err; /* the other applications' reads come after it */
+        jpki_error_clear(err);
     } else if (sc->present) {
         snprintf(sc->unavailable, sizeof sc->unavailable, "%s",
                  *have_flags ? SIGN_NEEDS_PIN : "availability flags unreadable; " SIGN_NEEDS_PIN);
@@ -240,12 +242,14 @@ static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_rec
 {
     bool present = false, have_flags = false, sign_flag = false;
     jpki_rc pin_rc = JPKI_OK;
+    jpki_error pin_err;
+    jpki_error_clear(&pin_err);
     /* JPKI first: it also tells us whether this is a JPKI card at all. */
     jpki_rc rc = probe_app(card, JPKI_APP_JPKI, rec, &present, err);
     if (rc)
         return rc;
     if (present && (rc = read_jpki_app(card, o, rec, verified, &have_flags, &sign_flag, &pin_rc,
-                                       err)))
+                                       &pin_err, err)))
         return rc;
     if ((rc = probe_app(card, JPKI_APP_CARDINFO, rec, &present, err)))
         return rc;
@@ -288,6 +292,8 @@ static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_rec
         rec->mode = JPKI_MODE_PIN;
     else
         rec->mode = JPKI_MODE_UNKNOWN;
+    if (pin_rc)
+        *err = pin_err;
     return pin_rc;
 }
 
