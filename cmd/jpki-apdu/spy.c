@@ -523,11 +523,11 @@ int spy_run(const char *prog, cli_common *cc, char **cmd)
         rc = WEXITSTATUS(status);
     else if (WIFSIGNALED(status))
         rc = 128 + WTERMSIG(status);
-    if (st.calls_seen == 0 && rc != 127)
+    if (st.calls_seen > 0)
+        fprintf(stderr, "%s: spy: %lu APDUs\n", prog, st.apdus);
+    else if (rc != 127) /* 127: the program did not start, it said why */
         cli_errorf(prog, "spy: %s made no PC/SC call through libpcsclite.so.1 (statically "
                    "linked, setuid, or not a PC/SC program?)", cmd[0]);
-    else
-        fprintf(stderr, "%s: spy: %lu APDUs\n", prog, st.apdus);
     if (st.undecoded)
         cli_errorf(prog, "spy: %lu SCardTransmit calls in a layout this version does not "
                    "know were left out", st.undecoded);
