@@ -38,8 +38,10 @@ static size_t read_chunk(const jpki_card *c)
     return c->t && c->t->extended_ok ? EXTENDED_CHUNK : SHORT_CHUNK;
 }
 
-static jpki_rc read_chunks(jpki_card *c, size_t off, size_t len, uint8_t *out, size_t *got,
-                           jpki_response *r, jpki_error *err)
+/* one_chunk: stop after the first READ the card answers with data (the
+ * size probe of read_der_in_tx). */
+static jpki_rc read_chunks(jpki_card *c, size_t off, size_t len, bool one_chunk, uint8_t *out,
+                           size_t *got, jpki_response *r, jpki_error *err)
 {
     size_t done = 0;
     size_t chunk = read_chunk(c);
@@ -55,7 +57,10 @@ static jpki_rc read_chunks(jpki_card *c, size_t off, size_t len, uint8_t *out, s
         if (r->sw == 0x6B00)
             break; /* offset past the end: the file ended on a chunk boundary */
         if (r->sw == 0x6700 && want > SHORT_CHUNK) {
-            chunk = SHORT_CHUNK; /* the ATR promised more than the card does */
+            /* The ATR promised more than the card does: short READs from
+             * now on, for the rest of this session too. */
+            chunk = SHORT_CHUNK;
+            c->t->extended_ok = false;
             continue;
         }
         /* 6Cxx (ISO 7816-4): wrong Le, xx bytes are there.  Ask for exactly
@@ -79,15 +84,15 @@ static jpki_rc read_chunks(jpki_card *c, size_t off, size_t len, uint8_t *out, s
                                   want);
         memcpy(out + done, r->data, r->len);
         done += r->len;
-        if (eof || r->len < want)
+        if (eof || r->len < want || one_chunk)
             break;
     }
     *got = done;
     return JPKI_OK;
 }
 
-jpki_rc jpki_read_binary(jpki_card *c, size_t off, size_t len, uint8_t *out, size_t *got,
-                         jpki_error *err)
+static jpki_rc read_binary(jpki_card *c, size_t off, size_t len, bool one_chunk, uint8_t *out,
+                           size_t *got, jpki_error *err)
 {
     if (!out || !got)
         return jpki_error_set(err, JPKI_ERR_ARG, "read binary: missing argument");
@@ -101,9 +106,15 @@ jpki_rc jpki_read_binary(jpki_card *c, size_t off, size_t len, uint8_t *out, siz
         return JPKI_ERR_NOMEM;
     jpki_rc rc = card_begin(c, err);
     if (rc == JPKI_OK)
-        rc = card_end(c, read_chunks(c, off, len, out, got, r, err), err);
+        rc = card_end(c, read_chunks(c, off, len, one_chunk, out, got, r, err), err);
     free(r);
     return rc;
+}
+
+jpki_rc jpki_read_binary(jpki_card *c, size_t off, size_t len, uint8_t *out, size_t *got,
+                         jpki_error *err)
+{
+    return read_binary(c, off, len, false, out, got, err);
 }
 
 /* Erased or never-written files read as all 00 or all FF.  Only the whole
@@ -131,7 +142,7 @@ static jpki_rc read_der_in_tx(jpki_card *c, size_t max, uint8_t **out, size_t *l
     uint8_t *buf = malloc(first);
     if (!buf)
         return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
-    jpki_rc rc = jpki_read_binary(c, 0, first, buf, &have, err);
+    jpki_rc rc = read_binary(c, 0, first, true, buf, &have, err);
     if (rc != JPKI_OK)
         goto fail;
     if (have == 0 || looks_erased(buf, have < HEADER_PROBE ? have : HEADER_PROBE)) {
