@@ -195,6 +195,7 @@ const char *jpki_ins_name(uint8_t cla, uint8_t ins, char *buf, size_t n)
     switch (ins) {
     case 0xA4: m = "SELECT"; break;
     case 0xB0: m = "READ BINARY"; break;
+    case 0xB2: m = "READ RECORD"; break;
     case 0xD6: m = "UPDATE BINARY"; break;
     case 0x20: m = "VERIFY"; break;
     case 0x24: m = "CHANGE REFERENCE DATA"; break;

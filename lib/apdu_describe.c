@@ -342,6 +342,23 @@ static void describe_issuance(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu
         break;
     }
 }
+/* READ RECORD: P1 record number; P2 b8-b4 a short EF identifier (0 = the
+ * current EF), b3-b1 100 = P1 is a record number. */
+static void describe_record(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *a)
+{
+    sb_printf(s, "READ RECORD %u of ", a->p1);
+    if (a->p2 >> 3) {
+        unsigned sfi = a->p2 >> 3;
+        const char *label = jpki_ef_label(ctx->app, (uint16_t)sfi);
+        sb_printf(s, "short EF %u", sfi);
+        if (label)
+            sb_printf(s, " (EF %04X, %s)", sfi, label);
+    } else {
+        sb_current_ef(s, ctx);
+    }
+    if ((a->p2 & 0x07) != 0x04)
+        sb_printf(s, ", P2=%02X", a->p2);
+}
 
 /* What the instruction does, in words. */
 static void describe_instruction(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_apdu *a)
@@ -356,6 +373,9 @@ static void describe_instruction(sbuf *s, const jpki_apdu_ctx *ctx, const jpki_a
         break;
     case JPKI_INS_UPDATE_BINARY:
         describe_binary(s, ctx, a, "UPDATE BINARY");
+        break;
+    case JPKI_INS_READ_RECORD:
+        describe_record(s, ctx, a);
         break;
     case JPKI_INS_VERIFY:
     case JPKI_INS_CHANGE_REF:

@@ -16,7 +16,7 @@
 
 #define PEM_MAX (64 * 1024) /* one certificate in PEM is a few KiB */
 
-static time_t to_time(const mbedtls_x509_time *t)
+time_t cert_x509_time_to_epoch(const mbedtls_x509_time *t)
 {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
@@ -104,8 +104,8 @@ jpki_rc jpki_cert_parse(const uint8_t *buf, size_t len, jpki_cert_info *info, jp
     if (rc == JPKI_OK)
         rc = serial_hex(&crt.serial, info->serial_hex, sizeof info->serial_hex, err);
     if (rc == JPKI_OK) {
-        info->not_before = to_time(&crt.valid_from);
-        info->not_after = to_time(&crt.valid_to);
+        info->not_before = cert_x509_time_to_epoch(&crt.valid_from);
+        info->not_after = cert_x509_time_to_epoch(&crt.valid_to);
         info->key_bits = (int)mbedtls_pk_get_bitlen(&crt.pk);
         rc = jpki_cert_jpki_san(crt.v3_ext.p, crt.v3_ext.len, info, err);
     }

@@ -2,7 +2,14 @@
 #ifndef JPKI_CERT_INTERNAL_H
 #define JPKI_CERT_INTERNAL_H
 
+#include <time.h>
+
+#include <mbedtls/x509.h>
+
 #include "jpki/cert.h"
+
+/* A certificate time (UTC) as seconds since the epoch. */
+time_t cert_x509_time_to_epoch(const mbedtls_x509_time *t);
 
 /* Fill info->name/sex/birth/address from the JPKI otherNames of the
  * subjectAltName in the certificate's extensions (ext points at the

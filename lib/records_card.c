@@ -151,21 +151,6 @@ static jpki_rc read_sign_with_pin(jpki_card *card, const jpki_status_options *o,
     return JPKI_OK;
 }
 
-/* Which applications answer (rec->apps). */
-static jpki_rc read_apps(jpki_card *card, jpki_record *rec, jpki_error *err)
-{
-    for (int app = JPKI_APP_JPKI; app <= JPKI_APP_COMMON; app++) {
-        jpki_rc rc = jpki_select_app(card, (jpki_app)app, err);
-        if (rc == JPKI_OK)
-            rec->apps |= 1u << app;
-        else if (is_absent(rc) || rc == JPKI_ERR_CARD)
-            jpki_error_clear(err);
-        else
-            return rc;
-    }
-    return JPKI_OK;
-}
-
 /* Serial, municipality and card expiry from the common record, when the
  * card has that application; a missing or odd record leaves them empty. */
 static jpki_rc read_card_record(jpki_card *card, jpki_record *rec, jpki_error *err)
@@ -206,31 +191,31 @@ static jpki_rc read_token_and_flags(jpki_card *card, jpki_record *rec, bool *sig
     return JPKI_OK;
 }
 
-/* Every PIN's retry counter, by VERIFY without data (no try spent). */
-static jpki_rc read_pin_counters(jpki_card *card, jpki_record *rec, jpki_error *err)
+/* One retry counter into the record.  Only fatal errors are returned. */
+static jpki_rc read_pin_counter(jpki_card *card, jpki_pin_id id, jpki_record *rec, jpki_error *err)
 {
-    for (int id = 0; id < JPKI_PIN_COUNT; id++) {
-        jpki_pin_status st;
-        jpki_rc rc = jpki_pin_status_get(card, (jpki_pin_id)id, &st, err);
-        if (rc && is_fatal(rc))
-            return rc;
-        jpki_record_pin *p = &rec->pins[id];
-        p->max_tries = jpki_pin_max_tries((jpki_pin_id)id);
-        if (rc == JPKI_OK && !st.present)
-            continue;
-        if (rc == JPKI_ERR_PIN_BLOCKED) { /* some cards answer 6984 as an error */
-            p->listed = p->blocked = true;
-            p->tries_left = 0;
-        } else if (rc == JPKI_OK) {
-            p->listed = true;
-            p->tries_left = st.tries_left;
-            p->blocked = st.blocked;
-        } else if (!is_absent(rc)) {
-            p->listed = true;
-            p->tries_left = -1; /* the counter could not be read */
-        }
+    jpki_pin_status st;
+    jpki_rc rc = jpki_pin_status_get(card, id, &st, err);
+    if (rc && is_fatal(rc))
+        return rc;
+    jpki_record_pin *p = &rec->pins[id];
+    p->max_tries = jpki_pin_max_tries(id);
+    if (rc == JPKI_OK && !st.present) {
         jpki_error_clear(err);
+        return JPKI_OK;
     }
+    if (rc == JPKI_ERR_PIN_BLOCKED) { /* some cards answer 6984 as an error */
+        p->listed = p->blocked = true;
+        p->tries_left = 0;
+    } else if (rc == JPKI_OK) {
+        p->listed = true;
+        p->tries_left = st.tries_left;
+        p->blocked = st.blocked;
+    } else if (!is_absent(rc)) {
+        p->listed = true;
+        p->tries_left = -1; /* the counter could not be read */
+    }
+    jpki_error_clear(err);
     return JPKI_OK;
 }
 
@@ -266,30 +251,81 @@ static jpki_card_mode infer_mode(const jpki_record *rec, bool have_flags, bool s
     return JPKI_MODE_UNKNOWN;
 }
 
-/* The whole record: applications first (they also tell whether this is a
- * JPKI card at all), the card's identity, token and flags, the retry
- * counters before anything that could touch a PIN, the certificates, the
- * mode.  PIN trouble with the signature certificate is returned after the
- * rest of the record is filled. */
-static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
-                         bool *verified, jpki_error *err)
+/* Everything inside the JPKI application, in one stay there (the JPKI
+ * application is already selected): token, availability flags, its two
+ * retry counters -- before anything that could touch a PIN -- and the
+ * certificates.  pin_rc and pin_err get the outcome of the signature
+ * password, kept aside while the other applications are read. */
+static jpki_rc read_jpki_app(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
+                             bool *verified, bool *have_flags, bool *sign_flag, jpki_rc *pin_rc,
+                             jpki_error *pin_err, jpki_error *err)
 {
     jpki_rc rc;
-    if ((rc = read_apps(card, rec, err)) || (rc = read_card_record(card, rec, err)))
-        return rc;
-    if (!(rec->apps & (1u << JPKI_APP_JPKI)))
-        return jpki_error_set(err, JPKI_ERR_NOT_JPKI, "the card has no JPKI application");
-    bool sign_flag = false, have_flags = false;
-    if ((rc = read_token_and_flags(card, rec, &sign_flag, &have_flags, err)) ||
-        (rc = read_pin_counters(card, rec, err)) ||
+    if ((rc = read_token_and_flags(card, rec, sign_flag, have_flags, err)) ||
+        (rc = read_pin_counter(card, JPKI_PIN_AUTH, rec, err)) ||
+        (rc = read_pin_counter(card, JPKI_PIN_SIGN, rec, err)) ||
         (rc = read_one_cert(card, JPKI_CERT_AUTH, o, rec, err)) ||
         (rc = read_one_cert(card, JPKI_CERT_AUTH_CA, o, rec, err)) ||
         (rc = read_one_cert(card, JPKI_CERT_SIGN_CA, o, rec, err)))
         return rc;
-    jpki_rc pin_rc = read_sign_slot(card, o, rec, have_flags, sign_flag, verified, err);
-    if (pin_rc && is_fatal(pin_rc))
-        return pin_rc;
+    *pin_rc = read_sign_slot(card, o, rec, *have_flags, *sign_flag, verified, err);
+    if (*pin_rc && is_fatal(*pin_rc))
+        return *pin_rc;
+    if (*pin_rc) {
+        *pin_err = *err;
+        jpki_error_clear(err);
+    }
+    return JPKI_OK;
+}
+
+/* Does app answer SELECT?  Sets its bit in rec->apps; only fatal errors
+ * are returned. */
+static jpki_rc probe_app(jpki_card *card, jpki_app app, jpki_record *rec, bool *present,
+                         jpki_error *err)
+{
+    jpki_rc rc = jpki_select_app(card, app, err);
+    *present = rc == JPKI_OK;
+    if (rc == JPKI_OK)
+        rec->apps |= 1u << app;
+    else if (is_absent(rc) || rc == JPKI_ERR_CARD)
+        jpki_error_clear(err);
+    else
+        return rc;
+    return JPKI_OK;
+}
+
+/* Application by application, each selected once (the selection cache
+ * skips the SELECTs of what is already current): every APDU on a real card
+ * costs milliseconds, so the order is the one that needs no re-SELECT.
+ * JPKI first: it also tells whether this is a JPKI card at all.  PIN
+ * trouble with the signature certificate is returned after the rest of the
+ * record is filled. */
+static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_record *rec,
+                         bool *verified, jpki_error *err)
+{
+    bool present = false, have_flags = false, sign_flag = false;
+    jpki_rc pin_rc = JPKI_OK;
+    jpki_error pin_err;
+    jpki_error_clear(&pin_err);
+    jpki_rc rc = probe_app(card, JPKI_APP_JPKI, rec, &present, err);
+    if (rc)
+        return rc;
+    if (present && (rc = read_jpki_app(card, o, rec, verified, &have_flags, &sign_flag, &pin_rc,
+                                       &pin_err, err)))
+        return rc;
+    if ((rc = probe_app(card, JPKI_APP_CARDINFO, rec, &present, err)) ||
+        (present && (rc = read_pin_counter(card, JPKI_PIN_CARDINFO, rec, err))) ||
+        (rc = probe_app(card, JPKI_APP_VISUAL, rec, &present, err)) ||
+        (rc = probe_app(card, JPKI_APP_REGISTRY, rec, &present, err)) ||
+        (present && (rc = read_pin_counter(card, JPKI_PIN_REGISTRY, rec, err))) ||
+        (rc = probe_app(card, JPKI_APP_COMMON, rec, &present, err)) ||
+        (rc = read_card_record(card, rec, err)))
+        return rc;
+    if (!(rec->apps & (1u << JPKI_APP_JPKI)))
+        return jpki_error_set(err, JPKI_ERR_NOT_JPKI, "the card has no JPKI application");
     rec->mode = infer_mode(rec, have_flags, sign_flag);
+    if (pin_rc)
+        *err = pin_err;
     return pin_rc;
 }
 

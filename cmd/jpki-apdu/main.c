@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "run.h"
+#include "spy.h"
 
 static const char *prog = "jpki-apdu";
 
@@ -18,9 +19,13 @@ static void usage(FILE *f)
             "Usage: jpki-apdu [OPTIONS] APDU...\n"
             "       jpki-apdu [OPTIONS] -f SCRIPT     (or a script on stdin)\n"
             "       jpki-apdu replay TRACE.cbor\n"
+            "       jpki-apdu [--trace-file F] spy -- COMMAND [ARGS...]\n"
             "       jpki-apdu --list-readers\n"
             "Send APDUs given in hex (spaces and colons allowed) and print the annotated\n"
             "answers; a script holds one APDU per line with optional expected responses.\n"
+            "spy runs any PC/SC program through pcsc-lite's spy library (libpcscspy.so.0)\n"
+            "and shows its APDUs annotated, PIN data redacted, on stderr; --trace-file F\n"
+            "records them (jpki-card-sim --replay F serves them back as a card).\n"
             "\n"
             "Options:\n"
             "  -f, --file SCRIPT    read the script from SCRIPT ('-' = stdin)\n"
@@ -229,6 +234,13 @@ int main(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
         return replay_print(prog, args[1]);
+    }
+    if (nargs > 0 && strcmp(args[0], "spy") == 0) {
+        if (nargs < 2) {
+            cli_errorf(prog, "usage: jpki-apdu [--trace-file F] spy -- COMMAND [ARGS...]");
+            return CLI_EXIT_USAGE;
+        }
+        return spy_run(prog, &cc, args + 1);
     }
     if (pin_fd >= 0 && pin_file) {
         cli_errorf(prog, "--pin-fd and --pin-file exclude each other");

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "replay.h"
 #include "vpcd.h"
 
 static const char *prog = "jpki-card-sim";
@@ -24,6 +25,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: jpki-card-sim --state FILE --port N [--host H] [--remove-after N] [--slow MS]\n"
+            "       jpki-card-sim --replay TRACE --port N [--host H] [-v]\n"
             "       jpki-card-sim --new --state FILE --persona NAME --ca DIR --issuer-key FILE\n"
             "                     [--now YYYY-MM-DD] [--variant NAME]\n"
             "       jpki-card-sim --list-personas | --list-variants | --help | --version\n"
@@ -38,6 +40,11 @@ static void usage(FILE *f)
             "      --slow MS         wait MS milliseconds before each answer\n"
             "  -v, --verbose         log each APDU's header and status word on stderr\n"
             "                        (never its data: PINs stay out of logs)\n"
+            "      --replay TRACE    serve a recorded session (jpki-trace(5), e.g. from\n"
+            "                        jpki-apdu spy --trace-file) as the card: each command\n"
+            "                        must be the next one recorded and gets its recorded\n"
+            "                        answer; any other gets 6F00 and the first difference\n"
+            "                        is logged on stderr\n"
             "      --new             create a new card state file and exit\n"
             "      --persona NAME    hanako, taro or ichiko (see --list-personas)\n"
             "      --ca DIR          test CA directory (jpki-ca init)\n"
@@ -54,6 +61,40 @@ static void usage(FILE *f)
             "      --list-variants   print the card variants, default first: NAME<TAB>description\n"
             "  -h, --help            this help\n"
             "  -V, --version         version\n");
+}
+
+static void install_stop_handlers(void)
+{
+    /* No SA_RESTART: a blocking recv returns EINTR so we can stop. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int serve_replay(const char *path, const sim_link_opts *link, bool with_state)
+{
+    if (with_state || link->port < 0 || link->remove_after >= 0) {
+        fprintf(stderr, "%s: --replay takes --port (and --host, --slow, -v), not --state, "
+                "--new or --remove-after\n", prog);
+        return CLI_EXIT_USAGE;
+    }
+    jpki_error err;
+    jpki_error_clear(&err);
+    sim_replay *r = sim_replay_load(path, &err);
+    if (!r) {
+        fprintf(stderr, "%s: %s\n", prog, err.message);
+        return err.code == JPKI_ERR_IO ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
+    }
+    install_stop_handlers();
+    sim_link_card card = sim_replay_link(r);
+    int rc = sim_vpcd_serve_link(&card, link, &stop_flag);
+    sim_replay_summary(r);
+    sim_replay_free(r);
+    return rc;
 }
 
 static void list_personas(void)
@@ -84,7 +125,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 }
 
 enum { OPT_HOST = 0x100, OPT_REMOVE, OPT_SLOW, OPT_NEW, OPT_PERSONA, OPT_CA, OPT_ISSUER_KEY,
-       OPT_NOW, OPT_LIST, OPT_VARIANT, OPT_LIST_VARIANTS };
+       OPT_NOW, OPT_LIST, OPT_VARIANT, OPT_LIST_VARIANTS, OPT_REPLAY };
 
 int main(int argc, char **argv)
 {
@@ -102,6 +143,7 @@ int main(int argc, char **argv)
         {"list-personas", no_argument, NULL, OPT_LIST},
         {"variant", required_argument, NULL, OPT_VARIANT},
         {"list-variants", no_argument, NULL, OPT_LIST_VARIANTS},
+        {"replay", required_argument, NULL, OPT_REPLAY},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -110,7 +152,7 @@ int main(int argc, char **argv)
     sim_link_opts link = {.host = "127.0.0.1", .port = -1, .remove_after = -1, .slow_ms = 0};
     sim_new_options nw = {0};
     bool create = false;
-    const char *variant = NULL;
+    const char *variant = NULL, *replay_path = NULL;
     long v;
     int c;
     opterr = 0;
@@ -145,6 +187,7 @@ int main(int argc, char **argv)
         case OPT_NOW: nw.now = optarg; break;
         case OPT_LIST: list_personas(); return CLI_EXIT_OK;
         case OPT_VARIANT: variant = optarg; break;
+        case OPT_REPLAY: replay_path = optarg; break;
         case OPT_LIST_VARIANTS: list_variants(); return CLI_EXIT_OK;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         case 'V': cli_print_version("jpki-card-sim"); return CLI_EXIT_OK;
@@ -176,6 +219,8 @@ int main(int argc, char **argv)
         }
         return CLI_EXIT_OK;
     }
+    if (replay_path)
+        return serve_replay(replay_path, &link, create || nw.state_path);
     if (!nw.state_path || link.port < 0) {
         fprintf(stderr, "%s: --state and --port are required (try --help)\n", prog);
         return CLI_EXIT_USAGE;
@@ -185,14 +230,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", prog, err.message);
         return CLI_EXIT_FAIL;
     }
-    /* No SA_RESTART: a blocking recv returns EINTR so we can stop. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    install_stop_handlers();
     int rc = sim_vpcd_serve(card, &link, &stop_flag);
     sim_card_free(card);
     return rc;

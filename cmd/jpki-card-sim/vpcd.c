@@ -110,7 +110,7 @@ static int send_frame(int fd, const uint8_t *p, size_t n)
 }
 
 /* One connection.  Returns 1 to reconnect, 0 to stop. */
-static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
+static int serve_connection(int fd, const sim_link_card *card, const sim_link_opts *o,
                             volatile sig_atomic_t *stop, long *answered)
 {
     static uint8_t in[0x10000], out[JPKI_RAPDU_MAX];
@@ -132,11 +132,11 @@ static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
             case VPCD_CTRL_OFF:
             case VPCD_CTRL_ON:
             case VPCD_CTRL_RESET:
-                sim_card_power_cycle(card);
+                card->power_cycle(card->card);
                 break;
             case VPCD_CTRL_ATR: {
                 size_t alen;
-                const uint8_t *atr = sim_card_variant_atr(card, &alen);
+                const uint8_t *atr = card->atr(card->card, &alen);
                 if (send_frame(fd, atr, alen) != 0)
                     return !*stop;
                 break;
@@ -151,7 +151,7 @@ static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
             fprintf(stderr, "jpki-card-sim: card removed after %ld APDUs\n", *answered);
             return 0;
         }
-        size_t rlen = sim_card_apdu(card, in, n, out, sizeof out);
+        size_t rlen = card->apdu(card->card, in, n, out, sizeof out);
         if (o->verbose && n >= 4 && rlen >= 2)
             fprintf(stderr, "jpki-card-sim: #%ld %02X %02X %02X %02X (%zu bytes) -> %02X%02X\n",
                     *answered + 1, in[0], in[1], in[2], in[3], n, out[rlen - 2], out[rlen - 1]);
@@ -164,7 +164,24 @@ static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
     return 0;
 }
 
+static const uint8_t *variant_atr(const void *card, size_t *len)
+{
+    return sim_card_variant_atr(card, len);
+}
+
+static void power_cycle(void *card)
+{
+    sim_card_power_cycle(card);
+}
+
 int sim_vpcd_serve(sim_card *card, const sim_link_opts *o, volatile sig_atomic_t *stop)
+{
+    sim_link_card link = {card, sim_card_apdu, power_cycle, variant_atr};
+    return sim_vpcd_serve_link(&link, o, stop);
+}
+
+int sim_vpcd_serve_link(const sim_link_card *card, const sim_link_opts *o,
+                        volatile sig_atomic_t *stop)
 {
     long answered = 0;
     while (!*stop) {
@@ -176,7 +193,7 @@ int sim_vpcd_serve(sim_card *card, const sim_link_opts *o, volatile sig_atomic_t
         int again = serve_connection(fd, card, o, stop, &answered);
         close(fd);
         /* A new connection is a new insertion: fresh security state. */
-        sim_card_power_cycle(card);
+        card->power_cycle(card->card);
         if (!again)
             break;
         sleep_ms(100);

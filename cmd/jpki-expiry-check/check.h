@@ -49,6 +49,10 @@ void check_days_text(time_t not_after, time_t now, char *buf, size_t n);
 /* Report one record (and pass it on with --filter, in fmt). */
 void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt);
 
+/* Fill rec from the card behind t with only what the check needs (see
+ * card_in.c); failures land in rec->error. */
+void check_card_read(jpki_transport *t, const check_ctx *c, jpki_record *rec);
+
 /* Streams on in: first byte(s) already read are in prefix. */
 void check_record_stream(check_ctx *c, FILE *in, const uint8_t *prefix, size_t plen);
 void check_der_stream(check_ctx *c, FILE *in, const uint8_t *prefix, size_t plen);

@@ -90,8 +90,7 @@ static bool read_card(check_ctx *c, cli_common *cc, const char *reader, jpki_rec
         snprintf(rec->error, sizeof rec->error, "card removed before it could be read");
         return true;
     }
-    jpki_status_options o = {.now = c->now};
-    jpki_record_from_card(t, &o, rec, &err); /* failures land in rec->error */
+    check_card_read(t, c, rec); /* failures land in rec->error */
     cli_close(cc, t);
     if (!rec->card_present && !rec->has_error) {
         cli_errorf(PROG, "%s: no card in the reader", rec->reader);

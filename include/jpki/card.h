@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "jpki/error.h"
 #include "jpki/secret.h"
@@ -76,6 +77,13 @@ JPKI_API jpki_rc jpki_read_der(jpki_card *c, size_t max, uint8_t **out, size_t *
  * (6982 -> JPKI_ERR_AUTH). */
 JPKI_API jpki_rc jpki_read_cert(jpki_card *c, jpki_cert_kind kind, uint8_t **der,
                        size_t *len, jpki_error *err);
+
+/* A certificate's validity only, from one short READ BINARY of its first
+ * 256 bytes (SELECT JPKI and the EF as needed): 3 APDUs where reading the
+ * whole certificate takes 7 on a short-APDU card.  Errors as
+ * jpki_read_cert. */
+JPKI_API jpki_rc jpki_read_cert_validity(jpki_card *c, jpki_cert_kind kind, time_t *not_before,
+                                         time_t *not_after, jpki_error *err);
 
 /* Token (EF 0006) as a NUL-terminated string, trailing spaces removed. */
 JPKI_API jpki_rc jpki_read_token(jpki_card *c, char *out, size_t n, jpki_error *err);

@@ -61,6 +61,13 @@ JPKI_API jpki_rc jpki_cert_pem(const uint8_t *der, size_t der_len, char **pem, j
  * of their string type become \XX. */
 JPKI_API jpki_rc jpki_dn_format(const uint8_t *der, size_t len, char *out, size_t n, jpki_error *err);
 
+/* notBefore/notAfter from the first len bytes of a DER certificate (the
+ * rest may be missing: a JPKI certificate's validity lies in its first 256
+ * bytes).  The signature is not checked.  JPKI_ERR_CARD_DATA when the
+ * bytes are no certificate or end before the validity. */
+JPKI_API jpki_rc jpki_cert_validity_prefix(const uint8_t *der, size_t len, time_t *not_before,
+                                           time_t *not_after, jpki_error *err);
+
 /* Whole days from now to not_after, rounded down (negative = expired). */
 JPKI_API long jpki_cert_days_left(const jpki_cert_info *info, time_t now);
 

@@ -33,6 +33,7 @@
 #define JPKI_EF_CARDINFO_PIN      0x0011
 #define JPKI_EF_REGISTRY_PIN      0x001C
 #define JPKI_EF_COMMON_RECORD     0x0001 /* serial(15) municipality(5) expiry YYYYMMDD, ASCII */
+#define JPKI_SFI_COMMON_RECORD    0x01   /* READ RECORD 00 B2 01 0C: SFI 1, record 1 */
 
 #define JPKI_TOKEN_MYNUMBER "JPKIAPICCTOKEN2"
 #define JPKI_CERT_FLAG_PRESENT 0x8F
@@ -48,6 +49,7 @@
 /* ---- instructions ---- */
 #define JPKI_INS_SELECT          0xA4
 #define JPKI_INS_READ_BINARY     0xB0
+#define JPKI_INS_READ_RECORD     0xB2
 #define JPKI_INS_UPDATE_BINARY   0xD6
 #define JPKI_INS_VERIFY          0x20
 #define JPKI_INS_CHANGE_REF      0x24

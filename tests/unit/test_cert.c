@@ -175,6 +175,32 @@ static void parses_fields_and_jpki_names(void **state)
     assert_string_equal(info.address, addr_utf8);
 }
 
+/* The validity from the first bytes only: 256 (one short READ BINARY) are
+ * enough; a prefix ending before notAfter is refused, never misread. */
+static void validity_from_a_prefix(void **state)
+{
+    (void)state;
+    uint8_t *der;
+    size_t n = make_sign_cert(&der);
+    time_t nb = 0, na = 0, want_nb, want_na;
+    assert_int_equal(jpki_time_parse("2021-01-15T00:00:00Z", &want_nb, NULL), JPKI_OK);
+    assert_int_equal(jpki_time_parse("2026-01-31T14:59:59Z", &want_na, NULL), JPKI_OK);
+    assert_true(n > 256);
+    assert_int_equal(jpki_cert_validity_prefix(der, 256, &nb, &na, NULL), JPKI_OK);
+    assert_int_equal(nb, want_nb);
+    assert_int_equal(na, want_na);
+    assert_int_equal(jpki_cert_validity_prefix(der, n, &nb, &na, NULL), JPKI_OK);
+    assert_int_equal(na, want_na);
+    jpki_error e;
+    jpki_error_clear(&e);
+    assert_int_equal(jpki_cert_validity_prefix(der, 40, &nb, &na, &e), JPKI_ERR_CARD_DATA);
+    assert_non_null(strstr(e.message, "first 40 bytes"));
+    static const uint8_t junk[] = {0x04, 0x03, 0x01, 0x02, 0x03};
+    assert_int_equal(jpki_cert_validity_prefix(junk, sizeof junk, &nb, &na, NULL),
+                     JPKI_ERR_CARD_DATA);
+    assert_int_equal(jpki_cert_validity_prefix(NULL, 0, &nb, &na, NULL), JPKI_ERR_ARG);
+}
+
 static void pem_input(void **state)
 {
     (void)state;
@@ -489,6 +515,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parses_fields_and_jpki_names),
         cmocka_unit_test(pem_input),
+        cmocka_unit_test(validity_from_a_prefix),
         cmocka_unit_test(high_bit_serial_and_no_san),
         cmocka_unit_test(foreign_other_names_are_ignored),
         cmocka_unit_test(oversized_or_hostile_names_are_refused),
