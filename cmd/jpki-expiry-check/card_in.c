@@ -49,18 +49,25 @@ static jpki_rc read_auth(jpki_card *card, const check_ctx *c, jpki_record *rec, 
     return r == JPKI_ERR_NOT_FOUND ? JPKI_OK : r;
 }
 
-static void read_card_id(jpki_card *card, jpki_record *rec)
+/* The serial and card expiry are extras in the report: a card without them
+ * is still checked, but a card pulled (or a reader gone) during their read
+ * ends the read like any other. */
+static jpki_rc read_card_id(jpki_card *card, jpki_record *rec, jpki_error *err)
 {
     char serial[16], muni[6], expiry[9];
-    jpki_error err;
-    jpki_error_clear(&err);
-    if (jpki_read_card_id(card, serial, muni, expiry, &err) != JPKI_OK)
-        return; /* the serial and card expiry are extras in the report */
+    jpki_rc rc = jpki_read_card_id(card, serial, muni, expiry, err);
+    if (rc != JPKI_OK) {
+        if (ends_the_read(rc))
+            return rc;
+        jpki_error_clear(err);
+        return JPKI_OK;
+    }
     snprintf(rec->serial, sizeof rec->serial, "%s", serial);
     snprintf(rec->municipality, sizeof rec->municipality, "%s", muni);
     if (strlen(expiry) == 8)
         snprintf(rec->card_expiry, sizeof rec->card_expiry, "%.4s-%.2s-%.2s", expiry, expiry + 4,
                  expiry + 6);
+    return JPKI_OK;
 }
 
 void check_card_read(jpki_transport *t, const check_ctx *c, jpki_record *rec)
@@ -86,8 +93,8 @@ void check_card_read(jpki_transport *t, const check_ctx *c, jpki_record *rec)
         snprintf(sc->unavailable, sizeof sc->unavailable, "%s", SIGN_NEEDS_PIN);
     }
     if (rc == JPKI_OK)
-        read_card_id(card, rec);
-    else
+        rc = read_card_id(card, rec, &err);
+    if (rc != JPKI_OK)
         set_error(rec, rc, &err);
     jpki_card_free(card);
     jpki_error e2;

@@ -73,7 +73,7 @@ static void print_cert(FILE *f, const status_view *v, int k, const jpki_record_c
 
 /* When the counter can renew each user certificate, when J-LIS's notice
  * should arrive and how long a certificate issued now would run. */
-static void print_renewal(FILE *f, const jpki_record *rec)
+static void print_renewal(FILE *f, const status_view *v, const jpki_record *rec)
 {
     static const int kinds[] = {JPKI_CERT_AUTH, JPKI_CERT_SIGN};
     bool any = false;
@@ -81,18 +81,23 @@ static void print_renewal(FILE *f, const jpki_record *rec)
         any |= rec->window[kinds[i]].known;
     if (!any)
         return;
-    fprintf(f, "  %-9s %-10s  %-24s  %-10s  %s\n", "renewal", "opens", "expiry notice expected",
+    fprintf(f, "  %-*s %-10s  %-24s  %-10s  %s\n", KIND_W, "renewal", "opens", "expiry notice expected",
             "next until", "state");
     for (int i = 0; i < 2; i++) {
         const jpki_record_window *w = &rec->window[kinds[i]];
         if (!w->known)
             continue;
-        char notice[32];
+        char notice[32], row[160];
         snprintf(notice, sizeof notice, "%s to %s", w->notice_from, w->notice_until);
         bool expired = rec->certs[kinds[i]].days_left < 0;
-        fprintf(f, "  %-9s %-10s  %-24s  %-10s  %s\n", cert_label[kinds[i]], w->opens, notice,
-                w->next_expiry[0] ? w->next_expiry : "unknown",
-                !w->open ? "not yet open" : expired ? "open (expired: issued anew)" : "open");
+        snprintf(row, sizeof row, "%-10s  %-24s  %-10s  %s", w->opens, notice,
+                 w->next_expiry[0] ? w->next_expiry : "unknown",
+                 !w->open ? "not yet open" : expired ? "open (expired: issued anew)" : "open");
+        /* The columns fit 100; a narrower terminal folds the row's tail. */
+        fputs("  ", f);
+        dw_put_padded(f, cert_label[kinds[i]], KIND_W);
+        fputc(' ', f);
+        dw_fold(f, row, 2 + KIND_W + 1, 2 + KIND_W + 1, v->columns, DW_BREAK_TEXT);
     }
 }
 
@@ -158,7 +163,7 @@ void status_print_table(FILE *f, const jpki_record *rec, const status_view *v)
     if (rec->serial[0] || rec->atr_hex[0])
         print_card_line(f, v, rec);
     if (rec->birth[0])
-        labelled(f, v, "holder born", rec->birth);
+        labelled(f, v, "born", rec->birth);
     if (rec->atr_hex[0])
         labelled(f, v, "atr", rec->atr_hex);
     if (rec->token[0])
@@ -196,7 +201,7 @@ void status_print_table(FILE *f, const jpki_record *rec, const status_view *v)
             if (rec->certs[order[i]].listed)
                 print_cert(f, v, order[i], &rec->certs[order[i]]);
     }
-    print_renewal(f, rec);
+    print_renewal(f, v, rec);
     bool any_pin = false;
     for (int k = 0; k < JPKI_PIN_COUNT; k++)
         any_pin |= rec->pins[k].listed;

@@ -22,7 +22,8 @@ JPKI_CARD_NOW=2018-06-01 make_card ichiko "$W/ichiko.card"
 # lines_reach FILE N: wait (up to 30 s) until FILE has N lines.
 lines_reach() {
     local n=0
-    until [ "$(cat "$1" 2>/dev/null | wc -l)" -ge "$2" ]; do
+    # Counted as the report's logical lines: expiry-check folds long ones.
+    until [ "$(unfold < "$1" 2>/dev/null | wc -l)" -ge "$2" ]; do
         n=$((n + 1)); [ $n -gt 300 ] && { echo "  $1: $(wc -l < "$1") lines, wanted $2" >&2; return 1; }
         sleep 0.1
     done
@@ -35,7 +36,7 @@ sim_pulled() {
 }
 # stop_watch PID SIG: signal the watcher, wait for it, return its status.
 stop_watch() { kill -"$2" "$1"; wait "$1"; }
-line() { sed -n "$2p" "$1"; }
+line() { unfold < "$1" | sed -n "$2p"; }
 
 expect_rc "jpki-status: --watch with --reader is refused" 2 jpki-status --watch -r 0
 expect_rc "jpki-status: --watch with --verify-sign-pin is refused" 2 jpki-status --watch --verify-sign-pin
