@@ -22,6 +22,7 @@ int cli_exit_for(jpki_rc rc)
     case JPKI_ERR_NO_CARD:
     case JPKI_ERR_CARD_REMOVED:
     case JPKI_ERR_READER_GONE:
+    case JPKI_ERR_BUSY:
         return CLI_EXIT_NO_CARD;
     case JPKI_ERR_PIN_WRONG:
     case JPKI_ERR_PIN_BLOCKED:
@@ -36,14 +37,12 @@ int cli_exit_for(jpki_rc rc)
 }
 
 /* Messages can carry text from cards, files and certificates: keep them to
- * one line of printable text whatever they contain. */
+ * one line of terminal-safe text whatever they contain (jpki_text_safe:
+ * a newline or an escape sequence shows as \HH, never acts). */
 static void print_line(const char *prog, const char *msg)
 {
-    char buf[512];
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)msg; *p && n + 1 < sizeof buf; p++)
-        buf[n++] = (*p < 0x20 || *p == 0x7F) ? ' ' : (char)*p;
-    buf[n] = '\0';
+    char buf[1024];
+    jpki_text_safe(msg, buf, sizeof buf);
     fprintf(stderr, "%s: %s\n", prog ? prog : "jpki", buf);
 }
 
@@ -87,6 +86,13 @@ bool cli_common_option(cli_common *cc, int opt, const char *arg)
     switch (opt) {
     case 'r':
     case CLI_OPT_READER:
+        if (!arg || !*arg) {
+            /* Not "the default reader": a script whose variable came out
+             * empty must not change whichever card happens to be first. */
+            cli_errorf(program_invocation_short_name,
+                       "--reader: empty reader name (give an index, a name or a unique part of one)");
+            exit(CLI_EXIT_USAGE);
+        }
         cc->reader = arg;
         return true;
     case CLI_OPT_TRACE:
@@ -112,6 +118,33 @@ static void describe_connection(jpki_transport *t)
     jpki_trace_event(t->trace, t->reader, what);
 }
 
+/* A card-changing command with no reader named: the first reader with a
+ * card is only a guess when there are several, and the wrong card at the
+ * counter is the worst outcome.  One line naming the readers. */
+static jpki_rc refuse_several_cards(jpki_error *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (jpki_pcsc_list_cards(&names, &n, err) != JPKI_OK || n < 2) {
+        /* No pcscd, no card, one card: jpki_pcsc_open says it best. */
+        jpki_pcsc_free_list(names);
+        jpki_error_clear(err);
+        return JPKI_OK;
+    }
+    char list[384] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n && used + 1 < sizeof list; i++) {
+        int w = snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", names[i]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    jpki_pcsc_free_list(names);
+    return jpki_error_set(err, JPKI_ERR_ARG,
+                          "%zu cards present (readers %s): this changes a card, name its reader "
+                          "with -r/--reader; nothing changed", n, list);
+}
+
 jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_error *err)
 {
     *t = NULL;
@@ -133,11 +166,13 @@ jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_er
         }
     }
     const char *spec = reader ? reader : cc->reader;
-    jpki_rc rc;
-    if (spec && strncmp(spec, CLI_REPLAY_PREFIX, strlen(CLI_REPLAY_PREFIX)) == 0)
-        rc = jpki_replay_transport_open(spec + strlen(CLI_REPLAY_PREFIX), t, err);
-    else
-        rc = jpki_pcsc_open(spec, t, err);
+    jpki_rc rc = !spec && cc->changes_card ? refuse_several_cards(err) : JPKI_OK;
+    if (rc == JPKI_OK) {
+        if (spec && strncmp(spec, CLI_REPLAY_PREFIX, strlen(CLI_REPLAY_PREFIX)) == 0)
+            rc = jpki_replay_transport_open(spec + strlen(CLI_REPLAY_PREFIX), t, err);
+        else
+            rc = jpki_pcsc_open(spec, t, err);
+    }
     if (rc != JPKI_OK) {
         if (made_trace) { /* nothing was traced; a caller may skip cli_close */
             jpki_trace_free(cc->tr);

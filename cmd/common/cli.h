@@ -36,6 +36,9 @@ typedef struct cli_common {
     bool trace;             /* --trace or JPKI_TRACE=1: annotated APDUs on stderr */
     const char *trace_file; /* --trace-file F or JPKI_TRACE_FILE: CBOR session */
     jpki_trace *tr;         /* built by cli_open */
+    bool changes_card;      /* set by commands that change a card: with several
+                               cards present and no reader named, cli_open
+                               refuses to guess (exit 2) */
 } cli_common;
 
 /* Fill defaults from the environment (JPKI_TRACE, JPKI_TRACE_FILE, JPKI_READER). */
@@ -51,6 +54,8 @@ void cli_common_init(cli_common *cc);
     {"reader", required_argument, NULL, CLI_OPT_READER}, \
     {"trace", no_argument, NULL, CLI_OPT_TRACE}, \
     {"trace-file", required_argument, NULL, CLI_OPT_TRACE_FILE}
+/* An empty reader name (-r "") is refused here, for every command: it
+ * exits 2 with a one-line error (it used to mean the default reader). */
 bool cli_common_option(cli_common *cc, int opt, const char *arg);
 /* Short option letters of the common options (-r SPEC), for the optstring
  * of getopt_long; cli_common_option also accepts 'r'. */
@@ -67,7 +72,9 @@ bool cli_common_option(cli_common *cc, int opt, const char *arg);
  * (jpki_replay_transport_open), so any command can reproduce a session. */
 #define CLI_REPLAY_PREFIX "replay:"
 
-/* Open the reader (or, with reader NULL, cc->reader) with tracing wired up. */
+/* Open the reader (or, with reader NULL, cc->reader) with tracing wired up.
+ * With no reader named at all and cc->changes_card, several cards present
+ * is JPKI_ERR_ARG "N cards present (readers ...): name one with -r". */
 jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_error *err);
 /* Close transport (may be NULL) and the trace. */
 void cli_close(cli_common *cc, jpki_transport *t);

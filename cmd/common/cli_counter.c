@@ -229,6 +229,20 @@ int counter_confirm(const char *prog, const counter_opts *o, const char *questio
     return CLI_EXIT_OK;
 }
 
+void counter_card_label(jpki_card *card, char *buf, size_t n)
+{
+    char serial[16], municipality[6], expiry[9];
+    jpki_error err;
+    jpki_error_clear(&err);
+    char safe_serial[4 * sizeof serial], safe_reader[4 * sizeof card->t->reader];
+    if (jpki_read_card_id(card, serial, municipality, expiry, &err) == JPKI_OK)
+        jpki_text_safe(serial, safe_serial, sizeof safe_serial);
+    else
+        snprintf(safe_serial, sizeof safe_serial, "(serial unreadable)");
+    jpki_text_safe(card->t->reader, safe_reader, sizeof safe_reader);
+    snprintf(buf, n, "card %s (reader '%s')", safe_serial, safe_reader);
+}
+
 const char *counter_pin_title(jpki_pin_id id)
 {
     switch (id) {
@@ -271,6 +285,7 @@ int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, vo
     jpki_error err;
     jpki_error_clear(&err);
     jpki_transport *t = NULL;
+    cc->changes_card = true;
     jpki_rc rc = cli_open(cc, NULL, &t, &err);
     if (rc == JPKI_OK)
         rc = jpki_transport_begin(t, &err);

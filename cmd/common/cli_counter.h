@@ -63,12 +63,18 @@ int counter_require_confirmation_path(const char *prog, const counter_opts *o);
  * on (CLI_EXIT_OK); anything else is CLI_EXIT_FAIL with "cancelled". */
 int counter_confirm(const char *prog, const counter_opts *o, const char *question);
 
-/* Open the reader, hold one PC/SC transaction, run op(card, ctx, err),
+/* Open the reader (refusing to guess among several cards when none is
+ * named: exit 2), hold one PC/SC transaction, run op(card, ctx, err),
  * and end by resetting the card so no issuer session or verified PIN
  * outlives the command.  Returns op's exit code, or the one for a failure
  * to open the card (reported here). */
 typedef int (*counter_card_op)(jpki_card *card, void *ctx, jpki_error *err);
 int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, void *ctx);
+
+/* Which card this is, for the confirmation and the report: "card SERIAL
+ * (reader 'NAME')", the serial from the common record (jpki_read_card_id),
+ * both terminal-safe.  Read before the issuer session starts. */
+void counter_card_label(jpki_card *card, char *buf, size_t n);
 
 /* "auth PIN (user authentication)" etc., for messages. */
 const char *counter_pin_title(jpki_pin_id id);

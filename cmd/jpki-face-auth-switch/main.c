@@ -107,6 +107,10 @@ static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
 {
     switch_job *job = ctx;
     jpki_issuance_status st;
+    /* Which card: shown first and named in the question. */
+    char who[400];
+    counter_card_label(card, who, sizeof who);
+    printf("Card: %s\n", who);
     /* The issuance status answers only inside the issuer session. */
     jpki_rc rc = jpki_issuer_authenticate(card, &job->key, err);
     if (rc != JPKI_OK)
@@ -120,9 +124,10 @@ static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
         return CLI_EXIT_FAIL;
     }
     show_changes(job, &st);
-    int x = counter_confirm(prog, &job->co,
-                            job->to_face ? "Switch this card to face authentication?"
-                                         : "Switch this card back to PINs?");
+    char question[512];
+    snprintf(question, sizeof question,
+             job->to_face ? "Switch %s to face authentication?" : "Switch %s back to PINs?", who);
+    int x = counter_confirm(prog, &job->co, question);
     if (x != CLI_EXIT_OK)
         return x;
 

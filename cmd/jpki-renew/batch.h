@@ -12,6 +12,7 @@ typedef struct batch_card {
     char reader[256];
     char serial[32];   /* the card expected in that reader ("" = any) */
     unsigned kinds;    /* KIND_BIT set; 0 = the flow's default */
+    unsigned declined; /* KIND_BIT set the PIN map declines with '-': not renewed */
 } batch_card;
 
 /* Cards to renew from jpki-status / jpki-expiry-check records on in.

@@ -277,7 +277,9 @@ static void on_progress_tty(void *ctx, const char *serial, const char *what)
 {
     (void)ctx;
     (void)serial;
-    fprintf(stderr, "\r\033[K%s", what);
+    char safe[512];
+    jpki_text_safe(what, safe, sizeof safe);
+    fprintf(stderr, "\r\033[K%s", safe);
     fflush(stderr);
 }
 
@@ -322,7 +324,15 @@ static int run_single(const options *o, flow_opts *fo)
         }
         fo->install_input = input;
     }
+    /* PINs typed on the terminal are asked before the reader is taken (a
+     * renewal and a request need them; install and resume mostly not). */
+    if ((o->mode == MODE_RENEW || o->mode == MODE_REQUEST) &&
+        pin_source_prefetch(&ps, &err) != JPKI_OK) {
+        code = cli_report(PROG, &err);
+        goto out;
+    }
     cli_common cc = o->cc;
+    cc.changes_card = true; /* never guess which of several cards to renew */
     jpki_transport *t = NULL;
     if (cli_open(&cc, NULL, &t, &err) != JPKI_OK) {
         code = cli_report(PROG, &err);
@@ -340,17 +350,21 @@ static int run_single(const options *o, flow_opts *fo)
     }
     /* Status lines: stdout, except when stdout carries CSRs for a pipe. */
     FILE *status = res.r.outcome == OUT_PENDING ? stderr : stdout;
+    char serial[128];
+    jpki_text_safe(res.r.serial, serial, sizeof serial);
     for (int k = 0; k < 2; k++)
-        if (res.r.line[k][0])
-            fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", res.r.serial,
-                    res.r.line[k]);
+        if (res.r.line[k][0]) {
+            char line[4 * sizeof res.r.line[k]];
+            jpki_text_safe(res.r.line[k], line, sizeof line);
+            fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", serial, line);
+        }
     code = res.exit_code;
     switch (res.r.outcome) {
     case OUT_SKIPPED:
-        printf("%s: already renewed according to journal %s; skipped\n", res.r.serial, o->journal);
+        printf("%s: already renewed according to journal %s; skipped\n", serial, o->journal);
         break;
     case OUT_NOTHING:
-        printf("%s: nothing to resume (no pending key on the card)\n", res.r.serial);
+        printf("%s: nothing to resume (no pending key on the card)\n", serial);
         break;
     case OUT_FAILED:
         if (res.r.left_pending)
@@ -385,6 +399,14 @@ static int run_batch(const options *o, flow_opts *fo)
         pin_map_free(pm);
         jpki_error_prefix(&err, "batch input");
         return cli_report(PROG, &err);
+    }
+    /* '-' in a card's map entry: that certificate is not renewed (and the
+     * summary says so), rather than failing the card for a missing PIN. */
+    unsigned wanted_default = o->kinds ? o->kinds : KINDS_BOTH;
+    for (size_t i = 0; i < n; i++) {
+        unsigned want = cards[i].kinds ? cards[i].kinds : wanted_default;
+        cards[i].declined = want & pin_map_declined_kinds(pm, cards[i].serial);
+        cards[i].kinds = want & ~cards[i].declined;
     }
     fo->get_pin = pin_map_get;
     fo->pin_ctx = pm;

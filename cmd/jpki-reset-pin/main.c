@@ -54,6 +54,12 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
     reset_job *job = ctx;
     const char *title = counter_pin_title(job->id);
     jpki_issuance_status st;
+    /* Say which card this is before anything else: the counter must see it
+     * is the holder's card that is about to change. */
+    char who[400];
+    counter_card_label(card, who, sizeof who);
+    printf("Card: %s\n", who);
+    fflush(stdout);
     /* The issuance status answers only inside the issuer session. */
     jpki_rc rc = jpki_issuer_authenticate(card, &job->key, err);
     if (rc != JPKI_OK)
@@ -80,8 +86,11 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
                 "deletes the signature key and certificate%s. Afterwards run "
                 "'jpki-renew --cert sign'.\n",
                 prog, has_cert ? "" : " (none is present now)");
-        int x = counter_confirm(prog, &job->co, "Delete the signature key and certificate and "
-                                                "set the new sign password?");
+        char question[512];
+        snprintf(question, sizeof question,
+                 "Delete the signature key and certificate of %s and set the new sign password?",
+                 who);
+        int x = counter_confirm(prog, &job->co, question);
         if (x != CLI_EXIT_OK)
             return x;
     }

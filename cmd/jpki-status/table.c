@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jpki/text.h"
 #include "status.h"
 
 #define LABEL_W 13
@@ -11,8 +12,7 @@
  * the terminal. */
 static void put_clean(FILE *f, const char *s)
 {
-    for (; *s; s++)
-        fputc(((unsigned char)*s < 0x20 || *s == 0x7F) ? '?' : *s, f);
+    jpki_text_fputs(s, f);
 }
 
 static void label(FILE *f, const char *l)

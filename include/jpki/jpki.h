@@ -16,5 +16,6 @@
 #include "jpki/journal.h"
 #include "jpki/renew.h"
 #include "jpki/records.h"
+#include "jpki/text.h"
 #define JPKI_VERSION "0.1.0"
 #endif
