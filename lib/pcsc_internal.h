@@ -28,8 +28,9 @@ jpki_rc jpki_pcsc_pick_reader(const char *const *names, size_t count, const char
 
 /* Wait (at most $JPKI_BUSY_WAIT seconds, default 1) until no other program
  * holds a transaction on reader; JPKI_ERR_BUSY "reader busy (held by another
- * program)" if one still does.  Called before SCardBeginTransaction, which
- * would otherwise wait silently for ever. */
+ * program)" if one still does.  Called before SCardConnect and
+ * SCardBeginTransaction, which pcscd would otherwise hold back silently for
+ * as long as the other program likes. */
 jpki_rc jpki_pcsc_wait_not_busy(const char *reader, jpki_error *err);
 /* The wait budget in milliseconds ($JPKI_BUSY_WAIT, seconds, may be 0.5). */
 long jpki_pcsc_busy_wait_ms(void);

@@ -325,6 +325,11 @@ jpki_rc jpki_pcsc_list_cards(char ***names, size_t *count, jpki_error *err)
 static jpki_rc connect_reader(SCARDCONTEXT ctx, const char *name, jpki_transport **out,
                               jpki_error *err)
 {
+    /* pcscd holds SCardConnect back, silently, while another program holds
+     * a transaction on the card: find out first, within a second. */
+    jpki_rc busy = jpki_pcsc_wait_not_busy(name, err);
+    if (busy != JPKI_OK)
+        return busy;
     pcsc_transport *p = calloc(1, sizeof *p);
     if (!p)
         return jpki_error_set(err, JPKI_ERR_NOMEM, "connect: out of memory");

@@ -8,6 +8,8 @@
 
 #include "cli.h"
 
+int cli_usage_exit = CLI_EXIT_USAGE;
+
 int cli_exit_for(jpki_rc rc)
 {
     switch (rc) {
@@ -91,7 +93,7 @@ bool cli_common_option(cli_common *cc, int opt, const char *arg)
              * empty must not change whichever card happens to be first. */
             cli_errorf(program_invocation_short_name,
                        "--reader: empty reader name (give an index, a name or a unique part of one)");
-            exit(CLI_EXIT_USAGE);
+            exit(cli_usage_exit);
         }
         cc->reader = arg;
         return true;

@@ -22,6 +22,11 @@ enum {
     CLI_EXIT_INTERRUPTED = 7 /* stopped part-way; state is resumable */
 };
 
+/* The exit code for bad arguments found by the shared option code
+ * (CLI_EXIT_USAGE; jpki-expiry-check sets its "unknown", 3, since its 2
+ * means "expired"). */
+extern int cli_usage_exit;
+
 /* Map a library code to the exit code above. */
 int cli_exit_for(jpki_rc rc);
 

@@ -129,6 +129,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     cli_common cc;
     cli_common_init(&cc);
+    cli_usage_exit = JPKI_EXPIRY_UNKNOWN; /* its 2 means "expired" */
     check_ctx c;
     memset(&c, 0, sizeof c);
     c.now = time(NULL);

@@ -327,6 +327,7 @@ int main(int argc, char **argv)
 
     jpki_secret pin;
     memset(&pin, 0, sizeof pin);
+    int pin_code = CLI_EXIT_OK; /* a malformed password: exit 4 after the status */
     if (o.verify_sign) {
         jpki_secret_protect_process();
         if (get_sign_pin(&o, &pin, &err) != JPKI_OK) {
@@ -335,12 +336,19 @@ int main(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
         if (jpki_pin_check_format(JPKI_PIN_SIGN, &pin, &err) != JPKI_OK) {
+            /* As jpki-status(1) says: the rest of the status is still
+             * printed, with the card untouched by the bad password. */
             jpki_secret_wipe(&pin);
-            return cli_report(PROG, &err);
+            jpki_error_prefix(&err, "warning: signature password not used, signature certificate "
+                                    "not read");
+            pin_code = cli_report(PROG, &err);
+        } else {
+            o.rd.sign_pin = &pin;
         }
-        o.rd.sign_pin = &pin;
     }
     int code = all ? run_all(&cc, &o) : run_one(&cc, &o);
+    if (code == CLI_EXIT_OK)
+        code = pin_code;
     jpki_secret_wipe(&pin);
     if (o.map)
         pin_map_free(o.map);
