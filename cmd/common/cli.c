@@ -1,5 +1,6 @@
 /* CLI glue shared by the jpki-* commands: exit codes, one-line errors, the
  * common options and opening the reader with tracing wired up. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
@@ -66,6 +67,30 @@ void cli_errorf(const char *prog, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     print_line(prog, buf);
+}
+
+bool cli_repeated_value(const char *prog, int opt, const struct option *longopts)
+{
+    static int seen[64];
+    static size_t nseen;
+    if (opt == 'r')
+        opt = CLI_OPT_READER; /* -r and --reader are one option */
+    for (size_t i = 0; i < nseen; i++) {
+        if (seen[i] != opt)
+            continue;
+        const char *name = NULL;
+        for (const struct option *o = longopts; o && o->name; o++)
+            if (o->val == opt)
+                name = o->name;
+        if (name)
+            cli_errorf(prog, "--%s given twice: give it once", name);
+        else
+            cli_errorf(prog, "-%c given twice: give it once", opt);
+        return true;
+    }
+    if (nseen < sizeof seen / sizeof seen[0])
+        seen[nseen++] = opt;
+    return false;
 }
 
 static const char *nonempty_env(const char *name)

@@ -62,6 +62,12 @@ void cli_common_init(cli_common *cc);
 /* An empty reader name (-r "") is refused here, for every command: it
  * exits 2 with a one-line error (it used to mean the default reader). */
 bool cli_common_option(cli_common *cc, int opt, const char *arg);
+/* An option that takes a value is given once: a second --to, --pin-file,
+ * --reader or --cert is refused (which one was meant?).  Call for every
+ * option getopt_long returns with optarg set; true (after a one-line
+ * error) when opt was seen before -- the caller exits cli_usage_exit. */
+struct option;
+bool cli_repeated_value(const char *prog, int opt, const struct option *longopts);
 /* Short option letters of the common options (-r SPEC), for the optstring
  * of getopt_long; cli_common_option also accepts 'r'. */
 #define CLI_COMMON_SHORTOPTS "r:"

@@ -160,6 +160,8 @@ int main(int argc, char **argv)
 
     int opt;
     while ((opt = getopt_long(argc, argv, "hVr:", longopts, NULL)) != -1) {
+        if (optarg && cli_repeated_value(prog, opt, longopts))
+            return cli_usage_exit;
         int h;
         switch (opt) {
         case 'h':

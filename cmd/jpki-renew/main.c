@@ -120,6 +120,8 @@ static int parse_args(int argc, char **argv, options *o)
     cli_common_init(&o->cc);
     int c;
     while ((c = getopt_long(argc, argv, "hV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (optarg && cli_repeated_value(PROG, c, longopts))
+            return cli_usage_exit;
         if (cli_common_option(&o->cc, c, optarg))
             continue;
         switch (c) {
@@ -390,8 +392,10 @@ static int run_batch(const options *o, flow_opts *fo)
     jpki_error_clear(&err);
     jpki_rc rc = o->pin_map ? pin_map_load_file(o->pin_map, &pm, &err)
                             : pin_map_load_fd(o->pin_map_fd, &pm, &err);
-    if (rc != JPKI_OK)
-        return cli_report(PROG, &err);
+    if (rc != JPKI_OK) {
+        cli_report(PROG, &err);
+        return CLI_EXIT_USAGE; /* unreadable or malformed: bad input (README: 2) */
+    }
     batch_card *cards = NULL;
     size_t n = 0;
     rc = batch_read_input(stdin, o->kinds ? o->kinds : KINDS_BOTH, o->kinds != 0, &cards, &n, &err);

@@ -235,6 +235,8 @@ int main(int argc, char **argv)
     jpki_error_clear(&err);
     int opt;
     while ((opt = getopt_long(argc, argv, "ahV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (optarg && cli_repeated_value(PROG, opt, longopts))
+            return cli_usage_exit;
         if (opt == 'r')
             opt = CLI_OPT_READER;
         if (cli_common_option(&cc, opt, optarg))
