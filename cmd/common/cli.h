@@ -75,7 +75,10 @@ bool cli_repeated_value(const char *prog, int opt, const struct option *longopts
 #define CLI_COMMON_HELP \
     "  -r, --reader SPEC    reader: index, exact name, unique substring,\n" \
     "                       or replay:FILE to play a recorded trace back\n" \
-    "                       (default: $JPKI_READER, else the first reader with a card)\n" \
+    "                       (default: $JPKI_READER, else the first reader with a card;\n" \
+    "                       commands that change a card want it named when several\n" \
+    "                       cards are present; a reader another program holds is\n" \
+    "                       'busy' after $JPKI_BUSY_WAIT s, default 1: exit 3)\n" \
     "      --trace          annotated APDU trace on stderr (also JPKI_TRACE=1)\n" \
     "      --trace-file F   record the session as CBOR to F (also JPKI_TRACE_FILE)\n"
 

@@ -39,9 +39,9 @@ static void usage(FILE *f)
             CLI_COMMON_HELP
             "  -h, --help               this help\n"
             "  -V, --version            version\n"
-            "Exit status: 0 switched, 1 card refused/cancelled/already in that mode, 2 usage\n"
-            "or no terminal without --yes, 3 no card/removed, 4 bad new PIN, 5 issuer key\n"
-            "missing or rejected.\n",
+            "Exit status: 0 switched, 1 card refused/cancelled/already in that mode, 2 usage,\n"
+            "no terminal without --yes, or several cards and no -r, 3 no card/removed/reader\n"
+            "busy, 4 bad new PIN, 5 issuer key missing or rejected.\n",
             prog);
 }
 

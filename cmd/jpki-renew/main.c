@@ -53,9 +53,10 @@ static void usage(FILE *f)
         "  -h, --help               this help\n"
         "  -V, --version            version\n"
         "\n"
-        "Exit status: 0 done, 1 failed, 2 usage/input, 3 no card/reader, 4 PIN (wrong,\n"
-        "blocked, last try refused; proxy: document inquiry needed), 5 issuer key,\n"
-        "6 batch: some cards failed, 7 interrupted: new key pending, run resume.\n",
+        "Exit status: 0 done, 1 failed, 2 usage/input (or several cards and no -r),\n"
+        "3 no card/reader or reader busy, 4 PIN (wrong, blocked, last try refused;\n"
+        "proxy: document inquiry needed), 5 issuer key, 6 batch: some cards failed,\n"
+        "7 interrupted: new key pending, run resume.\n",
         CA_CMD_DEFAULT_TIMEOUT);
 }
 

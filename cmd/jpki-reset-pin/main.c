@@ -34,8 +34,9 @@ static void usage(FILE *f)
             CLI_COMMON_HELP
             "  -h, --help               this help\n"
             "  -V, --version            version\n"
-            "Exit status: 0 done, 1 card refused/cancelled/face-auth card, 2 usage,\n"
-            "3 no card/removed, 4 bad new PIN, 5 issuer key missing or rejected.\n",
+            "Exit status: 0 done, 1 card refused/cancelled/face-auth card, 2 usage (or\n"
+            "several cards and no -r), 3 no card/removed/reader busy, 4 bad new PIN,\n"
+            "5 issuer key missing or rejected.\n",
             prog);
 }
 
