@@ -40,12 +40,17 @@ int cli_exit_for(jpki_rc rc)
 }
 
 /* Messages can carry text from cards, files and certificates: keep them to
- * one line of terminal-safe text whatever they contain (jpki_text_safe:
- * a newline or an escape sequence shows as \HH, never acts). */
+ * one line of terminal-safe text whatever they contain.  Line breaks and
+ * tabs read as spaces; everything else goes by the one rule
+ * (jpki_text_safe: an escape sequence shows as \HH, never acts). */
 static void print_line(const char *prog, const char *msg)
 {
-    char buf[1024];
-    jpki_text_safe(msg, buf, sizeof buf);
+    char flat[512], buf[1024];
+    snprintf(flat, sizeof flat, "%s", msg);
+    for (char *p = flat; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    jpki_text_safe(flat, buf, sizeof buf);
     fprintf(stderr, "%s: %s\n", prog ? prog : "jpki", buf);
 }
 
@@ -225,8 +230,7 @@ void cli_close(cli_common *cc, jpki_transport *t)
         jpki_error terr;
         jpki_error_clear(&terr);
         if (cc->tr && jpki_trace_status(cc->tr, &terr) != JPKI_OK)
-            fprintf(stderr, "%s: trace file incomplete: %s\n", program_invocation_short_name,
-                    terr.message);
+            cli_errorf(program_invocation_short_name, "trace file incomplete: %s", terr.message);
         jpki_trace_free(cc->tr);
         cc->tr = NULL;
     }

@@ -59,8 +59,11 @@ static int list_readers(void)
     jpki_error_clear(&err);
     if (jpki_pcsc_list_readers(&names, &n, &err) != JPKI_OK)
         return cli_report(prog, &err);
-    for (size_t i = 0; i < n; i++)
-        printf("%zu: %s\n", i, names[i]);
+    for (size_t i = 0; i < n; i++) {
+        printf("%zu: ", i);
+        jpki_text_fputs(names[i], stdout); /* reader names come from drivers */
+        putchar('\n');
+    }
     jpki_pcsc_free_list(names);
     if (n == 0) {
         cli_errorf(prog, "no readers");

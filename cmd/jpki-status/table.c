@@ -46,7 +46,9 @@ static void print_cert(FILE *f, int k, const jpki_record_cert *c)
     put_clean(f, c->subject);
     fprintf(f, "\n  %-9s issuer   ", "");
     put_clean(f, c->issuer);
-    fprintf(f, "\n  %-9s serial   %s\n", "", c->serial_hex);
+    fprintf(f, "\n  %-9s serial   ", "");
+    put_clean(f, c->serial_hex);
+    fputc('\n', f);
 }
 
 void status_print_table(FILE *f, const jpki_record *rec)
@@ -62,7 +64,9 @@ void status_print_table(FILE *f, const jpki_record *rec)
     if (rec->has_error) {
         label(f, "error");
         put_clean(f, rec->error[0] ? rec->error : rec->error_code);
-        fprintf(f, " (%s)\n", rec->error_code);
+        fprintf(f, " (");
+        put_clean(f, rec->error_code);
+        fprintf(f, ")\n");
     }
     if (rec->serial[0] || rec->atr_hex[0]) {
         label(f, "card");
