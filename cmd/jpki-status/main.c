@@ -234,11 +234,14 @@ int main(int argc, char **argv)
     jpki_error err;
     jpki_error_clear(&err);
     int opt;
+    bool reader_given = false; /* -r on the command line ($JPKI_READER is a default) */
     while ((opt = getopt_long(argc, argv, "ahV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (optarg && cli_repeated_value(PROG, opt, longopts))
             return cli_usage_exit;
         if (opt == 'r')
             opt = CLI_OPT_READER;
+        if (opt == CLI_OPT_READER)
+            reader_given = true;
         if (cli_common_option(&cc, opt, optarg))
             continue;
         switch (opt) {
@@ -303,6 +306,10 @@ int main(int argc, char **argv)
     }
     if (formats > 1) {
         cli_errorf(PROG, "--table, --json and --cbor: choose one");
+        return CLI_EXIT_USAGE;
+    }
+    if (all && reader_given) {
+        cli_errorf(PROG, "--all reads every reader: --reader names one; choose one");
         return CLI_EXIT_USAGE;
     }
     if (all && o.verify_sign) {

@@ -99,6 +99,7 @@ conflict() { # WANT DESCRIPTION CMD...
 }
 conflict 2 "jpki-status --json --cbor" jpki-status -r 0 --json --cbor
 conflict 2 "jpki-status -r twice" jpki-status -r 0 --reader 0
+conflict 2 "jpki-status --all with -r" jpki-status --all -r 0
 conflict 2 "jpki-status --pin-file twice" jpki-status -r 0 --pin-file "$W/fw" --pin-file "$W/fw"
 conflict 2 "jpki-face-auth-switch --to twice" jpki-face-auth-switch -r 0 --to face --to pin --yes --issuer-key-file "$K"
 conflict 2 "jpki-reset-pin --pin-file twice" jpki-reset-pin -r 0 --pin-file "$W/fw" --pin-file "$W/fw" --issuer-key-file "$K" registry
