@@ -73,8 +73,18 @@ int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, vo
 
 /* Which card this is, for the confirmation and the report: "card SERIAL
  * (reader 'NAME')", the serial from the common record (jpki_read_card_id),
- * both terminal-safe.  Read before the issuer session starts. */
-void counter_card_label(jpki_card *card, char *buf, size_t n);
+ * both terminal-safe; serial gets the raw serial ("" if unreadable).  Read
+ * before the issuer session starts. */
+void counter_card_label(jpki_card *card, char serial[16], char *buf, size_t n);
+
+/* counter_confirm without holding the reader while a person thinks: unless
+ * o->yes, the transaction is ended (card reset: the issuer session ends
+ * too), the question asked, the reader taken again and the card checked to
+ * be the same one (serial).  *released says whether that happened: the
+ * caller then opens its issuer session again and re-reads what it
+ * decided on.  Returns an exit code (reported here). */
+int counter_confirm_released(const char *prog, const counter_opts *o, jpki_card *card,
+                             const char *serial, const char *question, bool *released);
 
 /* "auth PIN (user authentication)" etc., for messages. */
 const char *counter_pin_title(jpki_pin_id id);

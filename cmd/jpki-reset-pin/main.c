@@ -57,15 +57,14 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
     jpki_issuance_status st;
     /* Say which card this is before anything else: the counter must see it
      * is the holder's card that is about to change. */
-    char who[400];
-    counter_card_label(card, who, sizeof who);
+    char who[400], serial[16];
+    counter_card_label(card, serial, who, sizeof who);
     printf("Card: %s\n", who);
     fflush(stdout);
     /* The issuance status answers only inside the issuer session. */
     jpki_rc rc = jpki_issuer_authenticate(card, &job->key, err);
     if (rc != JPKI_OK)
         return cli_report(prog, err);
-    jpki_issuer_key_wipe(&job->key);
     if ((rc = jpki_issuance_status_get(card, &st, err)) != JPKI_OK)
         return cli_report(prog, err);
     if (st.face_mode) {
@@ -91,10 +90,21 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
         snprintf(question, sizeof question,
                  "Delete the signature key and certificate of %s and set the new sign password?",
                  who);
-        int x = counter_confirm(prog, &job->co, question);
+        bool released;
+        int x = counter_confirm_released(prog, &job->co, card, serial, question, &released);
         if (x != CLI_EXIT_OK)
             return x;
+        /* The reader was let go while the question stood: a new issuer
+         * session, and the same card still a PIN card. */
+        if (released && ((rc = jpki_issuer_authenticate(card, &job->key, err)) != JPKI_OK ||
+                         (rc = jpki_issuance_status_get(card, &st, err)) != JPKI_OK))
+            return cli_report(prog, err);
+        if (st.face_mode) {
+            cli_errorf(prog, "the card became a face-authentication card meanwhile; card unchanged");
+            return CLI_EXIT_FAIL;
+        }
     }
+    jpki_issuer_key_wipe(&job->key);
 
     rc = jpki_pin_reset(card, job->id, job->unblock ? NULL : &job->newpin, err);
     jpki_secret_wipe(&job->newpin);

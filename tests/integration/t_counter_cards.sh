@@ -72,6 +72,24 @@ check "face switch declined: exit 1" [ $rc = 1 ]
 check "face switch question names serial and reader" \
     contains "$out" "Switch card $H (reader '$RA') to face authentication? [yes/no]"
 check "declined questions: card untouched" [ "$(card_state)" = "$s0" ]
+# while the question stands the reader is free for other programs
+rm -f "$JPKI_WORK/at_q" "$JPKI_WORK/q_done"
+on_terminal "expect [yes/no]
+touch $JPKI_WORK/at_q
+waitfile $JPKI_WORK/q_done
+send yes" jpki-reset-pin -r 0 --pin-file "$JPKI_WORK/p_sign" --issuer-key-file "$K" sign > "$JPKI_WORK/q.out" &
+qpty=$!
+n=0; until [ -e "$JPKI_WORK/at_q" ] || [ $n -gt 200 ]; do sleep 0.05; n=$((n + 1)); done
+out=$(timeout 5 jpki-status -r 0 --json 2>&1); rc=$?
+touch "$JPKI_WORK/q_done"
+check "the sign-reset question stands" [ -e "$JPKI_WORK/at_q" ]
+check "meanwhile another tool reads the card (exit $rc)" [ $rc = 0 ]
+check "... and sees it whole" contains "$out" "\"serial\":\"$H\""
+wait $qpty; rc=$?
+check "after yes the sign password is reset (exit $rc)" [ $rc = 0 ]
+check "... the card says so" contains "$(cat "$JPKI_WORK/q.out")" "reset to the new PIN"
+check "... and the signature key is gone" contains "$(card_state)" "signkey=0"
+s0=$(card_state)
 
 # ---- a record naming another card than the one in the reader ----
 jpki-status -r 2 --cbor > "$JPKI_WORK/taro.rec" 2>/dev/null
