@@ -9,6 +9,7 @@
 
 #include "asn1_string.h"
 #include "jpki/text.h"
+#include "text_internal.h"
 
 /* Calls emit(piece, len, ctx) per output piece; stops when emit says so. */
 typedef int (*emit_fn)(const char *piece, size_t len, void *ctx);
@@ -23,9 +24,8 @@ static void escape_bytes(const char *b, size_t k, emit_fn emit, void *ctx, int *
         *stop = emit(e, m, ctx);
 }
 
-static void walk(const char *in, emit_fn emit, void *ctx)
+static void walk(const char *in, size_t len, emit_fn emit, void *ctx)
 {
-    size_t len = strlen(in);
     if (!len)
         return;
     jpki_uchar *u = malloc(len * sizeof *u);
@@ -66,15 +66,20 @@ static int to_buf(const char *piece, size_t len, void *ctx)
     return 0;
 }
 
-size_t jpki_text_safe(const char *in, char *out, size_t n)
+size_t jpki_text_safe_bytes(const char *in, size_t len, char *out, size_t n)
 {
     if (!out || n == 0)
         return 0;
     out[0] = '\0';
     buf_out o = {out, n, 0};
     if (in)
-        walk(in, to_buf, &o);
+        walk(in, len, to_buf, &o);
     return o.len;
+}
+
+size_t jpki_text_safe(const char *in, char *out, size_t n)
+{
+    return jpki_text_safe_bytes(in, in ? strlen(in) : 0, out, n);
 }
 
 static int to_file(const char *piece, size_t len, void *ctx)
@@ -85,5 +90,5 @@ static int to_file(const char *piece, size_t len, void *ctx)
 void jpki_text_fputs(const char *in, FILE *f)
 {
     if (in && f)
-        walk(in, to_file, f);
+        walk(in, strlen(in), to_file, f);
 }

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jpki/text.h"
+#include "text_internal.h"
 #include "jpki/apdu.h"
 #include "jpki/trace.h"
 #include "cbor_reader.h"
@@ -46,18 +46,10 @@ static char *keep_text(log_priv *pv, const uint8_t *p, size_t n)
         pv->strs = s;
         pv->capstrs = cap;
     }
-    /* A NUL inside the text ends it (it would end the C string anyway). */
-    char *raw = malloc(n + 1);
     char *out = malloc(3 * n + 1); /* every byte escaped at worst */
-    if (!raw || !out) {
-        free(raw);
-        free(out);
+    if (!out)
         return NULL;
-    }
-    memcpy(raw, p, n);
-    raw[n] = '\0';
-    jpki_text_safe(raw, out, 3 * n + 1);
-    free(raw);
+    jpki_text_safe_bytes((const char *)p, n, out, 3 * n + 1);
     pv->strs[pv->nstrs++] = out;
     return out;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../lib/text_internal.h"
 #include "jpki/jpki.h"
 
 static void escapes_controls_keeps_japanese(void **state)
@@ -54,6 +55,15 @@ static void cut_at_whole_characters(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(jpki_text_safe(NULL, out, sizeof out), 0);
     assert_string_equal(out, "");
+}
+
+static void bytes_with_nul(void **state)
+{
+    (void)state;
+    char out[32];
+    /* a text string from a trace file: a NUL is a control like any other */
+    jpki_text_safe_bytes("a\0b\x1b", 4, out, sizeof out);
+    assert_string_equal(out, "a\\00b\\1B");
 }
 
 static void to_a_file(void **state)
@@ -109,6 +119,7 @@ int main(void)
         cmocka_unit_test(invalid_utf8_is_escaped),
         cmocka_unit_test(dn_text_passes_unchanged),
         cmocka_unit_test(cut_at_whole_characters),
+        cmocka_unit_test(bytes_with_nul),
         cmocka_unit_test(to_a_file),
         cmocka_unit_test(pin_messages_count_characters),
     };
