@@ -105,9 +105,9 @@ conflict 2 "jpki-face-auth-switch --to twice" jpki-face-auth-switch -r 0 --to fa
 conflict 2 "jpki-reset-pin --pin-file twice" jpki-reset-pin -r 0 --pin-file "$W/fw" --pin-file "$W/fw" --issuer-key-file "$K" registry
 conflict 2 "jpki-reset-pin --issuer-key-file twice" jpki-reset-pin -r 0 --issuer-key-file "$K" --issuer-key-file "$K" registry
 conflict 2 "jpki-renew --cert twice" jpki-renew -r 0 --cert auth --cert sign "${IKEY[@]}" --ca-cmd true
-conflict 2 "jpki-renew --journal twice" jpki-renew -r 0 --journal a --journal b "${IKEY[@]}" --ca-cmd true
+conflict 2 "jpki-renew --journal twice" jpki-renew -r 0 --journal "$W/ja" --journal "$W/jb" "${IKEY[@]}" --ca-cmd true
 conflict 2 "jpki-apdu --hex --quiet" jpki-apdu -r 0 --hex --quiet 00A4040C
-conflict 2 "jpki-apdu --file twice" jpki-apdu -r 0 -f a -f b
+conflict 2 "jpki-apdu --file twice" jpki-apdu -r 0 -f "$W/fa" -f "$W/fb"
 conflict 3 "jpki-expiry-check --within twice" jpki-expiry-check -r 0 --within 1d --within 2d
 check "conflicts: card untouched" [ "$(card_state)" = "$s0" ]
 

@@ -1,1 +1,0 @@
-£dstepgjournalavdtimekkd¥dstepgstarteddtimekkddcardo900000000000001freaderxJPKI Test Reader A 00 00ekinds¤dstepffaileddtimekkedcardo900000000000001eerrorx?no terminal to ask for the auth PIN: use --pin-fd or --pin-file
