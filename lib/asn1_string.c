@@ -141,3 +141,8 @@ size_t jpki_utf8_put(uint32_t cp, char *b)
     b[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
 }
+
+bool jpki_uchar_is_control(uint32_t cp)
+{
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0);
+}

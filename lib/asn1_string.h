@@ -27,4 +27,8 @@ size_t jpki_asn1_string_decode(int tag, const uint8_t *p, size_t len, jpki_uchar
 /* UTF-8 of cp into b (4 bytes); returns its length. */
 size_t jpki_utf8_put(uint32_t cp, char *b);
 
+/* Control characters (C0, DEL, C1): never shown as themselves on a terminal
+ * or in a name; the one rule for DNs, subjectAltNames and jpki_text_safe. */
+bool jpki_uchar_is_control(uint32_t cp);
+
 #endif

@@ -43,7 +43,7 @@ static jpki_rc store(char *dst, size_t n, int tag, const uint8_t *s, size_t len,
         if (u[i].raw >= 0) {
             snprintf(b, sizeof b, "\\%02X", (unsigned)u[i].raw & 0xFFu);
             bl = 3;
-        } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
+        } else if (jpki_uchar_is_control(cp)) {
             rc = jpki_error_set(err, JPKI_ERR_CERT, "certificate %s contains control characters",
                                 field);
             break;

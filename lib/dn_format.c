@@ -129,7 +129,7 @@ static void put_string_value(out_text *o, const mbedtls_x509_buf *v)
         }
         uint32_t cp = u[i].cp;
         char b[4];
-        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
+        if (jpki_uchar_is_control(cp)) {
             /* control characters: shown as their UTF-8 bytes in hex */
             size_t k = jpki_utf8_put(cp, b);
             for (size_t j = 0; j < k; j++)

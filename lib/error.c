@@ -79,6 +79,7 @@ const char *jpki_rc_name(jpki_rc code)
     case JPKI_ERR_CRYPTO: return "crypto";
     case JPKI_ERR_UNSUPPORTED: return "unsupported";
     case JPKI_ERR_INTERNAL: return "internal";
+    case JPKI_ERR_BUSY: return "reader-busy";
     }
     return "unknown";
 }

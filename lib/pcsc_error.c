@@ -54,8 +54,9 @@ jpki_rc jpki_pcsc_map_error(LONG rv, pcsc_phase phase, const char *reader,
                             "state (verified PINs) is lost, start the operation again", r, what);
         break;
     case SCARD_E_SHARING_VIOLATION:
-        rc = jpki_error_set(err, JPKI_ERR_PCSC,
-                            "%s: %s: the card is in exclusive use by another program", r, what);
+        rc = jpki_error_set(err, JPKI_ERR_BUSY,
+                            "%s: %s: reader busy (held by another program in exclusive use)", r,
+                            what);
         break;
     default:
         rc = jpki_error_set(err, JPKI_ERR_PCSC, "%s: %s: %s (0x%08lX)", r, what,

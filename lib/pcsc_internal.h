@@ -26,4 +26,13 @@ jpki_rc jpki_pcsc_map_error(LONG rv, pcsc_phase phase, const char *reader,
 jpki_rc jpki_pcsc_pick_reader(const char *const *names, size_t count, const char *spec,
                               size_t *idx, jpki_error *err);
 
+/* Wait (at most $JPKI_BUSY_WAIT seconds, default 1) until no other program
+ * holds a transaction on reader; JPKI_ERR_BUSY "reader busy (held by another
+ * program)" if one still does.  Called before SCardConnect and
+ * SCardBeginTransaction, which pcscd would otherwise hold back silently for
+ * as long as the other program likes. */
+jpki_rc jpki_pcsc_wait_not_busy(const char *reader, jpki_error *err);
+/* The wait budget in milliseconds ($JPKI_BUSY_WAIT, seconds, may be 0.5). */
+long jpki_pcsc_busy_wait_ms(void);
+
 #endif

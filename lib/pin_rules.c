@@ -60,6 +60,27 @@ static bool has_lower(const jpki_secret *p)
     return false;
 }
 
+/* What the person typed, in characters (not bytes: "１２３４" typed with a
+ * Japanese input method is 4 characters in 12 bytes of UTF-8). */
+static size_t char_count(const jpki_secret *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->len; i++)
+        if ((p->buf[i] & 0xC0) != 0x80) /* not a UTF-8 continuation byte */
+            n++;
+    return n;
+}
+
+/* Full-width forms (U+FF01..U+FF5E, UTF-8 EF BC xx / EF BD xx): digits and
+ * letters typed with the input method still switched to full width. */
+static bool has_full_width(const jpki_secret *p)
+{
+    for (size_t i = 0; i + 2 < p->len; i++)
+        if (p->buf[i] == 0xEF && (p->buf[i + 1] == 0xBC || p->buf[i + 1] == 0xBD))
+            return true;
+    return false;
+}
+
 jpki_rc jpki_pin_check_format(jpki_pin_id id, const jpki_secret *pin, jpki_error *err)
 {
     if (!pin)
@@ -69,18 +90,24 @@ jpki_rc jpki_pin_check_format(jpki_pin_id id, const jpki_secret *pin, jpki_error
     case JPKI_PIN_AUTH:
     case JPKI_PIN_CARDINFO:
     case JPKI_PIN_REGISTRY:
-        if (pin->len != JPKI_PIN4_LEN || !only(pin, false))
+        if (pin->len != JPKI_PIN4_LEN || !only(pin, false)) {
+            size_t n = char_count(pin);
             return jpki_error_set(err, JPKI_ERR_PIN_FORMAT,
-                                  "the %s PIN must be exactly 4 digits (got %zu character%s)",
-                                  jpki_pin_name(id), pin->len, pin->len == 1 ? "" : "s");
+                                  "the %s PIN must be exactly 4 half-width digits 0-9 (got %zu "
+                                  "character%s%s)",
+                                  jpki_pin_name(id), n, n == 1 ? "" : "s",
+                                  has_full_width(pin) ? ", full-width: type them half-width" : "");
+        }
         return JPKI_OK;
     case JPKI_PIN_SIGN:
-        if (pin->len < JPKI_SIGN_PW_MIN || pin->len > JPKI_SIGN_PW_MAX || !only(pin, true))
+        if (pin->len < JPKI_SIGN_PW_MIN || pin->len > JPKI_SIGN_PW_MAX || !only(pin, true)) {
+            size_t n = char_count(pin);
             return jpki_error_set(err, JPKI_ERR_PIN_FORMAT,
-                                  "the sign password must be 6-16 characters of A-Z and 0-9%s "
-                                  "(got %zu character%s)",
-                                  has_lower(pin) ? ", upper case only" : "", pin->len,
-                                  pin->len == 1 ? "" : "s");
+                                  "the sign password must be 6-16 half-width characters of A-Z "
+                                  "and 0-9%s (got %zu character%s%s)",
+                                  has_lower(pin) ? ", upper case only" : "", n, n == 1 ? "" : "s",
+                                  has_full_width(pin) ? ", full-width: type them half-width" : "");
+        }
         return JPKI_OK;
     }
     return jpki_error_set(err, JPKI_ERR_ARG, "unknown PIN id %d", (int)id);

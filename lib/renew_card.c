@@ -256,8 +256,11 @@ static jpki_rc identify(card_run *cr, const char *expect_serial, bool *skip, jpk
         return rc;
     snprintf(cr->res->serial, sizeof cr->res->serial, "%s", cr->rn.serial);
     if (expect_serial && expect_serial[0] && strcmp(expect_serial, cr->rn.serial) != 0)
-        return jpki_error_set(err, JPKI_ERR_STATE, "reader holds card %s, not %s", cr->rn.serial,
-                              expect_serial);
+        /* Both serials: the counter must see which card was expected (the
+         * record's) and which one is actually in the reader. */
+        return jpki_error_set(err, JPKI_ERR_STATE,
+                              "wrong card in the reader: expected card %s (from the record), "
+                              "found card %s; card not touched", expect_serial, cr->rn.serial);
     if ((rc = jpki_journal_lookup(o->journal, cr->rn.serial, &cr->js, &cr->js_found, err)) != JPKI_OK)
         return rc;
     /* Done is per key: a card renewed for one kind can be renewed for the

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text_internal.h"
 #include "jpki/apdu.h"
 #include "jpki/trace.h"
 #include "cbor_reader.h"
@@ -32,9 +33,9 @@ typedef struct log_priv {
     size_t nreaders;
 } log_priv;
 
-/* Copy a CBOR text string into a C string, replacing control characters
- * (C0, DEL and the UTF-8 encoded C1 range) with '?': the text comes from an
- * untrusted file and ends up on a terminal. */
+/* Copy a CBOR text string into a C string made terminal-safe by the one
+ * rule (jpki_text_safe: control characters and invalid UTF-8 as \HH): the
+ * text comes from an untrusted file and ends up on a terminal. */
 static char *keep_text(log_priv *pv, const uint8_t *p, size_t n)
 {
     if (pv->nstrs == pv->capstrs) {
@@ -45,19 +46,10 @@ static char *keep_text(log_priv *pv, const uint8_t *p, size_t n)
         pv->strs = s;
         pv->capstrs = cap;
     }
-    char *out = malloc(n + 1);
+    char *out = malloc(3 * n + 1); /* every byte escaped at worst */
     if (!out)
         return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == 0xC2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F) {
-            out[k++] = '?';
-            i++;
-        } else {
-            out[k++] = (p[i] < 0x20 || p[i] == 0x7F) ? '?' : (char)p[i];
-        }
-    }
-    out[k] = '\0';
+    jpki_text_safe_bytes((const char *)p, n, out, 3 * n + 1);
     pv->strs[pv->nstrs++] = out;
     return out;
 }

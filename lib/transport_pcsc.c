@@ -98,7 +98,11 @@ static jpki_rc pcsc_transmit(jpki_transport *t, const uint8_t *capdu, size_t cle
 static jpki_rc pcsc_begin(jpki_transport *t, jpki_error *err)
 {
     pcsc_transport *p = impl_of(t);
-    /* Blocks while another process holds a transaction on this card. */
+    /* SCardBeginTransaction waits silently for as long as another process
+     * holds a transaction on this card: find out first, within a second. */
+    jpki_rc busy = jpki_pcsc_wait_not_busy(t->reader, err);
+    if (busy != JPKI_OK)
+        return busy;
     LONG rv = SCardBeginTransaction(p->card);
     if (rv == SCARD_S_SUCCESS)
         return JPKI_OK;
@@ -267,9 +271,65 @@ static jpki_rc first_with_card(SCARDCONTEXT ctx, char **names, size_t n, size_t 
     return rc;
 }
 
+jpki_rc jpki_pcsc_list_cards(char ***names, size_t *count, jpki_error *err)
+{
+    if (!names || !count)
+        return jpki_error_set(err, JPKI_ERR_ARG, "list cards: missing argument");
+    char **all = NULL;
+    size_t n = 0;
+    jpki_rc rc = jpki_pcsc_list_readers(&all, &n, err);
+    if (rc != JPKI_OK)
+        return rc;
+    *names = NULL;
+    *count = 0;
+    SCARDCONTEXT ctx;
+    SCARD_READERSTATE *st = n ? calloc(n, sizeof *st) : NULL;
+    if (n && !st) {
+        jpki_pcsc_free_list(all);
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "reader status: out of memory");
+    }
+    if ((rc = establish(&ctx, err)) != JPKI_OK) {
+        free(st);
+        jpki_pcsc_free_list(all);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        st[i].szReader = all[i];
+        st[i].dwCurrentState = SCARD_STATE_UNAWARE;
+    }
+    LONG rv = n ? SCardGetStatusChange(ctx, 0, st, (DWORD)n) : SCARD_S_SUCCESS;
+    SCardReleaseContext(ctx);
+    if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) {
+        free(st);
+        jpki_pcsc_free_list(all);
+        return jpki_pcsc_map_error(rv, PCSC_PHASE_OPEN, NULL, "reader status", err);
+    }
+    /* Keep the readers holding a responsive card, in place; free the rest. */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((st[i].dwEventState & SCARD_STATE_PRESENT) && !(st[i].dwEventState & SCARD_STATE_MUTE))
+            all[kept++] = all[i];
+        else
+            free(all[i]);
+    }
+    if (all)
+        all[kept] = NULL;
+    free(st);
+    if (!all && !(all = calloc(1, sizeof *all)))
+        return jpki_error_set(err, JPKI_ERR_NOMEM, "listing cards: out of memory");
+    *names = all;
+    *count = kept;
+    return JPKI_OK;
+}
+
 static jpki_rc connect_reader(SCARDCONTEXT ctx, const char *name, jpki_transport **out,
                               jpki_error *err)
 {
+    /* pcscd holds SCardConnect back, silently, while another program holds
+     * a transaction on the card: find out first, within a second. */
+    jpki_rc busy = jpki_pcsc_wait_not_busy(name, err);
+    if (busy != JPKI_OK)
+        return busy;
     pcsc_transport *p = calloc(1, sizeof *p);
     if (!p)
         return jpki_error_set(err, JPKI_ERR_NOMEM, "connect: out of memory");

@@ -1,5 +1,6 @@
 /* CLI glue shared by the jpki-* commands: exit codes, one-line errors, the
  * common options and opening the reader with tracing wired up. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
@@ -7,6 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
+
+int cli_usage_exit = CLI_EXIT_USAGE;
 
 int cli_exit_for(jpki_rc rc)
 {
@@ -22,6 +25,7 @@ int cli_exit_for(jpki_rc rc)
     case JPKI_ERR_NO_CARD:
     case JPKI_ERR_CARD_REMOVED:
     case JPKI_ERR_READER_GONE:
+    case JPKI_ERR_BUSY:
         return CLI_EXIT_NO_CARD;
     case JPKI_ERR_PIN_WRONG:
     case JPKI_ERR_PIN_BLOCKED:
@@ -36,14 +40,17 @@ int cli_exit_for(jpki_rc rc)
 }
 
 /* Messages can carry text from cards, files and certificates: keep them to
- * one line of printable text whatever they contain. */
+ * one line of terminal-safe text whatever they contain.  Line breaks and
+ * tabs read as spaces; everything else goes by the one rule
+ * (jpki_text_safe: an escape sequence shows as \HH, never acts). */
 static void print_line(const char *prog, const char *msg)
 {
-    char buf[512];
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)msg; *p && n + 1 < sizeof buf; p++)
-        buf[n++] = (*p < 0x20 || *p == 0x7F) ? ' ' : (char)*p;
-    buf[n] = '\0';
+    char flat[512], buf[1024];
+    snprintf(flat, sizeof flat, "%s", msg);
+    for (char *p = flat; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    jpki_text_safe(flat, buf, sizeof buf);
     fprintf(stderr, "%s: %s\n", prog ? prog : "jpki", buf);
 }
 
@@ -72,6 +79,30 @@ void cli_print_version(const char *prog)
     printf("%s (jpki-tools) %s\n", prog, JPKI_VERSION);
 }
 
+bool cli_repeated_value(const char *prog, int opt, const struct option *longopts)
+{
+    static int seen[64];
+    static size_t nseen;
+    if (opt == 'r')
+        opt = CLI_OPT_READER; /* -r and --reader are one option */
+    for (size_t i = 0; i < nseen; i++) {
+        if (seen[i] != opt)
+            continue;
+        const char *name = NULL;
+        for (const struct option *o = longopts; o && o->name; o++)
+            if (o->val == opt)
+                name = o->name;
+        if (name)
+            cli_errorf(prog, "--%s given twice: give it once", name);
+        else
+            cli_errorf(prog, "-%c given twice: give it once", opt);
+        return true;
+    }
+    if (nseen < sizeof seen / sizeof seen[0])
+        seen[nseen++] = opt;
+    return false;
+}
+
 static const char *nonempty_env(const char *name)
 {
     const char *v = getenv(name);
@@ -92,6 +123,13 @@ bool cli_common_option(cli_common *cc, int opt, const char *arg)
     switch (opt) {
     case 'r':
     case CLI_OPT_READER:
+        if (!arg || !*arg) {
+            /* Not "the default reader": a script whose variable came out
+             * empty must not change whichever card happens to be first. */
+            cli_errorf(program_invocation_short_name,
+                       "--reader: empty reader name (give an index, a name or a unique part of one)");
+            exit(cli_usage_exit);
+        }
         cc->reader = arg;
         return true;
     case CLI_OPT_TRACE:
@@ -127,6 +165,33 @@ void cli_trace_card(jpki_trace *tr, jpki_transport *t)
     jpki_transport_set_trace(t, tr);
 }
 
+/* A card-changing command with no reader named: the first reader with a
+ * card is only a guess when there are several, and the wrong card at the
+ * counter is the worst outcome.  One line naming the readers. */
+static jpki_rc refuse_several_cards(jpki_error *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (jpki_pcsc_list_cards(&names, &n, err) != JPKI_OK || n < 2) {
+        /* No pcscd, no card, one card: jpki_pcsc_open says it best. */
+        jpki_pcsc_free_list(names);
+        jpki_error_clear(err);
+        return JPKI_OK;
+    }
+    char list[384] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n && used + 1 < sizeof list; i++) {
+        int w = snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "", names[i]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    jpki_pcsc_free_list(names);
+    return jpki_error_set(err, JPKI_ERR_ARG,
+                          "%zu cards present (readers %s): this changes a card, name its reader "
+                          "with -r/--reader; nothing changed", n, list);
+}
+
 jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_error *err)
 {
     *t = NULL;
@@ -148,11 +213,13 @@ jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_er
         }
     }
     const char *spec = reader ? reader : cc->reader;
-    jpki_rc rc;
-    if (spec && strncmp(spec, CLI_REPLAY_PREFIX, strlen(CLI_REPLAY_PREFIX)) == 0)
-        rc = jpki_replay_transport_open(spec + strlen(CLI_REPLAY_PREFIX), t, err);
-    else
-        rc = jpki_pcsc_open(spec, t, err);
+    jpki_rc rc = !spec && cc->changes_card ? refuse_several_cards(err) : JPKI_OK;
+    if (rc == JPKI_OK) {
+        if (spec && strncmp(spec, CLI_REPLAY_PREFIX, strlen(CLI_REPLAY_PREFIX)) == 0)
+            rc = jpki_replay_transport_open(spec + strlen(CLI_REPLAY_PREFIX), t, err);
+        else
+            rc = jpki_pcsc_open(spec, t, err);
+    }
     if (rc != JPKI_OK) {
         if (made_trace) { /* nothing was traced; a caller may skip cli_close */
             jpki_trace_free(cc->tr);
@@ -177,8 +244,7 @@ void cli_close(cli_common *cc, jpki_transport *t)
         jpki_error terr;
         jpki_error_clear(&terr);
         if (cc->tr && jpki_trace_status(cc->tr, &terr) != JPKI_OK)
-            fprintf(stderr, "%s: trace file incomplete: %s\n", program_invocation_short_name,
-                    terr.message);
+            cli_errorf(program_invocation_short_name, "trace file incomplete: %s", terr.message);
         jpki_trace_free(cc->tr);
         cc->tr = NULL;
     }

@@ -22,6 +22,11 @@ enum {
     CLI_EXIT_INTERRUPTED = 7 /* stopped part-way; state is resumable */
 };
 
+/* The exit code for bad arguments found by the shared option code
+ * (CLI_EXIT_USAGE; jpki-expiry-check sets its "unknown", 3, since its 2
+ * means "expired"). */
+extern int cli_usage_exit;
+
 /* Map a library code to the exit code above. */
 int cli_exit_for(jpki_rc rc);
 
@@ -41,6 +46,9 @@ typedef struct cli_common {
     bool trace;             /* --trace or JPKI_TRACE=1: annotated APDUs on stderr */
     const char *trace_file; /* --trace-file F or JPKI_TRACE_FILE: CBOR session */
     jpki_trace *tr;         /* built by cli_open */
+    bool changes_card;      /* set by commands that change a card: with several
+                               cards present and no reader named, cli_open
+                               refuses to guess (exit 2) */
 } cli_common;
 
 /* Fill defaults from the environment (JPKI_TRACE, JPKI_TRACE_FILE, JPKI_READER). */
@@ -56,7 +64,15 @@ void cli_common_init(cli_common *cc);
     {"reader", required_argument, NULL, CLI_OPT_READER}, \
     {"trace", no_argument, NULL, CLI_OPT_TRACE}, \
     {"trace-file", required_argument, NULL, CLI_OPT_TRACE_FILE}
+/* An empty reader name (-r "") is refused here, for every command: it
+ * exits 2 with a one-line error (it used to mean the default reader). */
 bool cli_common_option(cli_common *cc, int opt, const char *arg);
+/* An option that takes a value is given once: a second --to, --pin-file,
+ * --reader or --cert is refused (which one was meant?).  Call for every
+ * option getopt_long returns with optarg set; true (after a one-line
+ * error) when opt was seen before -- the caller exits cli_usage_exit. */
+struct option;
+bool cli_repeated_value(const char *prog, int opt, const struct option *longopts);
 /* Short option letters of the common options (-r SPEC), for the optstring
  * of getopt_long; cli_common_option also accepts 'r'. */
 #define CLI_COMMON_SHORTOPTS "r:"
@@ -64,7 +80,10 @@ bool cli_common_option(cli_common *cc, int opt, const char *arg);
 #define CLI_COMMON_HELP \
     "  -r, --reader SPEC    reader: index, exact name, unique substring,\n" \
     "                       or replay:FILE to play a recorded trace back\n" \
-    "                       (default: $JPKI_READER, else the first reader with a card)\n" \
+    "                       (default: $JPKI_READER, else the first reader with a card;\n" \
+    "                       commands that change a card want it named when several\n" \
+    "                       cards are present; a reader another program holds is\n" \
+    "                       'busy' after $JPKI_BUSY_WAIT s, default 1: exit 3)\n" \
     "      --trace          annotated APDU trace on stderr (also JPKI_TRACE=1)\n" \
     "      --trace-file F   record the session as CBOR to F (also JPKI_TRACE_FILE)\n"
 
@@ -72,7 +91,9 @@ bool cli_common_option(cli_common *cc, int opt, const char *arg);
  * (jpki_replay_transport_open), so any command can reproduce a session. */
 #define CLI_REPLAY_PREFIX "replay:"
 
-/* Open the reader (or, with reader NULL, cc->reader) with tracing wired up. */
+/* Open the reader (or, with reader NULL, cc->reader) with tracing wired up.
+ * With no reader named at all and cc->changes_card, several cards present
+ * is JPKI_ERR_ARG "N cards present (readers ...): name one with -r". */
 jpki_rc cli_open(cli_common *cc, const char *reader, jpki_transport **t, jpki_error *err);
 /* Trace t's exchanges into tr, which first records t's reader and ATR. */
 void cli_trace_card(jpki_trace *tr, jpki_transport *t);

@@ -237,6 +237,54 @@ int counter_confirm(const char *prog, const counter_opts *o, const char *questio
     return CLI_EXIT_OK;
 }
 
+void counter_card_label(jpki_card *card, char serial[16], char *buf, size_t n)
+{
+    char municipality[6], expiry[9];
+    jpki_error err;
+    jpki_error_clear(&err);
+    const char *reader = jpki_transport_reader(jpki_card_transport(card));
+    char safe_serial[4 * 16], safe_reader[4 * 128];
+    if (jpki_read_card_id(card, serial, municipality, expiry, &err) == JPKI_OK) {
+        jpki_text_safe(serial, safe_serial, sizeof safe_serial);
+    } else {
+        serial[0] = '\0';
+        snprintf(safe_serial, sizeof safe_serial, "(serial unreadable)");
+    }
+    jpki_text_safe(reader, safe_reader, sizeof safe_reader);
+    snprintf(buf, n, "card %s (reader '%s')", safe_serial, safe_reader);
+}
+
+int counter_confirm_released(const char *prog, const counter_opts *o, jpki_card *card,
+                             const char *serial, const char *question, bool *released)
+{
+    *released = false;
+    if (o->yes)
+        return CLI_EXIT_OK;
+    jpki_error err;
+    jpki_error_clear(&err);
+    /* A person may take minutes to answer: other programs must be able to
+     * use the reader meanwhile, and no issuer session may stand open. */
+    if (jpki_transport_end(jpki_card_transport(card), true, &err) != JPKI_OK)
+        return cli_report(prog, &err);
+    *released = true;
+    int x = counter_confirm(prog, o, question);
+    if (x != CLI_EXIT_OK)
+        return x;
+    if (jpki_transport_begin(jpki_card_transport(card), &err) != JPKI_OK)
+        return cli_report(prog, &err);
+    char now[16], municipality[6], expiry[9];
+    if (jpki_read_card_id(card, now, municipality, expiry, &err) != JPKI_OK) {
+        jpki_error_prefix(&err, "reading the card again after the answer");
+        return cli_report(prog, &err);
+    }
+    if (strcmp(now, serial) != 0) {
+        cli_errorf(prog, "the card changed while the question stood: expected card %s, found "
+                         "card %s; nothing changed", serial, now);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
 const char *counter_pin_title(jpki_pin_id id)
 {
     switch (id) {
@@ -280,6 +328,7 @@ int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, vo
     jpki_error_clear(&err);
     jpki_transport *t = NULL;
     jpki_card *card = NULL;
+    cc->changes_card = true;
     jpki_rc rc = cli_open(cc, NULL, &t, &err);
     if (rc == JPKI_OK)
         rc = jpki_card_new(t, &card, &err);
@@ -295,7 +344,9 @@ int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, vo
         jpki_error_clear(&end_err);
         /* A card (or pcscd) that is gone holds no session: nothing to warn
          * about, and the error already said what happened in one line. */
-        if (jpki_transport_end(t, true, &end_err) != JPKI_OK &&
+        /* (a transaction a confirmation released and could not take again
+         * is already over) */
+        if (jpki_transport_depth(t) > 0 && jpki_transport_end(t, true, &end_err) != JPKI_OK &&
             end_err.code != JPKI_ERR_CARD_REMOVED && end_err.code != JPKI_ERR_NO_CARD &&
             end_err.code != JPKI_ERR_READER_GONE && end_err.code != JPKI_ERR_NO_SERVICE)
             cli_errorf(prog, "warning: ending the card session: %s", end_err.message);

@@ -66,12 +66,28 @@ bool counter_ask(const char *question, bool *yes);
  * on (CLI_EXIT_OK); anything else is CLI_EXIT_FAIL with "cancelled". */
 int counter_confirm(const char *prog, const counter_opts *o, const char *question);
 
-/* Open the reader, hold one PC/SC transaction, run op(card, ctx, err),
+/* Open the reader (refusing to guess among several cards when none is
+ * named: exit 2), hold one PC/SC transaction, run op(card, ctx, err),
  * and end by resetting the card so no issuer session or verified PIN
  * outlives the command.  Returns op's exit code, or the one for a failure
  * to open the card (reported here). */
 typedef int (*counter_card_op)(jpki_card *card, void *ctx, jpki_error *err);
 int counter_run_on_card(const char *prog, cli_common *cc, counter_card_op op, void *ctx);
+
+/* Which card this is, for the confirmation and the report: "card SERIAL
+ * (reader 'NAME')", the serial from the common record (jpki_read_card_id),
+ * both terminal-safe; serial gets the raw serial ("" if unreadable).  Read
+ * before the issuer session starts. */
+void counter_card_label(jpki_card *card, char serial[16], char *buf, size_t n);
+
+/* counter_confirm without holding the reader while a person thinks: unless
+ * o->yes, the transaction is ended (card reset: the issuer session ends
+ * too), the question asked, the reader taken again and the card checked to
+ * be the same one (serial).  *released says whether that happened: the
+ * caller then opens its issuer session again and re-reads what it
+ * decided on.  Returns an exit code (reported here). */
+int counter_confirm_released(const char *prog, const counter_opts *o, jpki_card *card,
+                             const char *serial, const char *question, bool *released);
 
 /* "auth PIN (user authentication)" etc., for messages. */
 const char *counter_pin_title(jpki_pin_id id);

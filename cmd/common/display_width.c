@@ -6,6 +6,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "jpki/text.h"
+
 #include "display_width.h"
 
 typedef struct dw_range {
@@ -230,7 +232,15 @@ void dw_fold(FILE *f, const char *text, size_t col, size_t indent, size_t width,
 {
     if (indent + 10 > width) /* a narrow tail still holds something */
         indent = width > 10 ? width - 10 : 0;
+    /* Folded text is what people read: made terminal-safe by the one rule
+     * (jpki_text_safe) first, so no caller can forget it. */
+    size_t cap = 4 * strlen(text) + 1;
+    char *safe = malloc(cap);
+    if (safe)
+        jpki_text_safe(text, safe, cap);
+    const char *shown = safe ? safe : text; /* put_n still masks controls */
     fold_state st = {.f = f, .col = col, .indent = indent, .width = width, .line_empty = true};
-    fold_span(&st, text, strlen(text), breaks);
+    fold_span(&st, shown, strlen(shown), breaks);
     fputc('\n', f);
+    free(safe);
 }

@@ -18,7 +18,7 @@ void pin_source_init(pin_source *s)
 void pin_source_close(pin_source *s)
 {
     jpki_wipe(s->line, sizeof s->line);
-    s->have[0] = s->have[1] = false;
+    s->have[0] = s->have[1] = s->have[2] = false;
 }
 
 /* The library's rule for secret-holding files; what names the file. */
@@ -71,6 +71,26 @@ static jpki_rc load_lines(pin_source *s, int fd, jpki_error *err)
     return JPKI_OK;
 }
 
+jpki_rc pin_source_prefetch(pin_source *s, jpki_error *err)
+{
+    if (s->fd >= 0 || s->file)
+        return JPKI_OK;
+    static const jpki_pin_id ids[2] = {JPKI_PIN_AUTH, JPKI_PIN_SIGN};
+    for (int k = 0; k < 2; k++) {
+        if (!(s->kinds & (1u << k)) || s->have[k])
+            continue;
+        jpki_rc rc = jpki_secret_read_tty(prompt_for(ids[k], s->proxy), &s->line[k], err);
+        if (rc == JPKI_ERR_IO)
+            return jpki_error_set(err, JPKI_ERR_ARG,
+                                  "no terminal to ask for the %s PIN: use --pin-fd or --pin-file",
+                                  jpki_pin_name(ids[k]));
+        if (rc != JPKI_OK)
+            return jpki_error_prefix(err, "reading the %s PIN", jpki_pin_name(ids[k]));
+        s->have[k] = true;
+    }
+    return JPKI_OK;
+}
+
 jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secret *out,
                        jpki_error *err)
 {
@@ -96,6 +116,8 @@ jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secre
                                   "card-info PIN if needed)",
                                   jpki_pin_name(id), s->file ? "PIN file" : "--pin-fd input");
         *out = s->line[k];
+    } else if (s->have[k]) {
+        *out = s->line[k]; /* asked before the card was taken */
     } else {
         /* a progress line may be standing on the terminal: clear it first */
         if (isatty(STDERR_FILENO)) {
@@ -120,6 +142,7 @@ jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secre
 typedef struct pin_entry {
     char serial[32];
     jpki_secret pin[3]; /* [0] auth, [1] sign, [2] card-info; len 0 = not given */
+    bool declined[3];   /* given as '-': that certificate is not to be renewed */
 } pin_entry;
 
 struct pin_map {
@@ -137,11 +160,13 @@ void pin_map_free(pin_map *m)
     free(m);
 }
 
-static bool set_pin(jpki_secret *s, const char *tok)
+static bool set_pin(jpki_secret *s, bool *declined, const char *tok)
 {
     size_t n = strlen(tok);
-    if (strcmp(tok, "-") == 0)
+    if (strcmp(tok, "-") == 0) {
+        *declined = true;
         return true;
+    }
     if (n == 0 || n > sizeof s->buf)
         return false;
     memcpy(s->buf, tok, n);
@@ -189,8 +214,9 @@ static jpki_rc parse_map(char *text, const char *name, pin_map *m, jpki_error *e
         pin_entry *e = &m->e[m->n];
         memset(e, 0, sizeof *e);
         snprintf(e->serial, sizeof e->serial, "%s", f[0]);
-        if (!set_pin(&e->pin[0], f[1]) || !set_pin(&e->pin[1], f[2]) ||
-            (nf == 4 && !set_pin(&e->pin[2], f[3])))
+        if (!set_pin(&e->pin[0], &e->declined[0], f[1]) ||
+            !set_pin(&e->pin[1], &e->declined[1], f[2]) ||
+            (nf == 4 && !set_pin(&e->pin[2], &e->declined[2], f[3])))
             return jpki_error_set(err, JPKI_ERR_FORMAT, "%s line %zu: PIN too long", name, lineno);
         for (size_t i = 0; i < m->n; i++)
             if (strcmp(m->e[i].serial, e->serial) == 0)
@@ -262,6 +288,15 @@ jpki_rc pin_map_load_fd(int fd, pin_map **out, jpki_error *err)
     char name[32];
     snprintf(name, sizeof name, "PIN map fd %d", fd);
     return load_from_fd(fd, name, out, err);
+}
+
+unsigned pin_map_declined_kinds(const pin_map *m, const char *serial)
+{
+    for (size_t i = 0; m && serial && i < m->n; i++)
+        if (strcmp(m->e[i].serial, serial) == 0)
+            return (m->e[i].declined[0] ? 1u << JPKI_KEY_AUTH : 0) |
+                   (m->e[i].declined[1] ? 1u << JPKI_KEY_SIGN : 0);
+    return 0;
 }
 
 jpki_rc pin_map_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secret *out,

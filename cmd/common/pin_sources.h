@@ -34,6 +34,12 @@ void pin_source_init(pin_source *s);
  * there.  Otherwise asked on the terminal, only when needed. */
 jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secret *out,
                        jpki_error *err);
+/* Ask on the terminal now, before the card is taken, for the PINs of the
+ * --cert set (auth PIN, signature password): a holder typing slowly must
+ * not keep the reader locked against every other program.  Only the
+ * card-info PIN, needed just when the card has no signature certificate,
+ * is still asked when the card says so.  No-op with --pin-fd/--pin-file. */
+jpki_rc pin_source_prefetch(pin_source *s, jpki_error *err);
 void pin_source_close(pin_source *s); /* wipes */
 
 /* ---- batch: the PIN map ---- */
@@ -52,6 +58,11 @@ jpki_rc pin_map_load_fd(int fd, pin_map **out, jpki_error *err);
  * PIN is not in the map.  Thread-safe (read-only after loading). */
 jpki_rc pin_map_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secret *out,
                     jpki_error *err);
+/* The certificates a card's map entry declines with '-' (KIND bits:
+ * 1 << JPKI_KEY_AUTH for the auth PIN, 1 << JPKI_KEY_SIGN for the signature
+ * password): the batch does not renew those, as jpki-renew(1) says.  0 for
+ * a card not in the map (that card fails loudly when a PIN is needed). */
+unsigned pin_map_declined_kinds(const pin_map *m, const char *serial);
 void pin_map_free(pin_map *m); /* wipes */
 
 #endif

@@ -64,8 +64,11 @@ static int list_readers(void)
     jpki_error_clear(&err);
     if (jpki_pcsc_list_readers(&names, &n, &err) != JPKI_OK)
         return cli_report(prog, &err);
-    for (size_t i = 0; i < n; i++)
-        printf("%zu: %s\n", i, names[i]);
+    for (size_t i = 0; i < n; i++) {
+        printf("%zu: ", i);
+        jpki_text_fputs(names[i], stdout); /* reader names come from drivers */
+        putchar('\n');
+    }
     jpki_pcsc_free_list(names);
     if (n == 0) {
         cli_errorf(prog, "no readers");
@@ -188,10 +191,12 @@ int main(int argc, char **argv)
     cli_common_init(&cc);
     const char *file = NULL, *pin_file = NULL, *replay_path = NULL;
     int pin_fd = -1;
-    bool raw = false, list = false;
+    bool raw = false, list = false, hex_given = false, quiet_given = false;
     run_opts ro = {.out = OUT_ANNOTATED};
     int c;
     while ((c = getopt_long(argc, argv, "f:kqr:hV", opts, NULL)) != -1) {
+        if (optarg && cli_repeated_value(prog, c, opts))
+            return cli_usage_exit;
         if (cli_common_option(&cc, c, optarg))
             continue;
         switch (c) {
@@ -208,8 +213,8 @@ int main(int argc, char **argv)
         }
         case OPT_PIN_FILE: pin_file = optarg; break;
         case 'k': ro.keep_going = true; break;
-        case OPT_HEX: ro.out = OUT_HEX; break;
-        case 'q': ro.out = OUT_QUIET; break;
+        case OPT_HEX: ro.out = OUT_HEX; hex_given = true; break;
+        case 'q': ro.out = OUT_QUIET; quiet_given = true; break;
         case OPT_REPLAY: replay_path = optarg; break;
         case OPT_LIST: list = true; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
@@ -234,6 +239,10 @@ int main(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
         return replay_print(prog, args[1]);
+    }
+    if (hex_given && quiet_given) {
+        cli_errorf(prog, "--hex and --quiet: choose one");
+        return CLI_EXIT_USAGE;
     }
     if (nargs > 0 && strcmp(args[0], "spy") == 0) {
         if (nargs < 2) {

@@ -54,10 +54,7 @@ static void input_errorf(check_ctx *c, const char *fmt, ...)
 
 static void clean_copy(char *dst, size_t cap, const char *s)
 {
-    size_t n = 0;
-    for (; *s && n + 1 < cap; s++)
-        dst[n++] = ((unsigned char)*s < 0x20 || *s == 0x7F) ? '?' : *s;
-    dst[n] = '\0';
+    jpki_text_safe(s, dst, cap);
 }
 
 /* Check one certificate (DER or one PEM block); pass it on if needed. */

@@ -187,6 +187,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     cli_common cc;
     cli_common_init(&cc);
+    cli_usage_exit = JPKI_EXPIRY_UNKNOWN; /* its 2 means "expired" */
     check_ctx c;
     memset(&c, 0, sizeof c);
     c.now = time(NULL);
@@ -198,6 +199,8 @@ int main(int argc, char **argv)
     jpki_error_clear(&err);
     int opt;
     while ((opt = getopt_long(argc, argv, "w:c:fqhV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (optarg && cli_repeated_value(PROG, opt, longopts))
+            return cli_usage_exit;
         if (opt == 'r')
             opt = CLI_OPT_READER;
         if (cli_common_option(&cc, opt, optarg)) {

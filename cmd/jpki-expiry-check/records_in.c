@@ -14,9 +14,8 @@
 static void append_clean(char *buf, size_t cap, const char *s)
 {
     size_t n = strlen(buf);
-    for (; *s && n + 1 < cap; s++)
-        buf[n++] = ((unsigned char)*s < 0x20 || *s == 0x7F) ? '?' : *s;
-    buf[n] = '\0';
+    if (n + 1 < cap)
+        jpki_text_safe(s, buf + n, cap - n);
 }
 
 static void appendf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -39,9 +39,9 @@ static void usage(FILE *f)
             CLI_COMMON_HELP
             "  -h, --help               this help\n"
             "  -V, --version            version\n"
-            "Exit status: 0 switched, 1 card refused/cancelled/already in that mode, 2 usage\n"
-            "or no terminal without --yes, 3 no card/removed, 4 bad new PIN, 5 issuer key\n"
-            "missing or rejected.\n",
+            "Exit status: 0 switched, 1 card refused/cancelled/already in that mode, 2 usage,\n"
+            "no terminal without --yes, or several cards and no -r, 3 no card/removed/reader\n"
+            "busy, 4 bad new PIN, 5 issuer key missing or rejected.\n",
             prog);
 }
 
@@ -107,11 +107,14 @@ static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
 {
     switch_job *job = ctx;
     jpki_issuance_status st;
+    /* Which card: shown first and named in the question. */
+    char who[400], serial[16];
+    counter_card_label(card, serial, who, sizeof who);
+    printf("Card: %s\n", who);
     /* The issuance status answers only inside the issuer session. */
     jpki_rc rc = jpki_issuer_authenticate(card, &job->key, err);
     if (rc != JPKI_OK)
         return cli_report(prog, err);
-    jpki_issuer_key_wipe(&job->key);
     if ((rc = jpki_issuance_status_get(card, &st, err)) != JPKI_OK)
         return cli_report(prog, err);
     if (st.face_mode == job->to_face) {
@@ -120,11 +123,24 @@ static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
         return CLI_EXIT_FAIL;
     }
     show_changes(job, &st);
-    int x = counter_confirm(prog, &job->co,
-                            job->to_face ? "Switch this card to face authentication?"
-                                         : "Switch this card back to PINs?");
+    char question[512];
+    snprintf(question, sizeof question,
+             job->to_face ? "Switch %s to face authentication?" : "Switch %s back to PINs?", who);
+    bool released;
+    int x = counter_confirm_released(prog, &job->co, card, serial, question, &released);
     if (x != CLI_EXIT_OK)
         return x;
+    /* The reader was let go while the question stood: a new issuer session,
+     * and the card still in the mode the changes shown were based on. */
+    if (released && ((rc = jpki_issuer_authenticate(card, &job->key, err)) != JPKI_OK ||
+                     (rc = jpki_issuance_status_get(card, &st, err)) != JPKI_OK))
+        return cli_report(prog, err);
+    if (st.face_mode == job->to_face) {
+        cli_errorf(prog, "the card became a %s card meanwhile; nothing changed",
+                   job->to_face ? "face-authentication" : "PIN");
+        return CLI_EXIT_FAIL;
+    }
+    jpki_issuer_key_wipe(&job->key);
 
     rc = job->to_face ? jpki_face_mode_enter(card, err) : jpki_face_mode_leave(card, job->pins, err);
     wipe_job(job);
@@ -155,6 +171,8 @@ int main(int argc, char **argv)
 
     int opt;
     while ((opt = getopt_long(argc, argv, "hVr:", longopts, NULL)) != -1) {
+        if (optarg && cli_repeated_value(prog, opt, longopts))
+            return cli_usage_exit;
         int h;
         switch (opt) {
         case 'h':

@@ -37,7 +37,10 @@ typedef struct progress_ctx {
 static void draw(batch_state *st, const char *serial, const char *what)
 {
     /* One line, redrawn: "[2/3 done] 123456789012345 sign: activate" */
-    fprintf(stderr, "\r\033[K[%zu/%zu done] %s %s", st->finished, st->n, serial, what);
+    char safe_serial[128], safe_what[512];
+    jpki_text_safe(serial, safe_serial, sizeof safe_serial);
+    jpki_text_safe(what, safe_what, sizeof safe_what);
+    fprintf(stderr, "\r\033[K[%zu/%zu done] %s %s", st->finished, st->n, safe_serial, safe_what);
     fflush(stderr);
 }
 
@@ -74,7 +77,13 @@ static void run_card(batch_state *st, size_t i)
     jpki_transport *t = NULL;
     jpki_error err;
     jpki_error_clear(&err);
-    if (ca_cmd_stop_signal()) {
+    if (c->declined && !c->kinds) {
+        /* Every certificate due is declined ('-') in the PIN map: the card
+         * is not touched. */
+        memset(res, 0, sizeof *res);
+        res->r.outcome = OUT_NOTHING;
+        snprintf(res->r.serial, sizeof res->r.serial, "%.15s", c->serial);
+    } else if (ca_cmd_stop_signal()) {
         /* A signal stopped the batch: no further card is started; the same
          * command later picks them up. */
         memset(res, 0, sizeof *res);
@@ -130,13 +139,6 @@ static cli_tone outcome_tone(const flow_result *r)
     }
 }
 
-/* Printable, one line. */
-static void clean(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7F)
-            *s = ' ';
-}
 
 int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
 {
@@ -221,13 +223,21 @@ int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
         } else {
             skipped++; /* done before (journal), or nothing to do */
         }
-        clean(detail);
-        char reader[260];
-        snprintf(reader, sizeof reader, "%s", cards[i].reader);
-        clean(reader);
-        fprintf(out, "%s [%s] ", serial, reader);
+        if (cards[i].declined) {
+            size_t used = strlen(detail);
+            snprintf(detail + used, sizeof detail - used, "; not renewed:%s%s ('-' in the PIN map)",
+                     (cards[i].declined & KIND_BIT(JPKI_KEY_AUTH)) ? " auth" : "",
+                     (cards[i].declined & KIND_BIT(JPKI_KEY_SIGN)) ? " sign" : "");
+        }
+        /* Serials, reader names and messages come from records and cards:
+         * terminal-safe, one line (jpki_text_safe). */
+        char safe_detail[4 * sizeof detail], safe_reader[4 * sizeof cards[i].reader], safe_serial[128];
+        jpki_text_safe(detail, safe_detail, sizeof safe_detail);
+        jpki_text_safe(cards[i].reader, safe_reader, sizeof safe_reader);
+        jpki_text_safe(serial, safe_serial, sizeof safe_serial);
+        fprintf(out, "%s [%s] ", safe_serial, safe_reader);
         cli_color_put(out, bo->color, outcome_tone(r), outcome_text(r));
-        fprintf(out, "%s\n", detail);
+        fprintf(out, "%s\n", safe_detail);
     }
     fprintf(out, "%zu card%s: %zu renewed, %zu skipped, %zu failed\n", n, n == 1 ? "" : "s",
             renewed, skipped, failed);

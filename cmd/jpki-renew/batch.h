@@ -13,6 +13,7 @@ typedef struct batch_card {
     char serial[32];   /* the card expected in that reader ("" = any) */
     unsigned kinds;    /* KIND_BIT set; 0 = the flow's default */
     unsigned not_due;  /* KIND_BIT: on the card, and the record says not due */
+    unsigned declined; /* KIND_BIT set the PIN map declines with '-': not renewed */
 } batch_card;
 
 /* Cards to renew from jpki-status / jpki-expiry-check records on in.

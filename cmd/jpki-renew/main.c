@@ -65,8 +65,9 @@ static void usage(FILE *f)
         "  -V, --version            version\n"
         "\n"
         "Exit status: 0 done, 1 failed (face card: a signature certificate asked for, or\n"
-        "the identity check declined), 2 usage/input (face card: no terminal and no\n"
-        "--identity-checked), 3 no card/reader, 4 PIN (wrong, blocked, last try refused;\n"
+        "the identity check declined), 2 usage/input (or several cards and no -r; face\n"
+        "card: no terminal and no --identity-checked), 3 no card/reader or reader busy,\n"
+        "4 PIN (wrong, blocked, last try refused;\n"
         "proxy: document inquiry needed), 5 issuer key, 6 batch: some cards failed,\n"
         "7 interrupted: new key pending, run resume.\n",
         CA_CMD_DEFAULT_TIMEOUT);
@@ -143,6 +144,8 @@ static int parse_args(int argc, char **argv, options *o)
     cli_common_init(&o->cc);
     int c;
     while ((c = getopt_long(argc, argv, "hV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (optarg && cli_repeated_value(PROG, c, longopts))
+            return cli_usage_exit;
         if (cli_common_option(&o->cc, c, optarg))
             continue;
         switch (c) {
@@ -320,7 +323,9 @@ static void on_progress_tty(void *ctx, const char *serial, const char *what)
 {
     (void)ctx;
     (void)serial;
-    fprintf(stderr, "\r\033[K%s", what);
+    char safe[512];
+    jpki_text_safe(what, safe, sizeof safe);
+    fprintf(stderr, "\r\033[K%s", safe);
     fflush(stderr);
 }
 
@@ -365,7 +370,15 @@ static int run_single(const options *o, flow_opts *fo)
         }
         fo->install_input = input;
     }
+    /* PINs typed on the terminal are asked before the reader is taken (a
+     * renewal and a request need them; install and resume mostly not). */
+    if ((o->mode == MODE_RENEW || o->mode == MODE_REQUEST) &&
+        pin_source_prefetch(&ps, &err) != JPKI_OK) {
+        code = cli_report(PROG, &err);
+        goto out;
+    }
     cli_common cc = o->cc;
+    cc.changes_card = true; /* never guess which of several cards to renew */
     jpki_transport *t = NULL;
     if (cli_open(&cc, NULL, &t, &err) != JPKI_OK) {
         code = cli_report(PROG, &err);
@@ -383,20 +396,24 @@ static int run_single(const options *o, flow_opts *fo)
     }
     /* Status lines: stdout, except when stdout carries CSRs for a pipe. */
     FILE *status = res.r.outcome == OUT_PENDING ? stderr : stdout;
+    char serial[128];
+    jpki_text_safe(res.r.serial, serial, sizeof serial);
     if (res.r.switched_to_face)
         fprintf(status, "%s%s switched to a face-authentication card: every PIN disabled, "
-                "no signature certificate\n", status == stderr ? "jpki-renew: " : "", res.r.serial);
+                "no signature certificate\n", status == stderr ? "jpki-renew: " : "", serial);
     for (int k = 0; k < 2; k++)
-        if (res.r.line[k][0])
-            fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", res.r.serial,
-                    res.r.line[k]);
+        if (res.r.line[k][0]) {
+            char line[4 * sizeof res.r.line[k]];
+            jpki_text_safe(res.r.line[k], line, sizeof line);
+            fprintf(status, "%s%s %s\n", status == stderr ? "jpki-renew: " : "", serial, line);
+        }
     code = res.exit_code;
     switch (res.r.outcome) {
     case OUT_SKIPPED:
-        printf("%s: already renewed according to journal %s; skipped\n", res.r.serial, o->journal);
+        printf("%s: already renewed according to journal %s; skipped\n", serial, o->journal);
         break;
     case OUT_NOTHING:
-        printf("%s: nothing to resume (no pending key on the card)\n", res.r.serial);
+        printf("%s: nothing to resume (no pending key on the card)\n", serial);
         break;
     case OUT_FAILED:
         if (res.r.left_pending)
@@ -422,8 +439,10 @@ static int run_batch(const options *o, flow_opts *fo)
     jpki_error_clear(&err);
     jpki_rc rc = o->pin_map ? pin_map_load_file(o->pin_map, &pm, &err)
                             : pin_map_load_fd(o->pin_map_fd, &pm, &err);
-    if (rc != JPKI_OK)
-        return cli_report(PROG, &err);
+    if (rc != JPKI_OK) {
+        cli_report(PROG, &err);
+        return CLI_EXIT_USAGE; /* unreadable or malformed: bad input (README: 2) */
+    }
     batch_card *cards = NULL;
     size_t n = 0;
     rc = batch_read_input(stdin, o->kinds ? o->kinds : KINDS_BOTH, o->kinds != 0, &cards, &n, &err);
@@ -431,6 +450,14 @@ static int run_batch(const options *o, flow_opts *fo)
         pin_map_free(pm);
         jpki_error_prefix(&err, "batch input");
         return cli_report(PROG, &err);
+    }
+    /* '-' in a card's map entry: that certificate is not renewed (and the
+     * summary says so), rather than failing the card for a missing PIN. */
+    unsigned wanted_default = o->kinds ? o->kinds : KINDS_BOTH;
+    for (size_t i = 0; i < n; i++) {
+        unsigned want = cards[i].kinds ? cards[i].kinds : wanted_default;
+        cards[i].declined = want & pin_map_declined_kinds(pm, cards[i].serial);
+        cards[i].kinds = want & ~cards[i].declined;
     }
     fo->get_pin = pin_map_get;
     fo->pin_ctx = pm;

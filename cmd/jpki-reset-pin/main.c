@@ -34,8 +34,9 @@ static void usage(FILE *f)
             CLI_COMMON_HELP
             "  -h, --help               this help\n"
             "  -V, --version            version\n"
-            "Exit status: 0 done, 1 card refused/cancelled/face-auth card, 2 usage,\n"
-            "3 no card/removed, 4 bad new PIN, 5 issuer key missing or rejected.\n",
+            "Exit status: 0 done, 1 card refused/cancelled/face-auth card, 2 usage (or\n"
+            "several cards and no -r), 3 no card/removed/reader busy, 4 bad new PIN,\n"
+            "5 issuer key missing or rejected.\n",
             prog);
 }
 
@@ -54,11 +55,16 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
     reset_job *job = ctx;
     const char *title = counter_pin_title(job->id);
     jpki_issuance_status st;
+    /* Say which card this is before anything else: the counter must see it
+     * is the holder's card that is about to change. */
+    char who[400], serial[16];
+    counter_card_label(card, serial, who, sizeof who);
+    printf("Card: %s\n", who);
+    fflush(stdout);
     /* The issuance status answers only inside the issuer session. */
     jpki_rc rc = jpki_issuer_authenticate(card, &job->key, err);
     if (rc != JPKI_OK)
         return cli_report(prog, err);
-    jpki_issuer_key_wipe(&job->key);
     if ((rc = jpki_issuance_status_get(card, &st, err)) != JPKI_OK)
         return cli_report(prog, err);
     if (st.face_mode) {
@@ -80,11 +86,25 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
                 "deletes the signature key and certificate%s. Afterwards run "
                 "'jpki-renew --cert sign'.\n",
                 prog, has_cert ? "" : " (none is present now)");
-        int x = counter_confirm(prog, &job->co, "Delete the signature key and certificate and "
-                                                "set the new sign password?");
+        char question[512];
+        snprintf(question, sizeof question,
+                 "Delete the signature key and certificate of %s and set the new sign password?",
+                 who);
+        bool released;
+        int x = counter_confirm_released(prog, &job->co, card, serial, question, &released);
         if (x != CLI_EXIT_OK)
             return x;
+        /* The reader was let go while the question stood: a new issuer
+         * session, and the same card still a PIN card. */
+        if (released && ((rc = jpki_issuer_authenticate(card, &job->key, err)) != JPKI_OK ||
+                         (rc = jpki_issuance_status_get(card, &st, err)) != JPKI_OK))
+            return cli_report(prog, err);
+        if (st.face_mode) {
+            cli_errorf(prog, "the card became a face-authentication card meanwhile; card unchanged");
+            return CLI_EXIT_FAIL;
+        }
     }
+    jpki_issuer_key_wipe(&job->key);
 
     rc = jpki_pin_reset(card, job->id, job->unblock ? NULL : &job->newpin, err);
     jpki_secret_wipe(&job->newpin);
@@ -123,6 +143,8 @@ int main(int argc, char **argv)
 
     int opt;
     while ((opt = getopt_long(argc, argv, "hVr:", longopts, NULL)) != -1) {
+        if (optarg && cli_repeated_value(prog, opt, longopts))
+            return cli_usage_exit;
         int h;
         switch (opt) {
         case 'h':

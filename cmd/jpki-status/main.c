@@ -392,6 +392,8 @@ int main(int argc, char **argv)
     jpki_error_clear(&err);
     int opt;
     while ((opt = getopt_long(argc, argv, "ahV" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (optarg && cli_repeated_value(PROG, opt, longopts))
+            return cli_usage_exit;
         if (opt == 'r')
             opt = CLI_OPT_READER;
         if (cli_common_option(&cc, opt, optarg)) {
@@ -484,6 +486,10 @@ int main(int argc, char **argv)
         cli_errorf(PROG, "--table, --json and --cbor: choose one");
         return CLI_EXIT_USAGE;
     }
+    if (f.all && f.reader_given) {
+        cli_errorf(PROG, "--all reads every reader: --reader names one; choose one");
+        return CLI_EXIT_USAGE;
+    }
     if (f.all && o.verify_sign) {
         cli_errorf(PROG, "--verify-sign-pin reads one card: use --reader instead of --all");
         return CLI_EXIT_USAGE;
@@ -519,6 +525,7 @@ int main(int argc, char **argv)
 
     jpki_secret pin;
     memset(&pin, 0, sizeof pin);
+    int pin_code = CLI_EXIT_OK; /* a malformed password: exit 4 after the status */
     if (o.verify_sign) {
         jpki_secret_protect_process();
         if (get_sign_pin(&o, &pin, &err) != JPKI_OK) {
@@ -527,12 +534,19 @@ int main(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
         if (jpki_pin_check_format(JPKI_PIN_SIGN, &pin, &err) != JPKI_OK) {
+            /* As jpki-status(1) says: the rest of the status is still
+             * printed, with the card untouched by the bad password. */
             jpki_secret_wipe(&pin);
-            return cli_report(PROG, &err);
+            jpki_error_prefix(&err, "warning: signature password not used, signature certificate "
+                                    "not read");
+            pin_code = cli_report(PROG, &err);
+        } else {
+            o.rd.sign_pin = &pin;
         }
-        o.rd.sign_pin = &pin;
     }
     int code = f.watch ? run_watch(&cc, &o) : f.all ? run_all(&cc, &o) : run_one(&cc, &o);
+    if (code == CLI_EXIT_OK)
+        code = pin_code;
     jpki_secret_wipe(&pin);
     if (o.map)
         pin_map_free(o.map);

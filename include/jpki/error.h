@@ -38,7 +38,8 @@ typedef enum jpki_rc {
     JPKI_ERR_CERT,         /* certificate invalid, mismatched or chain fails */
     JPKI_ERR_CRYPTO,       /* mbedTLS failure (detail holds its code) */
     JPKI_ERR_UNSUPPORTED,  /* operation not supported by this card/transport */
-    JPKI_ERR_INTERNAL      /* a bug: an invariant did not hold */
+    JPKI_ERR_INTERNAL,     /* a bug: an invariant did not hold */
+    JPKI_ERR_BUSY          /* another program holds the reader (its transaction or exclusive use) */
 } jpki_rc;
 
 typedef struct jpki_error {

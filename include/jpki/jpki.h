@@ -17,5 +17,6 @@
 #include "jpki/renew.h"
 #include "jpki/records.h"
 #include "jpki/pcsc_wait.h"
+#include "jpki/text.h"
 #define JPKI_VERSION "0.1.0"
 #endif

@@ -80,6 +80,11 @@ JPKI_API bool jpki_atr_extended_length(const uint8_t *atr, size_t len);
  * jpki_pcsc_free_list.  No readers is success with *count == 0. */
 JPKI_API jpki_rc jpki_pcsc_list_readers(char ***names, size_t *count, jpki_error *err);
 JPKI_API void jpki_pcsc_free_list(char **names);
+/* The readers that hold a (responsive) card right now, as
+ * jpki_pcsc_list_readers lists them (free with jpki_pcsc_free_list).  A
+ * command about to change a card uses it to refuse guessing which card is
+ * meant when several are present. */
+JPKI_API jpki_rc jpki_pcsc_list_cards(char ***names, size_t *count, jpki_error *err);
 
 /* Connect to a reader chosen by spec: NULL or "" = the first reader holding a
  * card; a decimal index into the list; an exact name; otherwise a unique

@@ -94,8 +94,10 @@ static void pcsc_errors_are_distinct(void **state)
     assert_int_equal(jpki_pcsc_map_error(SCARD_W_RESET_CARD, PCSC_PHASE_CONNECTED, "R", "x", &e),
                      JPKI_ERR_STATE);
     assert_non_null(strstr(e.message, "reset"));
+    /* exclusive use by another program: the reader is busy (exit 3) */
     assert_int_equal(jpki_pcsc_map_error(SCARD_E_SHARING_VIOLATION, PCSC_PHASE_OPEN, "R", "x", &e),
-                     JPKI_ERR_PCSC);
+                     JPKI_ERR_BUSY);
+    assert_non_null(strstr(e.message, "reader busy (held by another program"));
     assert_null(strchr(e.message, '\n'));
 }
 

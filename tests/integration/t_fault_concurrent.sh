@@ -8,6 +8,9 @@
 # no other process's APDU may appear.
 
 SLOW=80
+# The processes are meant to wait for each other here: let them wait longer
+# than the default second before "reader busy" (t_counter_cards tests that).
+export JPKI_BUSY_WAIT=30
 pcscd_start 1
 make_card hanako "$JPKI_WORK/hanako.card"
 sim_start card 0 "$JPKI_WORK/hanako.card" --slow $SLOW

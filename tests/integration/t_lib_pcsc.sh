@@ -94,10 +94,12 @@ err=$(JPKI_TRACE=1 jpki-test-readcert -r 1 2>&1 >/dev/null)
 check "JPKI_TRACE=1 traces too" contains "$err" "SELECT"
 
 # ---- a second process waits for the first one's transaction ----
+# (as long as $JPKI_BUSY_WAIT allows; by default it gives up after 1 s
+# with "reader busy", see t_counter_cards)
 jpki-test-readcert -r 1 --hold-ms 2000 > "$JPKI_WORK/a.out" 2>&1 &
 a=$!
 n=0; until grep -q holding "$JPKI_WORK/a.out" 2>/dev/null || [ $n -gt 100 ]; do sleep 0.05; n=$((n + 1)); done
-jpki-test-readcert -r 1 -k auth-ca --trace > "$JPKI_WORK/b.out" 2> "$JPKI_WORK/b.err" &
+JPKI_BUSY_WAIT=10 jpki-test-readcert -r 1 -k auth-ca --trace > "$JPKI_WORK/b.out" 2> "$JPKI_WORK/b.err" &
 b=$!
 # pcscd keeps the second process waiting (in SCardConnect or
 # SCardBeginTransaction) until the first one ends its transaction.

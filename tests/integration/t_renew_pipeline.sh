@@ -3,8 +3,10 @@
 # authentication certificates (no signature password), so a due card gets
 # both certificates renewed (the documented policy for an unread signature
 # certificate), and afterwards every certificate, signature ones included,
-# is valid.  A card whose map entry lacks the signature password fails
-# loudly instead of reporting a silent success.
+# is valid.  A map marking the signature passwords '-' renews the
+# authentication certificates only and says so on every card's line
+# (jpki-renew(1)); a card missing from the map fails loudly instead of
+# reporting a silent success.
 . tests/integration/renew-helpers.sh
 W=$JPKI_WORK
 pcscd_start 2
@@ -39,7 +41,8 @@ out=$(pipeline "$W/p.j" "$MAP" 2>&1); rc=$?
 check "a rerun: exit 0" test "$rc" = 0
 check "a rerun skips all three" contains "$out" "3 cards: 0 renewed, 3 skipped, 0 failed"
 
-# a map without signature passwords: the due sign certificate is not silently skipped
+# a map declining the signature passwords: the due sign certificate is not
+# renewed, and not silently either
 for p in hanako taro ichiko; do sim_stop ${p:0:1}; done
 for r in 0 1 2; do wait_card $r absent; done
 sleep 1
@@ -50,7 +53,21 @@ sim_start i 2 "$W/ichiko.2.card"
 AMAP=$(pins_file auth.map "$H 1234 -" "$T 1234 -" "$I 1234 -")
 out=$(pipeline "$W/q.j" "$AMAP" 2>&1); rc=$?
 printf '%s\n' "$out" | sed 's/^/# /'
-check "auth-only map: not exit 0" test "$rc" != 0
-check "the missing signature password is named" contains "$out" "sign"
-check "no card reported renewed" not_contains "$out" "] renewed"
+check "'-' map: exit 0" test "$rc" = 0
+check "'-' map: every card renewed for auth only, sign named as not renewed" \
+    test "$(printf '%s\n' "$out" | grep -c "renewed: auth; not renewed: sign ('-' in the PIN map)")" = 3
+# a card missing from the map: fails loudly, the others go on
+for p in hanako taro ichiko; do sim_stop ${p:0:1}; done
+for r in 0 1 2; do wait_card $r absent; done
+sleep 1
+for p in hanako taro ichiko; do make_card $p "$W/$p.3.card"; done
+sim_start h 0 "$W/hanako.3.card"
+sim_start t 1 "$W/taro.3.card"
+sim_start i 2 "$W/ichiko.3.card"
+PMAP=$(pins_file part.map "$H 1234 ABC123" "$T 1234 ABC123")
+out=$(pipeline "$W/r.j" "$PMAP" 2>&1); rc=$?
+printf '%s\n' "$out" | sed 's/^/# /'
+check "a card not in the map: exit 6 (some failed)" test "$rc" = 6
+check "the card not in the map is named" contains "$out" "card $I is not in the PIN map"
+check "the others renewed" test "$(printf '%s\n' "$out" | grep -c '] renewed: auth sign')" = 2
 finish

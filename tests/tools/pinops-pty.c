@@ -7,11 +7,16 @@
  * SCRIPT lines:  "expect TEXT"  wait (10 s at most) until TEXT appeared
  *                               on the terminal since the last expect
  *                "send TEXT"    type TEXT and Enter
+ *                "touch PATH"   create the empty file PATH (tells the test
+ *                               a prompt is standing)
+ *                "waitfile PATH" wait (10 s at most) until PATH exists
+ *                               (the test did what it wanted meanwhile)
  * Everything the command wrote to the terminal is copied to stdout at the
  * end (so a test can check that a typed PIN was not echoed).  Exit status:
  * the command's, or 124 when an expected text never came, 125 on a usage
  * or system error. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -102,6 +107,20 @@ int main(int argc, char **argv)
         if (strncmp(line, "expect ", 7) == 0) {
             if (expect(master, line + 7) != 0) {
                 fprintf(stderr, "pinops-pty: never saw \"%s\"\n", line + 7);
+                rc = 124;
+            }
+        } else if (strncmp(line, "touch ", 6) == 0) {
+            int fd = open(line + 6, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+            if (fd < 0)
+                rc = 125;
+            else
+                close(fd);
+        } else if (strncmp(line, "waitfile ", 9) == 0) {
+            long until = now_ms() + EXPECT_TIMEOUT_MS;
+            while (access(line + 9, F_OK) != 0 && now_ms() < until)
+                pump(master, 50); /* keep the transcript flowing */
+            if (access(line + 9, F_OK) != 0) {
+                fprintf(stderr, "pinops-pty: %s never appeared\n", line + 9);
                 rc = 124;
             }
         } else if (strncmp(line, "send ", 5) == 0) {
