@@ -237,10 +237,12 @@ static jpki_rc read_sign_slot(jpki_card *card, const jpki_status_options *o, jpk
     return JPKI_OK;
 }
 
+
 /* Mode: inferred from what any reader may see (auth PIN disabled and no
  * sign certificate = face authentication).  The issuance status (GET DATA
  * DF30) answers only inside an issuer session, and status holds no issuer
- * key: it must not try. */
+ * key: it must not try.  The one rule, for records and for
+ * jpki_card_mode_probe. */
 static jpki_card_mode infer_mode(const jpki_record *rec, bool have_flags, bool sign_flag)
 {
     const jpki_record_pin *auth = &rec->pins[JPKI_PIN_AUTH];
@@ -249,6 +251,28 @@ static jpki_card_mode infer_mode(const jpki_record *rec, bool have_flags, bool s
     if (auth->listed && !auth->blocked)
         return JPKI_MODE_PIN;
     return JPKI_MODE_UNKNOWN;
+}
+
+jpki_rc jpki_card_mode_probe(jpki_transport *t, jpki_card_mode *mode, jpki_error *err)
+{
+    *mode = JPKI_MODE_UNKNOWN;
+    jpki_rc rc = jpki_transport_begin(t, err);
+    if (rc != JPKI_OK)
+        return rc;
+    jpki_card card;
+    card_init(&card, t);
+    jpki_record rec;
+    jpki_record_init(&rec);
+    bool sign_flag = false, have_flags = false;
+    if ((rc = jpki_select_app(&card, JPKI_APP_JPKI, err)) == JPKI_OK &&
+        (rc = read_token_and_flags(&card, &rec, &sign_flag, &have_flags, err)) == JPKI_OK &&
+        (rc = read_pin_counter(&card, JPKI_PIN_AUTH, &rec, err)) == JPKI_OK)
+        *mode = infer_mode(&rec, have_flags, sign_flag);
+    jpki_record_clear(&rec);
+    jpki_error e2;
+    jpki_error_clear(&e2);
+    jpki_transport_end(t, false, &e2); /* nothing verified: the card stays as it was */
+    return rc;
 }
 
 /* Everything inside the JPKI application, in one stay there (the JPKI

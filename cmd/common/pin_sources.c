@@ -71,6 +71,19 @@ static jpki_rc load_lines(pin_source *s, int fd, jpki_error *err)
     return JPKI_OK;
 }
 
+bool pin_source_needs_tty(const pin_source *s)
+{
+    if (s->fd >= 0 || s->file)
+        return false;
+    /* Without a controlling terminal nothing can be asked ahead: a script
+     * gets the "no terminal" error when (and only if) a PIN is needed. */
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
 jpki_rc pin_source_prefetch(pin_source *s, jpki_error *err)
 {
     if (s->fd >= 0 || s->file)

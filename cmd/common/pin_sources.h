@@ -40,6 +40,9 @@ jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secre
  * card-info PIN, needed just when the card has no signature certificate,
  * is still asked when the card says so.  No-op with --pin-fd/--pin-file. */
 jpki_rc pin_source_prefetch(pin_source *s, jpki_error *err);
+/* True when the PINs would be typed on a terminal that is there (no
+ * --pin-fd/--pin-file, and a controlling terminal to ask on). */
+bool pin_source_needs_tty(const pin_source *s);
 void pin_source_close(pin_source *s); /* wipes */
 
 /* ---- batch: the PIN map ---- */

@@ -370,19 +370,28 @@ static int run_single(const options *o, flow_opts *fo)
         }
         fo->install_input = input;
     }
-    /* PINs typed on the terminal are asked before the reader is taken (a
-     * renewal and a request need them; install and resume mostly not). */
-    if ((o->mode == MODE_RENEW || o->mode == MODE_REQUEST) &&
-        pin_source_prefetch(&ps, &err) != JPKI_OK) {
-        code = cli_report(PROG, &err);
-        goto out;
-    }
     cli_common cc = o->cc;
     cc.changes_card = true; /* never guess which of several cards to renew */
     jpki_transport *t = NULL;
     if (cli_open(&cc, NULL, &t, &err) != JPKI_OK) {
         code = cli_report(PROG, &err);
         goto out;
+    }
+    /* PINs typed on the terminal are asked while no transaction is held, so
+     * other programs can use the reader meanwhile (a renewal and a request
+     * need them; install and resume mostly not).  A face-authentication
+     * card has no PIN to ask for, nor has a proxy's no-PIN form. */
+    if ((o->mode == MODE_RENEW || o->mode == MODE_REQUEST) && !o->form_no_pin &&
+        pin_source_needs_tty(&ps)) {
+        jpki_card_mode mode = JPKI_MODE_UNKNOWN;
+        jpki_error perr;
+        jpki_error_clear(&perr);
+        (void)jpki_card_mode_probe(t, &mode, &perr); /* the flow says what is wrong */
+        if (mode != JPKI_MODE_FACE && pin_source_prefetch(&ps, &err) != JPKI_OK) {
+            cli_close(&cc, t);
+            code = cli_report(PROG, &err);
+            goto out;
+        }
     }
     bool tty = isatty(STDERR_FILENO);
     if (tty)
@@ -457,7 +466,10 @@ static int run_batch(const options *o, flow_opts *fo)
     for (size_t i = 0; i < n; i++) {
         unsigned want = cards[i].kinds ? cards[i].kinds : wanted_default;
         cards[i].declined = want & pin_map_declined_kinds(pm, cards[i].serial);
-        cards[i].kinds = want & ~cards[i].declined;
+        /* Only a declined kind narrows the set: a record that names none
+         * leaves the choice to the renewal (a face card: auth only). */
+        if (cards[i].declined)
+            cards[i].kinds = want & ~cards[i].declined;
     }
     fo->get_pin = pin_map_get;
     fo->pin_ctx = pm;

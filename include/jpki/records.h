@@ -131,6 +131,13 @@ JPKI_API jpki_rc jpki_record_set_der(jpki_record *rec, jpki_cert_kind kind,
 /* Names used in the encodings. */
 JPKI_API const char *jpki_card_mode_name(jpki_card_mode m); /* "pin", "face", "unknown" */
 
+/* The card's mode as any reader may see it, without an issuer key and
+ * without spending a try: the authentication PIN disabled and no signature
+ * certificate is a face-authentication card (the rule of the records' "mode").
+ * A few APDUs in a transaction of their own; JPKI_MODE_UNKNOWN when the card
+ * does not say.  For tools that must know before asking for PINs. */
+JPKI_API jpki_rc jpki_card_mode_probe(jpki_transport *t, jpki_card_mode *mode, jpki_error *err);
+
 /* ---- encoding ---- */
 
 /* Encode one record: JSON ends with a newline; CBOR is one data item.
