@@ -12,18 +12,21 @@
 #include "vpcd.h"
 
 static const char *prog = "jpki-card-sim";
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, release_flag;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    if (sig == SIGUSR1)
+        release_flag = 1;
+    else
+        stop_flag = 1;
 }
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: jpki-card-sim --state FILE --port N [--host H] [--remove-after N] [--slow MS]\n"
+            "Usage: jpki-card-sim --state FILE --port N [--host H] [--remove-after N]\n"
+            "                     [--hold-after N] [--slow MS]\n"
             "       jpki-card-sim --new --state FILE --persona NAME --ca DIR --issuer-key FILE\n"
             "                     [--now YYYY-MM-DD] [--variant NAME]\n"
             "       jpki-card-sim --list-personas | --list-variants | --help | --version\n"
@@ -35,6 +38,9 @@ static void usage(FILE *f)
             "  -p, --port N          vpcd port of the reader (35963 = first reader)\n"
             "      --host H          vpcd host (default 127.0.0.1)\n"
             "      --remove-after N  answer N APDUs, then pull the card and exit\n"
+            "      --hold-after N    answer N APDUs, run the next one and hold its answer\n"
+            "                        (logs \"holding the answer after N APDUs\") until\n"
+            "                        SIGUSR1: the moment for a test to kill the host\n"
             "      --slow MS         wait MS milliseconds before each answer\n"
             "  -v, --verbose         log each APDU's header and status word on stderr\n"
             "                        (never its data: PINs stay out of logs)\n"
@@ -82,7 +88,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
     return true;
 }
 
-enum { OPT_HOST = 0x100, OPT_REMOVE, OPT_SLOW, OPT_NEW, OPT_PERSONA, OPT_CA, OPT_ISSUER_KEY,
+enum { OPT_HOST = 0x100, OPT_REMOVE, OPT_HOLD, OPT_SLOW, OPT_NEW, OPT_PERSONA, OPT_CA, OPT_ISSUER_KEY,
        OPT_NOW, OPT_LIST, OPT_VARIANT, OPT_LIST_VARIANTS };
 
 int main(int argc, char **argv)
@@ -93,6 +99,7 @@ int main(int argc, char **argv)
         {"host", required_argument, NULL, OPT_HOST},
         {"remove-after", required_argument, NULL, OPT_REMOVE},
         {"slow", required_argument, NULL, OPT_SLOW},
+        {"hold-after", required_argument, NULL, OPT_HOLD},
         {"new", no_argument, NULL, OPT_NEW},
         {"persona", required_argument, NULL, OPT_PERSONA},
         {"ca", required_argument, NULL, OPT_CA},
@@ -106,7 +113,7 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    sim_link_opts link = {.host = "127.0.0.1", .port = -1, .remove_after = -1, .slow_ms = 0};
+    sim_link_opts link = {.host = "127.0.0.1", .port = -1, .remove_after = -1, .hold_after = -1, .slow_ms = 0};
     sim_new_options nw = {0};
     bool create = false;
     const char *variant = NULL;
@@ -128,6 +135,12 @@ int main(int argc, char **argv)
         case OPT_REMOVE:
             if (!parse_long(optarg, 0, 1000000000L, &link.remove_after)) {
                 fprintf(stderr, "%s: --remove-after: '%s' is not a count\n", prog, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_HOLD:
+            if (!parse_long(optarg, 0, 1000000000L, &link.hold_after)) {
+                fprintf(stderr, "%s: --hold-after: '%s' is not a count\n", prog, optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -191,8 +204,9 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    int rc = sim_vpcd_serve(card, &link, &stop_flag);
+    int rc = sim_vpcd_serve(card, &link, &stop_flag, &release_flag);
     sim_card_free(card);
     return rc;
 }

@@ -111,7 +111,8 @@ static int send_frame(int fd, const uint8_t *p, size_t n)
 
 /* One connection.  Returns 1 to reconnect, 0 to stop. */
 static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
-                            volatile sig_atomic_t *stop, long *answered)
+                            volatile sig_atomic_t *stop, volatile sig_atomic_t *release,
+                            long *answered)
 {
     static uint8_t in[0x10000], out[JPKI_RAPDU_MAX];
     while (!*stop) {
@@ -157,6 +158,17 @@ static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
                     *answered + 1, in[0], in[1], in[2], in[3], n, out[rlen - 2], out[rlen - 1]);
         if (o->slow_ms > 0)
             sleep_ms(o->slow_ms);
+        if (o->hold_after >= 0 && *answered == o->hold_after) {
+            /* The APDU has run (its effect is in the state file); the host
+             * waits for the answer while a test ends it -- a power cut or a
+             * kill at exactly this point -- or signals it. */
+            fprintf(stderr, "jpki-card-sim: holding the answer after %ld APDUs\n", *answered);
+            while (!*stop && !*release)
+                sleep_ms(20);
+            *release = 0;
+            if (*stop)
+                return 0;
+        }
         (*answered)++;
         if (send_frame(fd, out, rlen) != 0)
             return !*stop;
@@ -164,7 +176,8 @@ static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
     return 0;
 }
 
-int sim_vpcd_serve(sim_card *card, const sim_link_opts *o, volatile sig_atomic_t *stop)
+int sim_vpcd_serve(sim_card *card, const sim_link_opts *o, volatile sig_atomic_t *stop,
+                   volatile sig_atomic_t *release)
 {
     long answered = 0;
     while (!*stop) {
@@ -173,7 +186,7 @@ int sim_vpcd_serve(sim_card *card, const sim_link_opts *o, volatile sig_atomic_t
             sleep_ms(100); /* vpcd not listening yet: pcscd may still be starting */
             continue;
         }
-        int again = serve_connection(fd, card, o, stop, &answered);
+        int again = serve_connection(fd, card, o, stop, release, &answered);
         close(fd);
         /* A new connection is a new insertion: fresh security state. */
         sim_card_power_cycle(card);

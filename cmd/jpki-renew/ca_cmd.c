@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,20 +22,17 @@ extern char **environ;
 
 #define ERR_TAIL 512 /* > the 256-byte read chunk */
 
-/* SIGINT/SIGTERM/SIGHUP while a CA command runs: the command's process
- * group is ended and the renewal stops there with its key pending (exit 7,
- * resumable); at any other moment the signal does what it always does. */
-static volatile sig_atomic_t stop_signal;
-static atomic_int ca_running;
-
+/* SIGINT/SIGTERM/SIGHUP while a key is being renewed (from its pending key
+ * until its certificate is safe: jpki_renew_interrupt) are noted, and the
+ * renewal stops at its next safe point with the key pending (exit 7,
+ * resumable); a CA command running then has its process group ended.  At
+ * any other moment the signal does what it always does. */
 static void on_stop_signal(int sig)
 {
-    if (atomic_load(&ca_running) == 0) {
-        signal(sig, SIG_DFL);
-        raise(sig);
+    if (jpki_renew_interrupt(sig))
         return;
-    }
-    stop_signal = sig;
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 void ca_cmd_catch_signals(void)
@@ -57,12 +53,7 @@ void ca_cmd_catch_signals(void)
 
 int ca_cmd_stop_signal(void)
 {
-    return stop_signal;
-}
-
-static const char *signal_name(int sig)
-{
-    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+    return jpki_renew_interrupted();
 }
 
 static long long now_ms(void)
@@ -258,9 +249,8 @@ static jpki_rc ca_exchange(ca_run *r, int timeout_s, jpki_error *err)
 {
     long long deadline = now_ms() + (long long)timeout_s * 1000;
     while (r->out[0] >= 0 || r->err[0] >= 0) {
-        if (stop_signal)
-            return jpki_error_set(err, JPKI_ERR_IO, "interrupted by %s while the CA command ran "
-                                  "(the command was ended)", signal_name(stop_signal));
+        if (jpki_renew_interrupted())
+            return jpki_renew_interrupted_error(err, "while the CA command ran (the command was ended)");
         struct pollfd p[3];
         int np = 0, iin = -1, io = -1, ie = -1;
         if (r->in[1] >= 0) { p[np] = (struct pollfd){r->in[1], POLLOUT, 0}; iin = np++; }
@@ -333,15 +323,10 @@ jpki_rc ca_cmd_issue(void *ctx, jpki_key_kind kind, const char *serial, const ui
         return rc;
     ca_run r = {.in = {-1, -1}, .out = {-1, -1}, .err = {-1, -1}, .pid = -1,
                 .pem = pem, .pem_len = strlen(pem)};
-    atomic_fetch_add(&ca_running, 1);
-    if (stop_signal)
-        rc = jpki_error_set(err, JPKI_ERR_IO, "interrupted by %s before the CA command ran",
-                            signal_name(stop_signal));
-    else if ((rc = ca_spawn(ca, kind, serial, &r, err)) == JPKI_OK &&
+    if ((rc = ca_spawn(ca, kind, serial, &r, err)) == JPKI_OK &&
         (rc = ca_exchange(&r, timeout_s, err)) == JPKI_OK)
         rc = ca_judge(&r, timeout_s, err);
     ca_run_kill(&r); /* only if still running: a failed or interrupted exchange */
-    atomic_fetch_sub(&ca_running, 1);
     if (rc == JPKI_OK) {
         *out = r.obuf;
         *out_len = r.olen;

@@ -157,33 +157,62 @@ sim_wait_exit() {
 # never pulled (that N is the operation's APDU count), or at MAX.
 # JPKI_FAULT_STRIDE (default 1; 5 under valgrind) steps N faster.
 # Sets FAULT_LAST (the last N tried) and FAULT_COMPLETE (1 if it ended).
-removal_sweep() {
-    local tmpl=$1 max=${2:-400} n=0 rc stride
+removal_sweep() { fault_sweep remove "$@"; }
+
+# kill_sweep TEMPLATE [MAX]: a power cut at every APDU index.  As
+# removal_sweep, but the card runs APDU N+1 (its effect is in the state
+# file) and holds its answer (--hold-after N); right then fault_op, run in
+# the background, is killed with SIGKILL (RC 137) and the card taken out
+# of the reader (it loses its security state, as without power).
+kill_sweep() { fault_sweep kill "$@"; }
+
+# fault_sweep remove|kill TEMPLATE [MAX [FROM]]: the two sweeps above,
+# from index FROM (default 0) on.
+fault_sweep() {
+    local how=$1 tmpl=$2 max=${3:-400} n=${4:-0} rc stride mark pid
     stride=${JPKI_FAULT_STRIDE:-$([ "${JPKI_VALGRIND:-0}" = 1 ] && echo 5 || echo 1)}
     FAULT_COMPLETE=0
     while [ $n -le "$max" ]; do
         FAULT_LAST=$n
         cp "$tmpl" "$JPKI_WORK/card.state"
-        if ! sim_start card 0 "$JPKI_WORK/card.state" --remove-after "$n"; then
-            nok "card inserted for removal after $n APDUs"; return 1
+        if [ "$how" = kill ]; then
+            mark="holding the answer after $n APDUs"
+            sim_start card 0 "$JPKI_WORK/card.state" --hold-after "$n"
+        else
+            mark="card removed after $n APDUs"
+            sim_start card 0 "$JPKI_WORK/card.state" --remove-after "$n"
+        fi || { nok "card inserted for the fault after $n APDUs"; return 1; }
+        local hit=0
+        if [ "$how" = kill ]; then
+            fault_op "$n" & pid=$!
+            while kill -0 "$pid" 2>/dev/null && ! grep -q "$mark" "$JPKI_WORK/sim.card.log"; do
+                sleep 0.02
+            done
+            if grep -q "$mark" "$JPKI_WORK/sim.card.log"; then
+                hit=1
+                # fault_op's subshell and what it runs (jpki-renew)
+                kill -KILL $(ps -o pid= --ppid "$pid") "$pid" 2>/dev/null
+            fi
+            wait "$pid"; rc=$?
+            sim_stop card
+        else
+            fault_op "$n"; rc=$?
+            grep -q "$mark" "$JPKI_WORK/sim.card.log" 2>/dev/null && hit=1
+            sim_wait_exit card
+            grep -q "$mark" "$JPKI_WORK/sim.card.log" 2>/dev/null && hit=1
         fi
-        fault_op "$n"; rc=$?
-        local pulled=0
-        grep -q "card removed after $n APDUs" "$JPKI_WORK/sim.card.log" 2>/dev/null && pulled=1
-        sim_wait_exit card
-        grep -q "card removed after $n APDUs" "$JPKI_WORK/sim.card.log" 2>/dev/null && pulled=1
         # Reinserting before pcscd saw the reader empty would look to it
         # like the same card that never left (and fail its first APDU).
         wait_card 0 absent
         : > "$JPKI_WORK/sim.card.log"
-        if [ "$rc" = 0 ] && [ $pulled = 0 ]; then
+        if [ "$rc" = 0 ] && [ $hit = 0 ]; then
             fault_done "$n"
             FAULT_COMPLETE=1
             return 0
         fi
         fault_after "$n" "$rc"
         if ! sim_start card 0 "$JPKI_WORK/card.state"; then
-            nok "card reinserted after removal at $n"; return 1
+            nok "card reinserted after the fault at $n"; return 1
         fi
         fault_resume "$n"
         sim_stop card
