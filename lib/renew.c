@@ -550,6 +550,9 @@ static jpki_rc request_issue_install(jpki_renewal *rn, jpki_key_kind kind, bool 
         goto out;
     }
     if ((rc = jpki_renew_pick_cert(answer, answer_len, &pub, &cert, &cert_len, err)) != JPKI_OK) {
+        /* An interrupted CA's partial answer is the interruption's fault. */
+        if (jpki_renew_interrupted())
+            rc = jpki_renew_interrupted_error(err, "while the CA command ran (the command was ended)");
         jpki_error_prefix(err, "%s", name);
         goto out;
     }

@@ -165,9 +165,15 @@ static int serve_connection(int fd, sim_card *card, const sim_link_opts *o,
             fprintf(stderr, "jpki-card-sim: holding the answer after %ld APDUs\n", *answered);
             while (!*stop && !*release)
                 sleep_ms(20);
+            /* Released (even if told to stop in the same instant): the
+             * answer goes out, or pcscd would wait for it forever. */
+            bool released = *release;
             *release = 0;
-            if (*stop)
+            if (!released)
                 return 0;
+            /* Whoever waited for it is gone (killed, or the power cut):
+             * the card comes back without its security state. */
+            sim_card_power_cycle(card);
         }
         (*answered)++;
         if (send_frame(fd, out, rlen) != 0)

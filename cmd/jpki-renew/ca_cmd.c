@@ -111,6 +111,7 @@ typedef struct ca_run {
     char ebuf[ERR_TAIL];      /* the tail of its stderr */
     size_t elen;
     bool timed_out, too_much;
+    bool interrupted;         /* a signal stopped the exchange */
 } ca_run;
 
 static void close_fd(int *fd)
@@ -243,14 +244,37 @@ static void take_stderr(ca_run *r)
     }
 }
 
+/* After the command's group was killed: the rest of its output, up to the
+ * EOF its end brings (at most wait_ms, should a child have left the
+ * group). */
+static void drain_answer(ca_run *r, int wait_ms)
+{
+    long long deadline = now_ms() + wait_ms;
+    while (r->out[0] >= 0 && !r->too_much) {
+        long long left = deadline - now_ms();
+        struct pollfd p = {r->out[0], POLLIN, 0};
+        int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr != 1)
+            return;
+        jpki_error ignore;
+        jpki_error_clear(&ignore);
+        if (take_answer(r, &ignore) != JPKI_OK)
+            return;
+    }
+}
+
 /* 2. One poll loop until both output pipes close, so neither side can
  * block the other, or until the deadline / the output limit. */
 static jpki_rc ca_exchange(ca_run *r, int timeout_s, jpki_error *err)
 {
     long long deadline = now_ms() + (long long)timeout_s * 1000;
     while (r->out[0] >= 0 || r->err[0] >= 0) {
-        if (jpki_renew_interrupted())
+        if (jpki_renew_interrupted()) {
+            r->interrupted = true;
             return jpki_renew_interrupted_error(err, "while the CA command ran (the command was ended)");
+        }
         struct pollfd p[3];
         int np = 0, iin = -1, io = -1, ie = -1;
         if (r->in[1] >= 0) { p[np] = (struct pollfd){r->in[1], POLLOUT, 0}; iin = np++; }
@@ -294,8 +318,15 @@ static jpki_rc ca_judge(ca_run *r, int timeout_s, jpki_error *err)
     }
     int st;
     while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR) {
+        /* Its output is closed but it lingers: a stop ends it now. */
+        if (jpki_renew_interrupted() && !r->interrupted) {
+            r->interrupted = true;
+            kill(-r->pid, SIGKILL);
+        }
     }
     r->pid = -1;
+    if (r->interrupted)
+        return jpki_renew_interrupted_error(err, "while the CA command ran (the command was ended)");
     char tail[200];
     last_line(r->ebuf, r->elen, tail, sizeof tail);
     const char *sep = tail[0] ? ": " : "";
@@ -327,6 +358,17 @@ jpki_rc ca_cmd_issue(void *ctx, jpki_key_kind kind, const char *serial, const ui
         (rc = ca_exchange(&r, timeout_s, err)) == JPKI_OK)
         rc = ca_judge(&r, timeout_s, err);
     ca_run_kill(&r); /* only if still running: a failed or interrupted exchange */
+    /* Interrupted: what the command printed may be a certificate it has
+     * issued already.  Hand it over; the renewal takes it only if it is a
+     * certificate for the pending key under the card's CA, journals it and
+     * only then stops, so that a resume does not ask the CA again. */
+    if (rc != JPKI_OK && r.interrupted) {
+        drain_answer(&r, 1000);
+        if (r.olen > 0 && !r.too_much) {
+            jpki_error_clear(err);
+            rc = JPKI_OK;
+        }
+    }
     if (rc == JPKI_OK) {
         *out = r.obuf;
         *out_len = r.olen;
