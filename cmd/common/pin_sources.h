@@ -53,5 +53,8 @@ jpki_rc pin_map_load_fd(int fd, pin_map **out, jpki_error *err);
 jpki_rc pin_map_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secret *out,
                     jpki_error *err);
 void pin_map_free(pin_map *m); /* wipes */
+/* Wipe PIN id from every entry: a run that will not need it (jpki-renew
+ * --cert auth: no signature password, no card-info PIN) holds none. */
+void pin_map_forget(pin_map *m, jpki_pin_id id);
 
 #endif

@@ -106,6 +106,7 @@ fault_done() {
 }
 
 start=$SECONDS
+lanes=()
 for l in 0 1; do
     (
         lane $l
@@ -113,8 +114,9 @@ for l in 0 1; do
         JPKI_FAULT_STRIDE=2 kill_sweep "$W/hanako.card" 400 $l
         echo "$T_PASS $T_FAIL $FAULT_COMPLETE $FAULT_LAST" > "$W/lane$l.result"
     ) &
+    lanes+=($!)
 done
-wait
+wait "${lanes[@]}" # (not a bare wait: pcscd is a background job too)
 APDUS=0
 for l in 0 1; do
     read -r p f c last < "$W/lane$l.result" || { nok "lane $l ended without a result"; continue; }
