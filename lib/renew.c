@@ -271,15 +271,16 @@ static void verify_flags_text(uint32_t flags, char *buf, size_t n)
             *p = ';';
 }
 
-jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const jpki_pubkey *pub,
-                                const uint8_t *cert, size_t len, jpki_error *err)
+/* Is cert fit for pub under the CA certificate ca_der?  No card traffic:
+ * a certificate just issued is checked (and journaled) before the card is
+ * spoken to again. */
+static jpki_rc check_against(jpki_key_kind kind, const jpki_pubkey *pub, const uint8_t *cert,
+                             size_t len, const uint8_t *ca_der, size_t ca_len, jpki_error *err)
 {
     jpki_rc rc = JPKI_OK;
     mbedtls_x509_crt crt, ca;
     mbedtls_x509_crt_init(&crt);
     mbedtls_x509_crt_init(&ca);
-    uint8_t *ca_der = NULL;
-    size_t ca_len = 0;
     if (len > JPKI_CERT_MAX) {
         rc = jpki_error_set(err, JPKI_ERR_CERT, "issued %s certificate is %zu bytes; the card holds at most %d",
                             jpki_key_kind_name(kind), len, JPKI_CERT_MAX);
@@ -298,8 +299,6 @@ jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const jpki_pub
                             jpki_key_kind_name(kind));
         goto out;
     }
-    if ((rc = jpki_read_cert(c, ca_of(kind), &ca_der, &ca_len, err)) != JPKI_OK)
-        goto out;
     if ((r = jpki_x509_parse_der(&ca, ca_der, ca_len)) != 0) {
         rc = jpki_error_set(err, JPKI_ERR_CERT, "the card's %s CA certificate does not parse (mbedTLS -0x%04X)",
                             jpki_key_kind_name(kind), (unsigned)-r);
@@ -315,9 +314,20 @@ jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const jpki_pub
         goto out;
     }
 out:
-    free(ca_der);
     mbedtls_x509_crt_free(&crt);
     mbedtls_x509_crt_free(&ca);
+    return rc;
+}
+
+jpki_rc jpki_renew_check_issued(jpki_card *c, jpki_key_kind kind, const jpki_pubkey *pub,
+                                const uint8_t *cert, size_t len, jpki_error *err)
+{
+    uint8_t *ca_der = NULL;
+    size_t ca_len = 0;
+    jpki_rc rc = jpki_read_cert(c, ca_of(kind), &ca_der, &ca_len, err);
+    if (rc == JPKI_OK)
+        rc = check_against(kind, pub, cert, len, ca_der, ca_len, err);
+    free(ca_der);
     return rc;
 }
 
@@ -346,6 +356,24 @@ static jpki_rc read_back(jpki_renewal *rn, jpki_key_kind kind, const uint8_t *ce
     return JPKI_OK;
 }
 
+/* A checked certificate, already in the journal (cert-issued) when there
+ * is one: UPDATE BINARY, ACTIVATE, journal activated, read back. */
+static jpki_rc install_recorded(jpki_renewal *rn, jpki_key_kind kind,
+                                const uint8_t fp[JPKI_JOURNAL_FP_LEN], const uint8_t *cert,
+                                size_t len, jpki_error *err)
+{
+    progress(rn, kind, "write");
+    jpki_rc rc = jpki_cert_write_pending(rn->card, kind, cert, len, err);
+    if (rc != JPKI_OK)
+        return rc;
+    progress(rn, kind, "activate");
+    if ((rc = jpki_cert_activate(rn->card, kind, err)) != JPKI_OK)
+        return rc;
+    if ((rc = journal_key_step(rn, JPKI_STEP_ACTIVATED, kind, fp, NULL, 0, err)) != JPKI_OK)
+        return rc;
+    return read_back(rn, kind, cert, len, JPKI_ERR_CERT, err);
+}
+
 jpki_rc jpki_renew_install(jpki_renewal *rn, jpki_key_kind kind, const jpki_pubkey *pub,
                            const uint8_t *cert, size_t len, jpki_error *err)
 {
@@ -360,15 +388,7 @@ jpki_rc jpki_renew_install(jpki_renewal *rn, jpki_key_kind kind, const jpki_pubk
      * certificate in the journal and confirms instead of renewing again. */
     if ((rc = journal_key_step(rn, JPKI_STEP_CERT_ISSUED, kind, fp, cert, len, err)) != JPKI_OK)
         return rc;
-    progress(rn, kind, "write");
-    if ((rc = jpki_cert_write_pending(rn->card, kind, cert, len, err)) != JPKI_OK)
-        return rc;
-    progress(rn, kind, "activate");
-    if ((rc = jpki_cert_activate(rn->card, kind, err)) != JPKI_OK)
-        return rc;
-    if ((rc = journal_key_step(rn, JPKI_STEP_ACTIVATED, kind, fp, NULL, 0, err)) != JPKI_OK)
-        return rc;
-    return read_back(rn, kind, cert, len, JPKI_ERR_CERT, err);
+    return install_recorded(rn, kind, fp, cert, len, err);
 }
 
 /* ACTIVATE what an interrupted install wrote.  *refused: the card said the
@@ -484,35 +504,77 @@ out:
 
 /* ---- one key, start to end ---- */
 
-/* CSR -> CA -> install, for a fresh or an already pending key. */
+/* CSR -> CA -> install, for a fresh or an already pending key.  Between
+ * the CA's answer and its cert-issued record in the journal (fsync'd) the
+ * card is not spoken to -- the CA certificate to check the answer against
+ * is read before the CA is asked -- so nothing but the end of the process
+ * in those few instructions can lose a certificate the CA has issued, and
+ * a resume never asks the CA twice for one request.  Signals are held off
+ * to the safe points (renew_interrupt.c). */
 static jpki_rc request_issue_install(jpki_renewal *rn, jpki_key_kind kind, bool generate,
                                      jpki_error *err)
 {
     if (!rn->ca)
         return jpki_error_set(err, JPKI_ERR_ARG, "no CA to send the %s request to",
                               jpki_key_kind_name(kind));
+    const char *name = jpki_key_kind_name(kind);
+    char when[96];
     jpki_pubkey pub;
     jpki_pubkey_init(&pub);
-    uint8_t *csr = NULL, *answer = NULL, *cert = NULL;
-    size_t csr_len = 0, answer_len = 0, cert_len = 0;
-    jpki_rc rc = jpki_renew_request(rn, kind, generate, &pub, &csr, &csr_len, err);
-    if (rc != JPKI_OK)
+    uint8_t *csr = NULL, *answer = NULL, *cert = NULL, *ca_der = NULL;
+    size_t csr_len = 0, answer_len = 0, cert_len = 0, ca_len = 0;
+    uint8_t fp[JPKI_JOURNAL_FP_LEN];
+    jpki_rc rc;
+    renew_in_flight_enter();
+    if (jpki_renew_interrupted()) {
+        snprintf(when, sizeof when, "before the %s key was %s", name,
+                 generate ? "generated" : "taken up again");
+        rc = jpki_renew_interrupted_error(err, when);
         goto out;
+    }
+    if ((rc = jpki_renew_request(rn, kind, generate, &pub, &csr, &csr_len, err)) != JPKI_OK)
+        goto out;
+    if ((rc = jpki_read_cert(rn->card, ca_of(kind), &ca_der, &ca_len, err)) != JPKI_OK) {
+        jpki_error_prefix(err, "%s CA certificate", name);
+        goto out;
+    }
+    if (jpki_renew_interrupted()) {
+        snprintf(when, sizeof when, "before the CA was asked for the %s certificate", name);
+        rc = jpki_renew_interrupted_error(err, when);
+        goto out;
+    }
     progress(rn, kind, "ca");
     rc = rn->ca(rn->ca_ctx, kind, rn->serial, csr, csr_len, &answer, &answer_len, err);
     if (rc != JPKI_OK) {
-        jpki_error_prefix(err, "%s", jpki_key_kind_name(kind));
+        jpki_error_prefix(err, "%s", name);
         goto out;
     }
     if ((rc = jpki_renew_pick_cert(answer, answer_len, &pub, &cert, &cert_len, err)) != JPKI_OK) {
-        jpki_error_prefix(err, "%s", jpki_key_kind_name(kind));
+        /* An interrupted CA's partial answer is the interruption's fault. */
+        if (jpki_renew_interrupted())
+            rc = jpki_renew_interrupted_error(err, "while the CA command ran (the command was ended)");
+        jpki_error_prefix(err, "%s", name);
         goto out;
     }
-    rc = jpki_renew_install(rn, kind, &pub, cert, cert_len, err);
+    progress(rn, kind, "check");
+    if ((rc = check_against(kind, &pub, cert, cert_len, ca_der, ca_len, err)) != JPKI_OK ||
+        (rc = jpki_pubkey_fingerprint(&pub, fp, err)) != JPKI_OK ||
+        (rc = journal_key_step(rn, JPKI_STEP_CERT_ISSUED, kind, fp, cert, cert_len, err)) != JPKI_OK)
+        goto out;
+    /* Without a journal the certificate exists only here: install it. */
+    if (rn->journal && jpki_renew_interrupted()) {
+        snprintf(when, sizeof when, "after the CA issued the %s certificate (kept in the journal)",
+                 name);
+        rc = jpki_renew_interrupted_error(err, when);
+        goto out;
+    }
+    rc = install_recorded(rn, kind, fp, cert, cert_len, err);
 out:
+    renew_in_flight_leave();
     free(csr);
     free(answer);
     free(cert);
+    free(ca_der);
     jpki_pubkey_clear(&pub);
     return rc;
 }

@@ -190,6 +190,20 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
     char *line = res->line[kind];
     size_t n = sizeof res->line[kind];
     bool wants_ca = act == JPKI_RESUME_GENERATE || act == JPKI_RESUME_REQUEST;
+    if (o->mode == JPKI_RENEW_MODE_RESUME && wants_ca && !o->ca) {
+        /* The plan could not compare the pending key with the journal's
+         * certificate (reading that key needs its PIN, verified only now):
+         * a certificate issued for it is installed, not asked for again. */
+        jpki_card_key_view v;
+        jpki_pubkey pub;
+        jpki_pubkey_init(&pub);
+        rc = jpki_renew_key_view(rn->card, kind, &v, &pub, err);
+        jpki_pubkey_clear(&pub);
+        if (rc != JPKI_OK)
+            return rc;
+        jpki_resume_action now = jpki_resume_decide(js, kind, &v);
+        wants_ca = now == JPKI_RESUME_GENERATE || now == JPKI_RESUME_REQUEST;
+    }
     if (o->mode == JPKI_RENEW_MODE_REQUEST || (o->mode == JPKI_RENEW_MODE_RESUME && wants_ca && !o->ca)) {
         jpki_pubkey pub;
         jpki_pubkey_init(&pub);

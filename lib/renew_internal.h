@@ -38,4 +38,9 @@ typedef struct renew_rejected_ctx {
 jpki_rc renew_screen_pin(void *ctx, jpki_pin_id id, const jpki_secret *pin, jpki_error *err);
 void renew_remember_rejected(void *ctx, jpki_pin_id id, const jpki_secret *pin);
 
+/* A key's renewal is under way (renew_interrupt.c): signals are held off
+ * to the renewal's safe points between enter and leave. */
+void renew_in_flight_enter(void);
+void renew_in_flight_leave(void);
+
 #endif

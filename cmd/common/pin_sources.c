@@ -51,7 +51,10 @@ static jpki_rc load_lines(pin_source *s, int fd, jpki_error *err)
          * optional card-info PIN line */
         if (k < 2 && !(s->kinds & (1u << k)))
             continue;
-        if (k == 2 && !complete)
+        /* The card-info PIN serves only a signature certificate: without
+         * one in --cert, a further line is not ours to read (it may be the
+         * signature password of a file written for both). */
+        if (k == 2 && (!complete || !(s->kinds & (1u << 1))))
             break;
         jpki_error e;
         jpki_error_clear(&e);
@@ -171,6 +174,13 @@ void pin_map_free(pin_map *m)
         jpki_wipe(m->e, m->n * sizeof *m->e);
     free(m->e);
     free(m);
+}
+
+void pin_map_forget(pin_map *m, jpki_pin_id id)
+{
+    int slot = id == JPKI_PIN_SIGN ? 1 : id == JPKI_PIN_AUTH ? 0 : id == JPKI_PIN_CARDINFO ? 2 : -1;
+    for (size_t i = 0; m && slot >= 0 && i < m->n; i++)
+        jpki_secret_wipe(&m->e[i].pin[slot]);
 }
 
 static bool set_pin(jpki_secret *s, bool *declined, const char *tok)

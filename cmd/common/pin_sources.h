@@ -67,5 +67,8 @@ jpki_rc pin_map_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secret *
  * a card not in the map (that card fails loudly when a PIN is needed). */
 unsigned pin_map_declined_kinds(const pin_map *m, const char *serial);
 void pin_map_free(pin_map *m); /* wipes */
+/* Wipe PIN id from every entry: a run that will not need it (jpki-renew
+ * --cert auth: no signature password, no card-info PIN) holds none. */
+void pin_map_forget(pin_map *m, jpki_pin_id id);
 
 #endif

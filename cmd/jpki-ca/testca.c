@@ -18,6 +18,7 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/rsa.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
 #include "atomic_file.h"
@@ -578,6 +579,41 @@ static jpki_rc next_serial(const char *dir, mbedtls_mpi *sn, jpki_error *err)
     return rc;
 }
 
+/* The issuance log, DIR/issued: one line "SERIAL KIND SPKI-SHA256" per
+ * certificate issued, written (one O_APPEND write, fsync'd) before the
+ * certificate is handed out, so that tests can count how often the CA was
+ * asked for a certificate for the same key (jpki-renew must never ask
+ * twice for one request).  Not index.txt: openssl-ca owns that format. */
+static jpki_rc log_issuance(const char *dir, const mbedtls_mpi *sn, testca_kind k,
+                            mbedtls_pk_context *key, jpki_error *err)
+{
+    unsigned char spki[1200];
+    int n = mbedtls_pk_write_pubkey_der(key, spki, sizeof spki);
+    if (n < 0)
+        return crypto_fail(err, n, "issuance log: public key");
+    unsigned char digest[32];
+    mbedtls_sha256_ret(spki + sizeof spki - n, (size_t)n, digest, 0);
+    char serial[80];
+    size_t slen = 0;
+    if (mbedtls_mpi_write_string(sn, 16, serial, sizeof serial, &slen) != 0)
+        return jpki_error_set(err, JPKI_ERR_INTERNAL, "issuance log: serial number");
+    char line[200];
+    int len = snprintf(line, sizeof line, "%s %s ", serial, k == TESTCA_AUTH ? "auth" : "sign");
+    for (int i = 0; i < 32; i++)
+        len += snprintf(line + len, sizeof line - (size_t)len, "%02x", digest[i]);
+    line[len++] = '\n';
+    char path[PATH_MAX];
+    path_in(path, sizeof path, dir, "issued");
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return jpki_error_set(err, JPKI_ERR_IO, "%s: %s", path, strerror(errno));
+    jpki_rc rc = JPKI_OK;
+    if (write(fd, line, (size_t)len) != len || fsync(fd) != 0)
+        rc = jpki_error_set(err, JPKI_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
 jpki_rc testca_issue(testca *ca, const testca_request *rq, uint8_t **der, size_t *len,
                      jpki_error *err)
 {
@@ -646,6 +682,11 @@ jpki_rc testca_issue(testca *ca, const testca_request *rq, uint8_t **der, size_t
     }
     if (rc == JPKI_OK)
         rc = write_cert(&w, der, len, err);
+    if (rc == JPKI_OK && (rc = log_issuance(ca->dir, &sn, k, rq->subject_key, err)) != JPKI_OK) {
+        free(*der);
+        *der = NULL;
+        *len = 0;
+    }
     mbedtls_mpi_free(&sn);
     mbedtls_x509write_crt_free(&w);
     return rc;

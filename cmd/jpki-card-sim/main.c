@@ -13,18 +13,21 @@
 #include "vpcd.h"
 
 static const char *prog = "jpki-card-sim";
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, release_flag;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    if (sig == SIGUSR1)
+        release_flag = 1;
+    else
+        stop_flag = 1;
 }
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: jpki-card-sim --state FILE --port N [--host H] [--remove-after N] [--slow MS]\n"
+            "Usage: jpki-card-sim --state FILE --port N [--host H] [--remove-after N]\n"
+            "                     [--hold-after N] [--slow MS]\n"
             "       jpki-card-sim --replay TRACE --port N [--host H] [-v]\n"
             "       jpki-card-sim --new --state FILE --persona NAME --ca DIR --issuer-key FILE\n"
             "                     [--now YYYY-MM-DD] [--variant NAME]\n"
@@ -37,6 +40,10 @@ static void usage(FILE *f)
             "  -p, --port N          vpcd port of the reader (35963 = first reader)\n"
             "      --host H          vpcd host (default 127.0.0.1)\n"
             "      --remove-after N  answer N APDUs, then pull the card and exit\n"
+            "      --hold-after N    answer N APDUs, run the next one and hold its answer\n"
+            "                        (logs \"holding the answer after N APDUs\") until\n"
+            "                        SIGUSR1, then forget the security state: the moment\n"
+            "                        for a test to kill the host or cut the power\n"
             "      --slow MS         wait MS milliseconds before each answer\n"
             "  -v, --verbose         log each APDU's header and status word on stderr\n"
             "                        (never its data: PINs stay out of logs)\n"
@@ -72,14 +79,15 @@ static void install_stop_handlers(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL); /* --hold-after: send the held answer */
     signal(SIGPIPE, SIG_IGN);
 }
 
 static int serve_replay(const char *path, const sim_link_opts *link, bool with_state)
 {
-    if (with_state || link->port < 0 || link->remove_after >= 0) {
+    if (with_state || link->port < 0 || link->remove_after >= 0 || link->hold_after >= 0) {
         fprintf(stderr, "%s: --replay takes --port (and --host, --slow, -v), not --state, "
-                "--new or --remove-after\n", prog);
+                "--new, --remove-after or --hold-after\n", prog);
         return CLI_EXIT_USAGE;
     }
     jpki_error err;
@@ -91,7 +99,7 @@ static int serve_replay(const char *path, const sim_link_opts *link, bool with_s
     }
     install_stop_handlers();
     sim_link_card card = sim_replay_link(r);
-    int rc = sim_vpcd_serve_link(&card, link, &stop_flag);
+    int rc = sim_vpcd_serve_link(&card, link, &stop_flag, &release_flag);
     sim_replay_summary(r);
     sim_replay_free(r);
     return rc;
@@ -124,7 +132,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
     return true;
 }
 
-enum { OPT_HOST = 0x100, OPT_REMOVE, OPT_SLOW, OPT_NEW, OPT_PERSONA, OPT_CA, OPT_ISSUER_KEY,
+enum { OPT_HOST = 0x100, OPT_REMOVE, OPT_HOLD, OPT_SLOW, OPT_NEW, OPT_PERSONA, OPT_CA, OPT_ISSUER_KEY,
        OPT_NOW, OPT_LIST, OPT_VARIANT, OPT_LIST_VARIANTS, OPT_REPLAY };
 
 int main(int argc, char **argv)
@@ -135,6 +143,7 @@ int main(int argc, char **argv)
         {"host", required_argument, NULL, OPT_HOST},
         {"remove-after", required_argument, NULL, OPT_REMOVE},
         {"slow", required_argument, NULL, OPT_SLOW},
+        {"hold-after", required_argument, NULL, OPT_HOLD},
         {"new", no_argument, NULL, OPT_NEW},
         {"persona", required_argument, NULL, OPT_PERSONA},
         {"ca", required_argument, NULL, OPT_CA},
@@ -149,7 +158,7 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    sim_link_opts link = {.host = "127.0.0.1", .port = -1, .remove_after = -1, .slow_ms = 0};
+    sim_link_opts link = {.host = "127.0.0.1", .port = -1, .remove_after = -1, .hold_after = -1, .slow_ms = 0};
     sim_new_options nw = {0};
     bool create = false;
     const char *variant = NULL, *replay_path = NULL;
@@ -171,6 +180,12 @@ int main(int argc, char **argv)
         case OPT_REMOVE:
             if (!parse_long(optarg, 0, 1000000000L, &link.remove_after)) {
                 fprintf(stderr, "%s: --remove-after: '%s' is not a count\n", prog, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_HOLD:
+            if (!parse_long(optarg, 0, 1000000000L, &link.hold_after)) {
+                fprintf(stderr, "%s: --hold-after: '%s' is not a count\n", prog, optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -231,7 +246,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     install_stop_handlers();
-    int rc = sim_vpcd_serve(card, &link, &stop_flag);
+    int rc = sim_vpcd_serve(card, &link, &stop_flag, &release_flag);
     sim_card_free(card);
     return rc;
 }

@@ -111,7 +111,8 @@ static int send_frame(int fd, const uint8_t *p, size_t n)
 
 /* One connection.  Returns 1 to reconnect, 0 to stop. */
 static int serve_connection(int fd, const sim_link_card *card, const sim_link_opts *o,
-                            volatile sig_atomic_t *stop, long *answered)
+                            volatile sig_atomic_t *stop, volatile sig_atomic_t *release,
+                            long *answered)
 {
     static uint8_t in[0x10000], out[JPKI_RAPDU_MAX];
     while (!*stop) {
@@ -157,6 +158,23 @@ static int serve_connection(int fd, const sim_link_card *card, const sim_link_op
                     *answered + 1, in[0], in[1], in[2], in[3], n, out[rlen - 2], out[rlen - 1]);
         if (o->slow_ms > 0)
             sleep_ms(o->slow_ms);
+        if (o->hold_after >= 0 && *answered == o->hold_after) {
+            /* The APDU has run (its effect is in the state file); the host
+             * waits for the answer while a test ends it -- a power cut or a
+             * kill at exactly this point -- or signals it. */
+            fprintf(stderr, "jpki-card-sim: holding the answer after %ld APDUs\n", *answered);
+            while (!*stop && !*release)
+                sleep_ms(20);
+            /* Released (even if told to stop in the same instant): the
+             * answer goes out, or pcscd would wait for it forever. */
+            bool released = *release;
+            *release = 0;
+            if (!released)
+                return 0;
+            /* Whoever waited for it is gone (killed, or the power cut):
+             * the card comes back without its security state. */
+            card->power_cycle(card->card);
+        }
         (*answered)++;
         if (send_frame(fd, out, rlen) != 0)
             return !*stop;
@@ -174,14 +192,15 @@ static void power_cycle(void *card)
     sim_card_power_cycle(card);
 }
 
-int sim_vpcd_serve(sim_card *card, const sim_link_opts *o, volatile sig_atomic_t *stop)
+int sim_vpcd_serve(sim_card *card, const sim_link_opts *o, volatile sig_atomic_t *stop,
+                   volatile sig_atomic_t *release)
 {
     sim_link_card link = {card, sim_card_apdu, power_cycle, variant_atr};
-    return sim_vpcd_serve_link(&link, o, stop);
+    return sim_vpcd_serve_link(&link, o, stop, release);
 }
 
 int sim_vpcd_serve_link(const sim_link_card *card, const sim_link_opts *o,
-                        volatile sig_atomic_t *stop)
+                        volatile sig_atomic_t *stop, volatile sig_atomic_t *release)
 {
     long answered = 0;
     while (!*stop) {
@@ -190,7 +209,7 @@ int sim_vpcd_serve_link(const sim_link_card *card, const sim_link_opts *o,
             sleep_ms(100); /* vpcd not listening yet: pcscd may still be starting */
             continue;
         }
-        int again = serve_connection(fd, card, o, stop, &answered);
+        int again = serve_connection(fd, card, o, stop, release, &answered);
         close(fd);
         /* A new connection is a new insertion: fresh security state. */
         card->power_cycle(card->card);

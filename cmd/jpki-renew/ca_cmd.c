@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,20 +22,17 @@ extern char **environ;
 
 #define ERR_TAIL 512 /* > the 256-byte read chunk */
 
-/* SIGINT/SIGTERM/SIGHUP while a CA command runs: the command's process
- * group is ended and the renewal stops there with its key pending (exit 7,
- * resumable); at any other moment the signal does what it always does. */
-static volatile sig_atomic_t stop_signal;
-static atomic_int ca_running;
-
+/* SIGINT/SIGTERM/SIGHUP while a key is being renewed (from its pending key
+ * until its certificate is safe: jpki_renew_interrupt) are noted, and the
+ * renewal stops at its next safe point with the key pending (exit 7,
+ * resumable); a CA command running then has its process group ended.  At
+ * any other moment the signal does what it always does. */
 static void on_stop_signal(int sig)
 {
-    if (atomic_load(&ca_running) == 0) {
-        signal(sig, SIG_DFL);
-        raise(sig);
+    if (jpki_renew_interrupt(sig))
         return;
-    }
-    stop_signal = sig;
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 void ca_cmd_catch_signals(void)
@@ -57,12 +53,7 @@ void ca_cmd_catch_signals(void)
 
 int ca_cmd_stop_signal(void)
 {
-    return stop_signal;
-}
-
-static const char *signal_name(int sig)
-{
-    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+    return jpki_renew_interrupted();
 }
 
 static long long now_ms(void)
@@ -120,6 +111,7 @@ typedef struct ca_run {
     char ebuf[ERR_TAIL];      /* the tail of its stderr */
     size_t elen;
     bool timed_out, too_much;
+    bool interrupted;         /* a signal stopped the exchange */
 } ca_run;
 
 static void close_fd(int *fd)
@@ -252,15 +244,37 @@ static void take_stderr(ca_run *r)
     }
 }
 
+/* After the command's group was killed: the rest of its output, up to the
+ * EOF its end brings (at most wait_ms, should a child have left the
+ * group). */
+static void drain_answer(ca_run *r, int wait_ms)
+{
+    long long deadline = now_ms() + wait_ms;
+    while (r->out[0] >= 0 && !r->too_much) {
+        long long left = deadline - now_ms();
+        struct pollfd p = {r->out[0], POLLIN, 0};
+        int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr != 1)
+            return;
+        jpki_error ignore;
+        jpki_error_clear(&ignore);
+        if (take_answer(r, &ignore) != JPKI_OK)
+            return;
+    }
+}
+
 /* 2. One poll loop until both output pipes close, so neither side can
  * block the other, or until the deadline / the output limit. */
 static jpki_rc ca_exchange(ca_run *r, int timeout_s, jpki_error *err)
 {
     long long deadline = now_ms() + (long long)timeout_s * 1000;
     while (r->out[0] >= 0 || r->err[0] >= 0) {
-        if (stop_signal)
-            return jpki_error_set(err, JPKI_ERR_IO, "interrupted by %s while the CA command ran "
-                                  "(the command was ended)", signal_name(stop_signal));
+        if (jpki_renew_interrupted()) {
+            r->interrupted = true;
+            return jpki_renew_interrupted_error(err, "while the CA command ran (the command was ended)");
+        }
         struct pollfd p[3];
         int np = 0, iin = -1, io = -1, ie = -1;
         if (r->in[1] >= 0) { p[np] = (struct pollfd){r->in[1], POLLOUT, 0}; iin = np++; }
@@ -304,8 +318,15 @@ static jpki_rc ca_judge(ca_run *r, int timeout_s, jpki_error *err)
     }
     int st;
     while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR) {
+        /* Its output is closed but it lingers: a stop ends it now. */
+        if (jpki_renew_interrupted() && !r->interrupted) {
+            r->interrupted = true;
+            kill(-r->pid, SIGKILL);
+        }
     }
     r->pid = -1;
+    if (r->interrupted)
+        return jpki_renew_interrupted_error(err, "while the CA command ran (the command was ended)");
     char tail[200];
     last_line(r->ebuf, r->elen, tail, sizeof tail);
     const char *sep = tail[0] ? ": " : "";
@@ -333,15 +354,21 @@ jpki_rc ca_cmd_issue(void *ctx, jpki_key_kind kind, const char *serial, const ui
         return rc;
     ca_run r = {.in = {-1, -1}, .out = {-1, -1}, .err = {-1, -1}, .pid = -1,
                 .pem = pem, .pem_len = strlen(pem)};
-    atomic_fetch_add(&ca_running, 1);
-    if (stop_signal)
-        rc = jpki_error_set(err, JPKI_ERR_IO, "interrupted by %s before the CA command ran",
-                            signal_name(stop_signal));
-    else if ((rc = ca_spawn(ca, kind, serial, &r, err)) == JPKI_OK &&
+    if ((rc = ca_spawn(ca, kind, serial, &r, err)) == JPKI_OK &&
         (rc = ca_exchange(&r, timeout_s, err)) == JPKI_OK)
         rc = ca_judge(&r, timeout_s, err);
     ca_run_kill(&r); /* only if still running: a failed or interrupted exchange */
-    atomic_fetch_sub(&ca_running, 1);
+    /* Interrupted: what the command printed may be a certificate it has
+     * issued already.  Hand it over; the renewal takes it only if it is a
+     * certificate for the pending key under the card's CA, journals it and
+     * only then stops, so that a resume does not ask the CA again. */
+    if (rc != JPKI_OK && r.interrupted) {
+        drain_answer(&r, 1000);
+        if (r.olen > 0 && !r.too_much) {
+            jpki_error_clear(err);
+            rc = JPKI_OK;
+        }
+    }
     if (rc == JPKI_OK) {
         *out = r.obuf;
         *out_len = r.olen;

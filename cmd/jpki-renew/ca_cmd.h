@@ -25,9 +25,10 @@ jpki_rc ca_cmd_issue(void *ctx, jpki_key_kind kind, const char *serial,
                      jpki_error *err);
 
 /* Catch SIGINT, SIGTERM and SIGHUP (unless ignored on entry) so that one
- * arriving while a CA command runs ends the command's process group and
- * fails that certificate with its key pending (exit 7, resumable) instead
- * of killing jpki-renew; outside a CA command they act as usual. */
+ * arriving while a key is being renewed stops the renewal at its next
+ * safe point (jpki_renew_interrupt): a CA command running then has its
+ * process group ended, a certificate issued is journaled first; the key
+ * stays pending (exit 7, resumable).  At other moments they act as usual. */
 void ca_cmd_catch_signals(void);
 /* The signal caught, or 0: a batch starts no further card after one. */
 int ca_cmd_stop_signal(void);

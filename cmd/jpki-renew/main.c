@@ -452,6 +452,12 @@ static int run_batch(const options *o, flow_opts *fo)
         cli_report(PROG, &err);
         return CLI_EXIT_USAGE; /* unreadable or malformed: bad input (README: 2) */
     }
+    /* --cert auth: the signature password and the card-info PIN (needed
+     * only for a signature certificate) are wiped before any card work. */
+    if (o->kinds && !(o->kinds & KIND_BIT(JPKI_KEY_SIGN))) {
+        pin_map_forget(pm, JPKI_PIN_SIGN);
+        pin_map_forget(pm, JPKI_PIN_CARDINFO);
+    }
     batch_card *cards = NULL;
     size_t n = 0;
     rc = batch_read_input(stdin, o->kinds ? o->kinds : KINDS_BOTH, o->kinds != 0, &cards, &n, &err);

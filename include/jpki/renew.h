@@ -172,6 +172,24 @@ JPKI_API jpki_rc jpki_renew_pick_cert(const uint8_t *buf, size_t len,
                              const jpki_pubkey *pub,
                              uint8_t **cert, size_t *cert_len, jpki_error *err);
 
+/* ---- signals during a renewal ---- */
+
+/* For a SIGINT/SIGTERM/SIGHUP handler (async-signal-safe): true when a
+ * renewal in this process is giving a key a new certificate (from the
+ * pending key to the certificate written); the signal is then noted and
+ * every such renewal stops at its next safe point -- before the CA is
+ * asked, or after the issued certificate is in the journal -- failing with
+ * JPKI_ERR_IO "interrupted by SIG..." and its key pending (resumable).
+ * Without a journal the issued certificate is installed first, so that it
+ * is not lost.  false: nothing would be left half-done; the caller acts on
+ * the signal as usual. */
+JPKI_API bool jpki_renew_interrupt(int sig);
+/* The signal noted by jpki_renew_interrupt, or 0. */
+JPKI_API int jpki_renew_interrupted(void);
+/* Set err to "interrupted by SIGxxx <when>" (JPKI_ERR_IO) and return that
+ * code: the one wording of an interruption, for a CA callback too. */
+JPKI_API jpki_rc jpki_renew_interrupted_error(jpki_error *err, const char *when);
+
 /* ---- the PIN sequence of a renewal ---- */
 
 #define JPKI_KIND_BIT(k) (1u << (k))

@@ -142,6 +142,9 @@ require_commands() {
     done
 }
 
+# sim_release NAME: a card holding an answer (--hold-after) sends it.
+sim_release() { kill -USR1 "$(cat "$JPKI_WORK/sim.$1.pid")" 2>/dev/null; }
+
 # sim_wait_exit NAME [SECS]: wait until a card started with --remove-after
 # has pulled itself and exited (up to SECS, default 10), then forget it;
 # a card still running (the operation needed fewer APDUs) is stopped.
@@ -164,37 +167,83 @@ sim_wait_exit() {
 # never pulled (that N is the operation's APDU count), or at MAX.
 # JPKI_FAULT_STRIDE (default 1; 5 under valgrind) steps N faster.
 # Sets FAULT_LAST (the last N tried) and FAULT_COMPLETE (1 if it ended).
-removal_sweep() {
-    local tmpl=$1 max=${2:-400} n=0 rc stride
+removal_sweep() { fault_sweep remove "$@"; }
+
+# kill_sweep TEMPLATE [MAX [FROM]]: a power cut at every APDU index.  As
+# removal_sweep, but the card runs APDU N+1 (its effect is in the state
+# file) and holds its answer (--hold-after N); right then fault_op, run in
+# the background, is killed with SIGKILL (RC 137), and the card sends the
+# answer to nobody and forgets its security state, as after a power cut.
+# It stays in the reader for fault_after (which reads the state file) and
+# fault_resume.
+kill_sweep() { fault_sweep kill "$@"; }
+
+# fault_sweep remove|kill TEMPLATE [MAX [FROM]]: the two sweeps above,
+# from index FROM (default 0) on.  FAULT_READER (default 0), FAULT_SIM
+# (card) and FAULT_STATE ($JPKI_WORK/card.state) name the reader, the
+# card and its state file, so that sweeps can run side by side.
+fault_sweep() {
+    local how=$1 tmpl=$2 max=${3:-400} n=${4:-0} rc stride mark pid
+    local rd=${FAULT_READER:-0} sim=${FAULT_SIM:-card} state=${FAULT_STATE:-$JPKI_WORK/card.state}
+    local log=$JPKI_WORK/sim.$sim.log
     stride=${JPKI_FAULT_STRIDE:-$([ "${JPKI_VALGRIND:-0}" = 1 ] && echo 5 || echo 1)}
     FAULT_COMPLETE=0
     while [ $n -le "$max" ]; do
         FAULT_LAST=$n
-        cp "$tmpl" "$JPKI_WORK/card.state"
-        if ! sim_start card 0 "$JPKI_WORK/card.state" --remove-after "$n"; then
-            nok "card inserted for removal after $n APDUs"; return 1
+        cp "$tmpl" "$state"
+        if [ "$how" = kill ]; then
+            mark="holding the answer after $n APDUs"
+            sim_start "$sim" "$rd" "$state" --hold-after "$n"
+        else
+            mark="card removed after $n APDUs"
+            sim_start "$sim" "$rd" "$state" --remove-after "$n"
+        fi || { nok "card inserted for the fault after $n APDUs"; return 1; }
+        local hit=0
+        if [ "$how" = kill ]; then
+            fault_op "$n" & pid=$!
+            while kill -0 "$pid" 2>/dev/null && ! grep -q "$mark" "$log"; do
+                sleep 0.02
+            done
+            if grep -q "$mark" "$log"; then
+                hit=1
+                # fault_op's subshell and what it runs (jpki-renew)
+                kill -KILL $(ps -o pid= --ppid "$pid") "$pid" 2>/dev/null
+            fi
+            wait "$pid"; rc=$?
+            # The answer goes out to nobody: pcscd, which waits for it with
+            # the reader locked, lets go of the card.
+            sim_release "$sim"
+            if [ $hit = 1 ]; then
+                : > "$log"
+                fault_after "$n" "$rc"
+                fault_resume "$n"
+            fi
+            sim_stop "$sim"
+            wait_card "$rd" absent
+        else
+            fault_op "$n"; rc=$?
+            grep -q "$mark" "$log" 2>/dev/null && hit=1
+            sim_wait_exit "$sim"
+            grep -q "$mark" "$log" 2>/dev/null && hit=1
+            # Reinserting before pcscd saw the reader empty would look to it
+            # like the same card that never left (and fail its first APDU).
+            wait_card "$rd" absent
         fi
-        fault_op "$n"; rc=$?
-        local pulled=0
-        grep -q "card removed after $n APDUs" "$JPKI_WORK/sim.card.log" 2>/dev/null && pulled=1
-        sim_wait_exit card
-        grep -q "card removed after $n APDUs" "$JPKI_WORK/sim.card.log" 2>/dev/null && pulled=1
-        # Reinserting before pcscd saw the reader empty would look to it
-        # like the same card that never left (and fail its first APDU).
-        wait_card 0 absent
-        : > "$JPKI_WORK/sim.card.log"
-        if [ "$rc" = 0 ] && [ $pulled = 0 ]; then
+        : > "$log"
+        if [ "$rc" = 0 ] && [ $hit = 0 ]; then
             fault_done "$n"
             FAULT_COMPLETE=1
             return 0
         fi
-        fault_after "$n" "$rc"
-        if ! sim_start card 0 "$JPKI_WORK/card.state"; then
-            nok "card reinserted after removal at $n"; return 1
+        if [ "$how" = remove ]; then
+            fault_after "$n" "$rc"
+            if ! sim_start "$sim" "$rd" "$state"; then
+                nok "card reinserted after the fault at $n"; return 1
+            fi
+            fault_resume "$n"
+            sim_stop "$sim"
+            wait_card "$rd" absent
         fi
-        fault_resume "$n"
-        sim_stop card
-        wait_card 0 absent
         fault_done "$n"
         n=$((n + stride))
     done

@@ -46,4 +46,35 @@ done
 check "proxy: one VERIFY in three runs (3 -> 2)" test "$(tries_of auth)" = 2
 jpki-renew resume -r 0 --proxy --pin-file "$FORM" --journal "$W/p.j" "${IKEY[@]}" --ca-cmd "$RENEW_CA" >/dev/null 2>&1
 check "and a resume does not VERIFY it either" test "$(tries_of auth)" = 2
+
+# ---- proxy batch: a wrong form PIN in the map, three reruns, one try ----
+sim_stop h; wait_card 0 absent; sleep 1
+make_card hanako "$W/h3.card"
+sim_start h 0 "$W/h3.card"
+jpki-status -r 0 --cbor > "$W/rec3.cbor" 2>/dev/null
+for n in 1 2 3; do
+    jpki-renew --batch --proxy --journal "$W/pb.j" --pin-map "$BAD" "${IKEY[@]}" \
+        --ca-cmd "$RENEW_CA" < "$W/rec3.cbor" > "$W/pb.out" 2>&1
+    check "proxy batch run $n: fails (exit $?)" test $? != 0
+done
+sed 's/^/# proxy batch: /' "$W/pb.out"
+check "proxy batch: three runs cost one try (3 -> 2)" test "$(tries_of auth)" = 2
+
+# ---- proxy, right form PINs, interrupted and resumed ----
+# A resume after the card lost its security state (here: a new session)
+# must VERIFY the form PINs again to write; with the right PINs that costs
+# no try, and the same wrong PIN is never sent twice (above).
+sim_stop h; wait_card 0 absent; sleep 1
+make_card hanako "$W/h4.card"
+sim_start h 0 "$W/h4.card"
+GOODFORM=$(pins_file goodform 1234 ABC123)
+jpki-renew -r 0 --proxy --pin-file "$GOODFORM" --journal "$W/pg.j" "${IKEY[@]}" \
+    --ca-cmd "false" > /dev/null 2>&1
+check "proxy with a failing CA: interrupted (exit $?)" test $? = 7
+jpki-renew resume -r 0 --proxy --pin-file "$GOODFORM" --journal "$W/pg.j" "${IKEY[@]}" \
+    --ca-cmd "$RENEW_CA" > "$W/pg.out" 2>&1
+check "proxy resume finishes (exit $?)" test $? = 0
+check "proxy resume renewed both" test "$(grep -c ': renewed' "$W/pg.out")" = 2
+check "right form PINs verified again on resume: no try spent (auth 3)" test "$(tries_of auth)" = 3
+check "... and the password's counter full (sign 5)" test "$(tries_of sign)" = 5
 finish
