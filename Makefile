@@ -8,12 +8,15 @@
 #   tests/tools/*.c         -> build/tests/tools/NAME, on PATH in integration tests
 #   tests/fuzz/fuzz_*.c     -> libFuzzer targets (make fuzz)
 #   man/*.[157]             -> installed man pages
+#   man/ja/*.1              -> installed Japanese man pages (share/man/ja/man1)
+#   po/LANG.po              -> $(B)/locale/LANG/LC_MESSAGES/jpki-tools.mo (make pot: po/jpki-tools.pot)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
+LOCALEDIR ?= $(PREFIX)/share/locale
 PKGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 
@@ -76,12 +79,29 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
 MANS := $(wildcard man/*.1 man/*.5 man/*.7)
+MANS_JA := $(wildcard man/ja/*.1)
+
+# Translations (GNU gettext, one text domain; see include/private/i18n.h).
+# POTFILES: every C source that can hold a message; the keywords say which
+# calls take a translatable literal (the last three translate it themselves).
+TEXTDOMAIN := jpki-tools
+PO_FILES := $(wildcard po/*.po)
+PO_LANGS := $(PO_FILES:po/%.po=%)
+MO_FILES := $(PO_LANGS:%=$(B)/locale/%/LC_MESSAGES/$(TEXTDOMAIN).mo)
+# The test kit (jpki-card-sim, jpki-ca, cmd/testkit) stays English.
+POT_SRC = $(sort $(filter-out cmd/jpki-card-sim/% cmd/jpki-ca/% cmd/testkit/%,\
+    $(wildcard lib/*.c cmd/*/*.c cmd/common/*.h cmd/*/*.h)))
+XGETTEXT_KEYWORDS := --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=input_errorf:2 --keyword=error_reword:2 --keyword=error_set_pin:5 --flag=error_set_pin:5:c-format --flag=error_reword:2:c-format --flag=input_errorf:2:c-format --keyword=jpki_error_set:3 --keyword=jpki_error_prefix:2 \
+    --keyword=cli_errorf:2 --flag=jpki_error_set:3:c-format --flag=jpki_error_prefix:2:c-format \
+    --flag=cli_errorf:2:c-format
+XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: --no-location --sort-output \
+    --package-name=jpki-tools --package-version=$(VERSION) --msgid-bugs-address= $(XGETTEXT_KEYWORDS)
 
 .PHONY: fuzz-targets all deps check check-unit check-integration check-asan check-valgrind demo \
-        install install-testkit uninstall uninstall-testkit debian-symbols clean fuzz fuzz-long bench
+        pot install install-testkit uninstall uninstall-testkit debian-symbols clean fuzz fuzz-long bench
 .SECONDARY:
 
-all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc
+all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc $(MO_FILES)
 
 deps:
 	@tools/ensure-deps.sh
@@ -93,6 +113,22 @@ $(B)/%.o: %.c
 
 # Library objects export only what include/jpki marks JPKI_API.
 $(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
+
+# Only the locale code needs to know where catalogs are installed.
+$(B)/cmd/common/cli_locale.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+
+# po/POTFILES and po/jpki-tools.pot from the sources (commit both); the
+# catalogs are checked against a fresh one by t_i18n_complete.
+pot:
+	@mkdir -p po
+	printf '%s\n' $(POT_SRC) > po/POTFILES
+	xgettext $(XGETTEXT_FLAGS) --files-from=po/POTFILES -o po/$(TEXTDOMAIN).pot
+	for l in $(PO_LANGS); do msgmerge -q --update --backup=none --no-location --sort-output \
+	    po/$$l.po po/$(TEXTDOMAIN).pot; done
+
+$(B)/locale/%/LC_MESSAGES/$(TEXTDOMAIN).mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
 
 $(LIB_A): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -209,6 +245,10 @@ install: all
 	    -e 's|@VERSION@|$(VERSION)|g' tools/libjpki.pc.in > $(DESTDIR)$(PKGDIR)/libjpki.pc
 	chmod 644 $(DESTDIR)$(PKGDIR)/libjpki.pc
 	$(call install_mans,$(PRODUCT_MANS))
+	install -d $(DESTDIR)$(MANDIR)/ja/man1
+	$(if $(MANS_JA),install -m 644 $(MANS_JA) $(DESTDIR)$(MANDIR)/ja/man1/)
+	for l in $(PO_LANGS); do install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES; \
+	    install -m 644 $(B)/locale/$$l/LC_MESSAGES/$(TEXTDOMAIN).mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/; done
 
 install-testkit: all
 	install -d $(DESTDIR)$(BINDIR)
@@ -221,6 +261,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCDIR)/jpki
 	rm -f $(DESTDIR)$(PKGDIR)/libjpki.pc
 	$(call uninstall_mans,$(PRODUCT_MANS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/ja/man1/,$(notdir $(MANS_JA)))
+	for l in $(PO_LANGS); do rm -f $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/$(TEXTDOMAIN).mo; done
 
 uninstall-testkit:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TESTKIT_CMDS))

@@ -72,7 +72,7 @@ static jpki_rc read_one_cert(jpki_card *card, jpki_cert_kind kind, const jpki_st
             return rc;
         /* Present but unreadable or unparsable: say so, keep going. */
         c->present = true;
-        set_note(c->unavailable, sizeof c->unavailable, "", err->message);
+        set_note(c->unavailable, sizeof c->unavailable, "", err->message_c);
         jpki_error_clear(err);
         return JPKI_OK;
     }
@@ -80,7 +80,7 @@ static jpki_rc read_one_cert(jpki_card *card, jpki_cert_kind kind, const jpki_st
     rc = jpki_cert_parse(der, len, &info, err);
     if (rc) {
         c->present = true;
-        set_note(c->unavailable, sizeof c->unavailable, "unparsable: ", err->message);
+        set_note(c->unavailable, sizeof c->unavailable, "unparsable: ", err->message_c);
         jpki_error_clear(err);
     } else {
         jpki_record_cert_fill(c, info.subject, info.issuer, info.serial_hex, info.not_before,
@@ -118,7 +118,7 @@ static jpki_rc read_sign_with_pin(jpki_card *card, const jpki_status_options *o,
     }
     if (rc) {
         c->listed = c->present = true;
-        set_note(c->unavailable, sizeof c->unavailable, "", err->message);
+        set_note(c->unavailable, sizeof c->unavailable, "", err->message_c);
         /* A wrong password spent a try: show the counter as it is now. */
         if (rc == JPKI_ERR_PIN_WRONG && err->tries_left >= 0) {
             rec->pins[JPKI_PIN_SIGN].tries_left = err->tries_left;
@@ -278,7 +278,7 @@ jpki_rc jpki_record_from_card(jpki_transport *t, const jpki_status_options *opts
     if (rc && !pin_trouble) {
         rec->has_error = true;
         snprintf(rec->error_code, sizeof rec->error_code, "%s", jpki_rc_name(rc));
-        snprintf(rec->error, sizeof rec->error, "%s", err->message[0] ? err->message : jpki_rc_name(rc));
+        snprintf(rec->error, sizeof rec->error, "%s", err->message_c[0] ? err->message_c : jpki_rc_name(rc));
         if (rc == JPKI_ERR_NO_CARD)
             rec->card_present = false;
     }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "private/i18n.h"
 #include "jpki/csr.h"
 #include "jpki/jpki.h"
 #include "jpki/renew.h"
@@ -70,12 +71,12 @@ static void describe_active(const jpki_renewal *rn, jpki_key_kind kind, const ch
     jpki_error_clear(&e);
     if (rn->active_cert[kind] &&
         jpki_cert_parse(rn->active_cert[kind], rn->active_cert_len[kind], &info, &e) == JPKI_OK) {
-        char until[32];
-        jpki_time_format(info.not_after, until, sizeof until);
-        snprintf(line, n, "%s: %s, certificate serial %s, valid until %s",
-                 jpki_key_kind_name(kind), what, info.serial_hex, until);
+        char until[64];
+        jpki_time_format_human(info.not_after, true, until, sizeof until);
+        snprintf(line, n, _("%s: %s, certificate serial %s, valid until %s"),
+                 _(jpki_key_kind_name(kind)), _(what), info.serial_hex, until);
     } else {
-        snprintf(line, n, "%s: %s", jpki_key_kind_name(kind), what);
+        snprintf(line, n, "%s: %s", _(jpki_key_kind_name(kind)), _(what));
     }
 }
 
@@ -200,8 +201,8 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
         jpki_pubkey_clear(&pub);
         if (rc == JPKI_OK) {
             *printed_csr = true;
-            snprintf(line, n, "%s: CSR printed; the new key is pending until `jpki-renew install`",
-                     jpki_key_kind_name(kind));
+            snprintf(line, n, _("%s: CSR printed; the new key is pending until `jpki-renew install`"),
+                     _(jpki_key_kind_name(kind)));
         }
         return rc;
     }
@@ -209,7 +210,7 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
         rc = install_from_input(o, rn, kind, err);
         if (rc == JPKI_OK) {
             res->renewed |= JPKI_KIND_BIT(kind);
-            describe_active(rn, kind, "installed", line, n);
+            describe_active(rn, kind, N_("installed"), line, n);
         }
         return rc;
     }
@@ -218,7 +219,7 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
     if (rc == JPKI_OK) {
         res->renewed |= JPKI_KIND_BIT(kind);
         describe_active(rn, kind,
-                        did == JPKI_RESUME_CONFIRM ? "already renewed (confirmed)" : "renewed",
+                        did == JPKI_RESUME_CONFIRM ? N_("already renewed (confirmed)") : N_("renewed"),
                         line, n);
     }
     return rc;
@@ -335,7 +336,7 @@ static void finish(card_run *cr, jpki_rc rc)
     if (rc != JPKI_OK) {
         res->left_pending = left_pending(cr);
         if (cr->started)
-            journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_FAILED, 0, res->err.message);
+            journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_FAILED, 0, res->err.message_c);
         res->outcome = JPKI_RENEW_FAILED;
     } else if (res->outcome == JPKI_RENEW_DONE) {
         journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_DONE, res->renewed, NULL);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "private/i18n.h"
 
 int cli_exit_for(jpki_rc rc)
 {
@@ -50,7 +51,7 @@ static void print_line(const char *prog, const char *msg)
 int cli_report(const char *prog, const jpki_error *err)
 {
     if (!err) {
-        print_line(prog, "unknown error");
+        print_line(prog, _("unknown error"));
         return CLI_EXIT_FAIL;
     }
     print_line(prog, err->message[0] ? err->message : jpki_rc_name(err->code));
@@ -62,9 +63,19 @@ void cli_errorf(const char *prog, const char *fmt, ...)
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    vsnprintf(buf, sizeof buf, _(fmt), ap); /* see private/i18n.h */
     va_end(ap);
     print_line(prog, buf);
+}
+
+void cli_common_help(FILE *f)
+{
+    fputs(_("  -r, --reader SPEC    reader: index, exact name, unique substring,\n"
+            "                       or replay:FILE to play a recorded trace back\n"
+            "                       (default: $JPKI_READER, else the first reader with a card)\n"
+            "      --trace          annotated APDU trace on stderr (also JPKI_TRACE=1)\n"
+            "      --trace-file F   record the session as CBOR to F (also JPKI_TRACE_FILE)\n"),
+          f);
 }
 
 static const char *nonempty_env(const char *name)
@@ -163,7 +174,7 @@ void cli_close(cli_common *cc, jpki_transport *t)
         jpki_error terr;
         jpki_error_clear(&terr);
         if (cc->tr && jpki_trace_status(cc->tr, &terr) != JPKI_OK)
-            fprintf(stderr, "%s: trace file incomplete: %s\n", program_invocation_short_name,
+            fprintf(stderr, _("%s: trace file incomplete: %s\n"), program_invocation_short_name,
                     terr.message);
         jpki_trace_free(cc->tr);
         cc->tr = NULL;

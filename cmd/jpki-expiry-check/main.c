@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_locale.h"
 #include "check.h"
 #include "cli.h"
 
@@ -22,8 +23,8 @@ enum { OPT_NOW = 0x2001, OPT_STDIN, OPT_CARD };
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: " PROG " [OPTIONS] [-]\n"
+    fprintf(f, _(
+            "Usage: %s [OPTIONS] [-]\n"
             "Check whether JPKI certificates expire within a threshold.\n"
             "Exit status: 0 valid beyond it, 1 expiring within it, 2 expired, 3 could not tell.\n"
             "\n"
@@ -32,17 +33,19 @@ static void usage(FILE *f)
             "(PEM, several allowed, or DER back to back), detected from the input.\n"
             "\n"
             "  -w, --within DURATION  threshold: N, Nd, Nw, Nm (30 days) or Ny (365 days)\n"
-            "                         (default " DEFAULT_WITHIN ")\n"
+            "                         (default %s)\n"
             "      --now DATE         check as of DATE (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, @SECONDS)\n"
             "  -c, --cert KIND        auth, sign or both (default both) for cards and records\n"
             "  -f, --filter           write the entries that need renewal to stdout in their\n"
             "                         input format; report lines go to stderr\n"
             "  -q, --quiet            no per-entry lines, only the summary\n"
             "      --stdin            read stdin (same as '-')\n"
-            "      --card             read the card even when stdin is not a terminal\n"
-            CLI_COMMON_HELP
+            "      --card             read the card even when stdin is not a terminal\n"),
+            PROG, DEFAULT_WITHIN);
+    cli_common_help(f);
+    fputs(_(
             "  -h, --help             this help\n"
-            "  -V, --version          version\n");
+            "  -V, --version          version\n"), f);
 }
 
 /* Where to look when nothing says so: a pipe or file on stdin is read,
@@ -115,6 +118,7 @@ static bool check_stdin(check_ctx *c)
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     static const struct option longopts[] = {
         {"within", required_argument, NULL, 'w'},
         {"now", required_argument, NULL, OPT_NOW},
@@ -190,7 +194,7 @@ int main(int argc, char **argv)
             printf(PROG " (jpki-tools) " JPKI_VERSION "\n");
             return 0;
         default:
-            fprintf(stderr, "Try '" PROG " --help'.\n");
+            fprintf(stderr, _("Try '%s --help'.\n"), PROG);
             return JPKI_EXPIRY_UNKNOWN;
         }
     }

@@ -1,6 +1,8 @@
 /* The tally behind jpki-expiry-check's exit code and summary line. */
 #include <stdio.h>
 
+#include "jpki/cert.h"
+#include "private/i18n.h"
 #include "check.h"
 
 void check_count(check_ctx *c, jpki_expiry e)
@@ -26,12 +28,14 @@ int check_exit_code(const check_ctx *c)
 const char *check_label(jpki_expiry e)
 {
     switch (e) {
-    case JPKI_EXPIRY_OK: return "ok      ";
-    case JPKI_EXPIRY_EXPIRING: return "expiring";
-    case JPKI_EXPIRY_EXPIRED: return "expired ";
+    /* TRANSLATORS: the first column of jpki-expiry-check's report; keep
+     * the four the same width. */
+    case JPKI_EXPIRY_OK: return _("ok      ");
+    case JPKI_EXPIRY_EXPIRING: return _("expiring");
+    case JPKI_EXPIRY_EXPIRED: return _("expired ");
     case JPKI_EXPIRY_UNKNOWN: break;
     }
-    return "unknown ";
+    return _("unknown ");
 }
 
 void check_days_text(time_t not_after, time_t now, char *buf, size_t n)
@@ -39,27 +43,27 @@ void check_days_text(time_t not_after, time_t now, char *buf, size_t n)
     long long d = (long long)not_after - (long long)now;
     if (d < 0) {
         long long ago = (-d + 86399) / 86400; /* started days, as people count */
-        snprintf(buf, n, "expired %lld day%s ago", ago, ago == 1 ? "" : "s");
+        snprintf(buf, n, P_("expired %lld day ago", "expired %lld days ago", ago), ago);
     } else {
         long long left = d / 86400;
         if (left == 0)
-            snprintf(buf, n, "expires within a day");
+            snprintf(buf, n, _("expires within a day"));
         else
-            snprintf(buf, n, "%lld day%s left", left, left == 1 ? "" : "s");
+            snprintf(buf, n, P_("%lld day left", "%lld days left", left), left);
     }
 }
 
 void check_summary(const check_ctx *c)
 {
     unsigned long total = c->n[0] + c->n[1] + c->n[2] + c->n[3];
-    char now[32];
-    jpki_record_time_format(c->now, now);
-    fprintf(c->report, "summary: %lu checked: %lu ok, %lu expiring, %lu expired, %lu unknown",
+    char now[64];
+    jpki_time_format_human(c->now, true, now, sizeof now);
+    fprintf(c->report, _("summary: %lu checked: %lu ok, %lu expiring, %lu expired, %lu unknown"),
             total, c->n[JPKI_EXPIRY_OK], c->n[JPKI_EXPIRY_EXPIRING], c->n[JPKI_EXPIRY_EXPIRED],
             c->n[JPKI_EXPIRY_UNKNOWN]);
     if (c->empty)
-        fprintf(c->report, " (%lu empty reader%s)", c->empty, c->empty == 1 ? "" : "s");
+        fprintf(c->report, P_(" (%lu empty reader)", " (%lu empty readers)", c->empty), c->empty);
     if (c->input_error)
-        fprintf(c->report, "; input incomplete");
-    fprintf(c->report, "; threshold %lld days from %s\n", c->within / 86400, now);
+        fprintf(c->report, _("; input incomplete"));
+    fprintf(c->report, _("; threshold %lld days from %s\n"), c->within / 86400, now);
 }

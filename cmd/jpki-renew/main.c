@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_locale.h"
 #include "batch.h"
 #include "ca_cmd.h"
 #include "cli.h"
@@ -22,7 +23,7 @@ static const char *PROG = "jpki-renew";
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(f, _(
         "Usage: jpki-renew [renew] --ca-cmd CMD [OPTIONS]     renew (holder or --proxy)\n"
         "       jpki-renew request [OPTIONS] > csr.pem        CSR(s) out, new key pending\n"
         "       jpki-renew install [OPTIONS] < cert.pem       certificate(s) in, finish\n"
@@ -48,15 +49,16 @@ static void usage(FILE *f)
         "      --batch              renew every card listed by jpki-status records on stdin,\n"
         "                           all readers in parallel (needs --journal and --pin-map)\n"
         "      --pin-map F          batch PINs: \"SERIAL AUTH-PIN SIGN-PASSWORD\" lines (0600)\n"
-        "      --pin-map-fd N       the same from file descriptor N\n"
-        CLI_COMMON_HELP
+        "      --pin-map-fd N       the same from file descriptor N\n"),
+        CA_CMD_DEFAULT_TIMEOUT);
+    cli_common_help(f);
+    fputs(_(
         "  -h, --help               this help\n"
         "  -V, --version            version\n"
         "\n"
         "Exit status: 0 done, 1 failed, 2 usage/input, 3 no card/reader, 4 PIN (wrong,\n"
         "blocked, last try refused; proxy: document inquiry needed), 5 issuer key,\n"
-        "6 batch: some cards failed, 7 interrupted: new key pending, run resume.\n",
-        CA_CMD_DEFAULT_TIMEOUT);
+        "6 batch: some cards failed, 7 interrupted: new key pending, run resume.\n"), f);
 }
 
 enum {
@@ -170,7 +172,7 @@ static int parse_args(int argc, char **argv, options *o)
             printf("jpki-renew %s\n", JPKI_VERSION);
             return CLI_EXIT_OK;
         default:
-            fprintf(stderr, "Try 'jpki-renew --help'.\n");
+            fprintf(stderr, _("Try '%s --help'.\n"), "jpki-renew");
             return CLI_EXIT_USAGE;
         }
     }
@@ -207,31 +209,31 @@ static int check_args(const options *o)
         return CLI_EXIT_AUTH;
     }
     if (o->issuer_file && o->issuer_fd >= 0)
-        bad = "--issuer-key-file and --issuer-key-fd exclude each other";
+        bad = _("--issuer-key-file and --issuer-key-fd exclude each other");
     else if (o->pin_file && o->pin_fd >= 0)
-        bad = "--pin-file and --pin-fd exclude each other";
+        bad = _("--pin-file and --pin-fd exclude each other");
     else if (o->batch && o->mode != MODE_RENEW)
-        bad = "--batch renews (and resumes through its journal); no other mode";
+        bad = _("--batch renews (and resumes through its journal); no other mode");
     else if (o->batch && !o->journal)
-        bad = "--batch needs --journal F (it is what keeps a card from being renewed twice)";
+        bad = _("--batch needs --journal F (it is what keeps a card from being renewed twice)");
     else if (o->batch && !o->pin_map && o->pin_map_fd < 0)
-        bad = "--batch needs --pin-map F or --pin-map-fd N";
+        bad = _("--batch needs --pin-map F or --pin-map-fd N");
     else if (o->batch && (o->pin_file || o->pin_fd >= 0))
-        bad = "--batch takes PINs from --pin-map, not --pin-file/--pin-fd";
+        bad = _("--batch takes PINs from --pin-map, not --pin-file/--pin-fd");
     else if (!o->batch && (o->pin_map || o->pin_map_fd >= 0))
-        bad = "--pin-map is for --batch";
+        bad = _("--pin-map is for --batch");
     else if (o->pin_map && o->pin_map_fd >= 0)
-        bad = "--pin-map and --pin-map-fd exclude each other";
+        bad = _("--pin-map and --pin-map-fd exclude each other");
     else if (o->mode == MODE_RENEW && !o->ca_cmd)
-        bad = "renewing needs a CA: --ca-cmd CMD (or use request and install)";
+        bad = _("renewing needs a CA: --ca-cmd CMD (or use request and install)");
     else if ((o->mode == MODE_REQUEST || o->mode == MODE_INSTALL) && o->ca_cmd)
-        bad = "--ca-cmd is for renew and resume; request/install are the two ends of a pipe";
+        bad = _("--ca-cmd is for renew and resume; request/install are the two ends of a pipe");
     else if (o->batch && o->pin_map_fd == 0)
-        bad = "--pin-map-fd 0: stdin carries the records";
+        bad = _("--pin-map-fd 0: stdin carries the records");
     else if (o->mode == MODE_INSTALL && o->pin_fd == 0)
-        bad = "--pin-fd 0: stdin carries the certificates";
+        bad = _("--pin-fd 0: stdin carries the certificates");
     else if (o->issuer_fd >= 0 && o->issuer_fd == o->pin_fd)
-        bad = "the issuer key and the PINs cannot share a file descriptor";
+        bad = _("the issuer key and the PINs cannot share a file descriptor");
     if (bad) {
         cli_errorf(PROG, "%s", bad);
         return CLI_EXIT_USAGE;
@@ -347,10 +349,10 @@ static int run_single(const options *o, flow_opts *fo)
     code = res.exit_code;
     switch (res.r.outcome) {
     case OUT_SKIPPED:
-        printf("%s: already renewed according to journal %s; skipped\n", res.r.serial, o->journal);
+        printf(_("%s: already renewed according to journal %s; skipped\n"), res.r.serial, o->journal);
         break;
     case OUT_NOTHING:
-        printf("%s: nothing to resume (no pending key on the card)\n", res.r.serial);
+        printf(_("%s: nothing to resume (no pending key on the card)\n"), res.r.serial);
         break;
     case OUT_FAILED:
         if (res.r.left_pending)
@@ -398,6 +400,7 @@ static int run_batch(const options *o, flow_opts *fo)
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     options o;
     int code = parse_args(argc, argv, &o);
     if (code != -1)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_locale.h"
 #include "cli.h"
 #include "cli_counter.h"
 #include "jpki/jpki.h"
@@ -17,7 +18,7 @@ static const char *prog = "jpki-reset-pin";
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(f, _(
             "Usage: %s [OPTIONS] PIN\n"
             "Reset (new PIN, full tries) or unblock (same PIN, full tries) one PIN of a My\n"
             "Number Card under the issuer key.  PIN is one of: auth, sign, cardinfo, registry.\n"
@@ -30,13 +31,14 @@ static void usage(FILE *f)
             "      --pin-file F         read the new PIN from F's first line (mode 0600)\n"
             "      --issuer-key-file F  issuer key file (32 hex digits, mode 0600)\n"
             "      --issuer-key-fd N    read the issuer key from file descriptor N\n"
-            "      --yes                do not ask before deleting the signature certificate\n"
-            CLI_COMMON_HELP
+            "      --yes                do not ask before deleting the signature certificate\n"),
+            prog);
+    cli_common_help(f);
+    fputs(_(
             "  -h, --help               this help\n"
             "  -V, --version            version\n"
             "Exit status: 0 done, 1 card refused/cancelled/face-auth card, 2 usage,\n"
-            "3 no card/removed, 4 bad new PIN, 5 issuer key missing or rejected.\n",
-            prog);
+            "3 no card/removed, 4 bad new PIN, 5 issuer key missing or rejected.\n"), f);
 }
 
 typedef struct reset_job {
@@ -71,17 +73,17 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
     jpki_pin_status ps;
     if ((rc = counter_pin_state(card, job->id, false, before, sizeof before, &ps, err)) != JPKI_OK)
         return cli_report(prog, err);
-    printf("%s: before: %s\n", title, before);
+    printf(_("%s: before: %s\n"), title, before);
 
     if (job->id == JPKI_PIN_SIGN) {
         bool has_cert = st.key[JPKI_KEY_SIGN].active;
         fprintf(stderr,
-                "%s: resetting the sign password re-issues the signature certificate: the card "
+                _("%s: resetting the sign password re-issues the signature certificate: the card "
                 "deletes the signature key and certificate%s. Afterwards run "
-                "'jpki-renew --cert sign'.\n",
-                prog, has_cert ? "" : " (none is present now)");
-        int x = counter_confirm(prog, &job->co, "Delete the signature key and certificate and "
-                                                "set the new sign password?");
+                "'jpki-renew --cert sign'.\n"),
+                prog, has_cert ? "" : _(" (none is present now)"));
+        int x = counter_confirm(prog, &job->co, _("Delete the signature key and certificate and "
+                                                "set the new sign password?"));
         if (x != CLI_EXIT_OK)
             return x;
     }
@@ -94,19 +96,20 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
     if ((rc = counter_pin_state(card, job->id, false, after, sizeof after, &ps, err)) != JPKI_OK) {
         /* The reset itself succeeded; only the report failed. */
         jpki_error_prefix(err, "%s was %s, but reading its new state failed", title,
-                          job->unblock ? "unblocked" : "reset");
+                          job->unblock ? _("unblocked") : _("reset"));
         return cli_report(prog, err);
     }
-    printf("%s: after: %s\n", title, after);
-    printf("%s %s.\n", title, job->unblock ? "unblocked (PIN unchanged)" : "reset to the new PIN");
+    printf(_("%s: after: %s\n"), title, after);
+    printf(_("%s %s.\n"), title, job->unblock ? _("unblocked (PIN unchanged)") : _("reset to the new PIN"));
     if (job->id == JPKI_PIN_SIGN)
-        printf("The signature key and certificate were deleted: run 'jpki-renew --cert sign' "
-               "to issue a new signature certificate.\n");
+        printf(_("The signature key and certificate were deleted: run 'jpki-renew --cert sign' "
+               "to issue a new signature certificate.\n"));
     return CLI_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     static const struct option longopts[] = {
         {"unblock", no_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},

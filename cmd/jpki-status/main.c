@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_locale.h"
 #include "cli.h"
 #include "status.h"
 #include "pin_sources.h"
@@ -30,8 +31,8 @@ typedef struct status_opts {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: " PROG " [OPTIONS]\n"
+    fprintf(f, _(
+            "Usage: %s [OPTIONS]\n"
             "Show a JPKI card's status without spending a PIN try.\n"
             "\n"
             "  -a, --all              every reader (empty readers are listed, not an error)\n"
@@ -48,10 +49,12 @@ static void usage(FILE *f)
             "      --pin-file F       ... reading it from F (mode 0600 or stricter)\n"
             "      --pin-map F        signature passwords by card serial (jpki-renew's PIN\n"
             "                         map), for --all: each card with one in F is read with\n"
-            "                         it, never spending its last try\n"
-            CLI_COMMON_HELP
+            "                         it, never spending its last try\n"),
+            PROG);
+    cli_common_help(f);
+    fputs(_(
             "  -h, --help             this help\n"
-            "  -V, --version          version\n");
+            "  -V, --version          version\n"), f);
 }
 
 static jpki_rc emit(FILE *f, status_opts *o, const jpki_record *rec, jpki_error *err)
@@ -115,7 +118,7 @@ static jpki_rc read_reader(cli_common *cc, const char *reader, const status_opts
         } else {
             rec->has_error = true;
             snprintf(rec->error_code, sizeof rec->error_code, "%s", jpki_rc_name(rc));
-            snprintf(rec->error, sizeof rec->error, "%s", err->message);
+            snprintf(rec->error, sizeof rec->error, "%s", err->message_c);
         }
         return rc;
     }
@@ -206,6 +209,7 @@ static jpki_rc get_sign_pin(const status_opts *o, jpki_secret *pin, jpki_error *
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     static const struct option longopts[] = {
         {"all", no_argument, NULL, 'a'},
         {"table", no_argument, NULL, OPT_TABLE},
@@ -291,7 +295,7 @@ int main(int argc, char **argv)
             printf(PROG " (jpki-tools) " JPKI_VERSION "\n");
             return CLI_EXIT_OK;
         default:
-            fprintf(stderr, "Try '" PROG " --help'.\n");
+            fprintf(stderr, _("Try '%s --help'.\n"), PROG);
             return CLI_EXIT_USAGE;
         }
     }

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jpki/cert.h"
+#include "private/i18n.h"
 #include "status.h"
 
 #define LABEL_W 13
@@ -20,80 +22,80 @@ static void label(FILE *f, const char *l)
     fprintf(f, "  %-*s", LABEL_W, l);
 }
 
-static const char *const cert_label[JPKI_RECORD_CERTS] = {"auth", "auth-ca", "sign", "sign-ca"};
-static const char *const pin_label[JPKI_PIN_COUNT] = {"auth", "sign", "cardinfo", "registry"};
+static const char *const cert_label[JPKI_RECORD_CERTS] = {N_("auth"), N_("auth-ca"), N_("sign"), N_("sign-ca")};
+static const char *const pin_label[JPKI_PIN_COUNT] = {N_("auth"), N_("sign"), N_("cardinfo"), N_("registry")};
 static const char *const app_label[] = {"", "jpki", "cardinfo", "visual", "registry", "common"};
 
 static void print_cert(FILE *f, int k, const jpki_record_cert *c)
 {
-    fprintf(f, "  %-9s ", cert_label[k]);
+    fprintf(f, "  %-9s ", _(cert_label[k]));
     if (!c->present) {
-        fprintf(f, "absent\n");
+        fprintf(f, _("absent\n"));
         return;
     }
     if (!c->have_details) {
-        fprintf(f, "present, details unavailable: ");
-        put_clean(f, c->unavailable[0] ? c->unavailable : "not read");
+        fprintf(f, _("present, details unavailable: "));
+        put_clean(f, c->unavailable[0] ? c->unavailable : _("not read"));
         fputc('\n', f);
         return;
     }
     char nb[32], na[32];
-    jpki_record_time_format(c->not_before, nb);
-    jpki_record_time_format(c->not_after, na);
-    const char *state = c->days_left < 0 ? "expired" : "valid";
-    fprintf(f, "%-20s  %-20s  %9ld  %s\n", nb, na, c->days_left, state);
-    fprintf(f, "  %-9s subject  ", "");
+    jpki_time_format_human(c->not_before, true, nb, sizeof nb);
+    jpki_time_format_human(c->not_after, true, na, sizeof na);
+    const char *state = c->days_left < 0 ? _("expired") : _("valid");
+    fprintf(f, "%-23s  %-23s  %9ld  %s\n", nb, na, c->days_left, state);
+    fprintf(f, _("  %-9s subject  "), "");
     put_clean(f, c->subject);
-    fprintf(f, "\n  %-9s issuer   ", "");
+    fprintf(f, _("\n  %-9s issuer   "), "");
     put_clean(f, c->issuer);
-    fprintf(f, "\n  %-9s serial   %s\n", "", c->serial_hex);
+    fprintf(f, _("\n  %-9s serial   %s\n"), "", c->serial_hex);
 }
 
 void status_print_table(FILE *f, const jpki_record *rec)
 {
-    fprintf(f, "reader ");
+    fprintf(f, _("reader "));
     put_clean(f, rec->reader);
     fputc('\n', f);
     if (!rec->card_present && !rec->has_error) {
-        label(f, "card");
-        fprintf(f, "none (reader is empty)\n");
+        label(f, _("card"));
+        fprintf(f, _("none (reader is empty)\n"));
         return;
     }
     if (rec->has_error) {
-        label(f, "error");
+        label(f, _("error"));
         put_clean(f, rec->error[0] ? rec->error : rec->error_code);
         fprintf(f, " (%s)\n", rec->error_code);
     }
     if (rec->serial[0] || rec->atr_hex[0]) {
-        label(f, "card");
+        label(f, _("card"));
         if (rec->serial[0]) {
-            fprintf(f, "serial ");
+            fprintf(f, _("serial "));
             put_clean(f, rec->serial);
         }
         if (rec->municipality[0]) {
-            fprintf(f, ", municipality ");
+            fprintf(f, _(", municipality "));
             put_clean(f, rec->municipality);
         }
         if (rec->card_expiry[0]) {
-            fprintf(f, ", card expires ");
+            fprintf(f, _(", card expires "));
             put_clean(f, rec->card_expiry);
         }
         if (!rec->serial[0])
-            fprintf(f, "serial unknown");
+            fprintf(f, _("serial unknown"));
         fputc('\n', f);
     }
     if (rec->atr_hex[0]) {
-        label(f, "atr");
+        label(f, _("atr"));
         put_clean(f, rec->atr_hex);
         fputc('\n', f);
     }
     if (rec->token[0]) {
-        label(f, "token");
+        label(f, _("token"));
         put_clean(f, rec->token);
         fputc('\n', f);
     }
     if (rec->apps) {
-        label(f, "applications");
+        label(f, _("applications"));
         const char *sep = "";
         for (int a = 1; a < (int)(sizeof app_label / sizeof app_label[0]); a++)
             if (rec->apps & (1u << a)) {
@@ -103,17 +105,17 @@ void status_print_table(FILE *f, const jpki_record *rec)
         fputc('\n', f);
     }
     if (rec->card_present && !rec->has_error) {
-        label(f, "mode");
-        fprintf(f, "%s\n", rec->mode == JPKI_MODE_FACE  ? "face authentication (no PINs, no signature certificate)"
-                           : rec->mode == JPKI_MODE_PIN ? "PIN"
-                                                        : "unknown");
+        label(f, _("mode"));
+        fprintf(f, "%s\n", rec->mode == JPKI_MODE_FACE  ? _("face authentication (no PINs, no signature certificate)")
+                           : rec->mode == JPKI_MODE_PIN ? _("PIN")
+                                                        : _("unknown"));
     }
     bool any_cert = false;
     for (int k = 0; k < JPKI_RECORD_CERTS; k++)
         any_cert |= rec->certs[k].listed;
     if (any_cert) {
-        fprintf(f, "  %-9s %-20s  %-20s  %9s  %s\n", "cert", "not before", "not after", "days left",
-                "state");
+        fprintf(f, "  %-9s %-23s  %-23s  %9s  %s\n", _("cert"), _("not before"), _("not after"),
+                _("days left"), _("state"));
         /* The user's certificates first, their CAs after. */
         static const int order[] = {JPKI_CERT_AUTH, JPKI_CERT_SIGN, JPKI_CERT_AUTH_CA, JPKI_CERT_SIGN_CA};
         for (int i = 0; i < JPKI_RECORD_CERTS; i++)
@@ -124,7 +126,7 @@ void status_print_table(FILE *f, const jpki_record *rec)
     for (int k = 0; k < JPKI_PIN_COUNT; k++)
         any_pin |= rec->pins[k].listed;
     if (any_pin) {
-        fprintf(f, "  %-9s %5s  %3s  %s\n", "PIN", "tries", "max", "state");
+        fprintf(f, "  %-9s %5s  %3s  %s\n", _("PIN"), _("tries"), _("max"), _("state"));
         for (int k = 0; k < JPKI_PIN_COUNT; k++) {
             const jpki_record_pin *p = &rec->pins[k];
             if (!p->listed)
@@ -134,10 +136,10 @@ void status_print_table(FILE *f, const jpki_record *rec)
                 snprintf(tries, sizeof tries, "%d", p->tries_left);
             else
                 snprintf(tries, sizeof tries, "?");
-            const char *state = p->blocked ? (rec->mode == JPKI_MODE_FACE ? "disabled (face card)" : "BLOCKED")
-                              : p->tries_left < 0 ? "counter unreadable"
-                              : p->tries_left < p->max_tries ? "ok (some tries used)" : "ok";
-            fprintf(f, "  %-9s %5s  %3d  %s\n", pin_label[k], tries, p->max_tries, state);
+            const char *state = p->blocked ? (rec->mode == JPKI_MODE_FACE ? _("disabled (face card)") : _("BLOCKED"))
+                              : p->tries_left < 0 ? _("counter unreadable")
+                              : p->tries_left < p->max_tries ? _("ok (some tries used)") : _("ok");
+            fprintf(f, "  %-9s %5s  %3d  %s\n", _(pin_label[k]), tries, p->max_tries, state);
         }
     }
 }
