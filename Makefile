@@ -95,7 +95,7 @@ XGETTEXT_KEYWORDS := --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=input_e
     --keyword=cli_errorf:2 --flag=jpki_error_set:3:c-format --flag=jpki_error_prefix:2:c-format \
     --flag=cli_errorf:2:c-format
 XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: --no-location --sort-output \
-    --package-name=jpki-tools --package-version=$(VERSION) --msgid-bugs-address= $(XGETTEXT_KEYWORDS)
+    --package-name=jpki-tools --package-version=$(VERSION) --msgid-bugs-address=jpki-tools $(XGETTEXT_KEYWORDS)
 
 .PHONY: fuzz-targets all deps check check-unit check-integration check-asan check-valgrind demo \
         pot install install-testkit uninstall uninstall-testkit debian-symbols clean fuzz fuzz-long bench

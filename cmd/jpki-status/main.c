@@ -41,7 +41,7 @@ static void usage(FILE *f)
             "      --cbor             CBOR sequence of records (RFC 8742)\n"
             "      --der              include the DER certificates in JSON/CBOR records\n"
             "      --now DATE         count days left from DATE (YYYY-MM-DD,\n"
-            "                         YYYY-MM-DDTHH:MM:SSZ or @SECONDS)\n"
+            "                         YYYY-MM-DDTHH:MM:SSZ, YYYY-MM-DDTHH:MM:SS+09:00 or @SECONDS)\n"
             "      --verify-sign-pin  verify the signature password (asked on the terminal)\n"
             "                         to read the signature certificate; spends a try only\n"
             "                         if the password is wrong, never the last one\n"
@@ -204,7 +204,7 @@ static jpki_rc get_sign_pin(const status_opts *o, jpki_secret *pin, jpki_error *
         return jpki_secret_read_fd(o->pin_fd, pin, err);
     if (o->pin_file)
         return jpki_secret_read_file(o->pin_file, pin, err);
-    return jpki_secret_read_tty("Signature password: ", pin, err);
+    return jpki_secret_read_tty(_("Signature password: "), pin, err);
 }
 
 int main(int argc, char **argv)
