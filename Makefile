@@ -98,7 +98,7 @@ XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: --n
     --package-name=jpki-tools --package-version=$(VERSION) --msgid-bugs-address=jpki-tools $(XGETTEXT_KEYWORDS)
 
 .PHONY: fuzz-targets all deps check check-unit check-integration check-asan check-valgrind demo \
-        pot install install-testkit uninstall uninstall-testkit debian-symbols clean fuzz fuzz-long bench
+        pot pot-fresh install install-testkit uninstall uninstall-testkit debian-symbols clean fuzz fuzz-long bench
 .SECONDARY:
 
 all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc $(MO_FILES)
@@ -125,6 +125,13 @@ pot:
 	xgettext $(XGETTEXT_FLAGS) --files-from=po/POTFILES -o po/$(TEXTDOMAIN).pot
 	for l in $(PO_LANGS); do msgmerge -q --update --backup=none --no-location --sort-output \
 	    po/$$l.po po/$(TEXTDOMAIN).pot; done
+
+# A template fresh from the sources into POT_OUT, po/ untouched: what
+# t_i18n_complete checks po/*.po and po/jpki-tools.pot against.
+pot-fresh:
+	@test -n "$(POT_OUT)" || { echo "pot-fresh: set POT_OUT=FILE" >&2; exit 2; }
+	@printf '%s\n' $(POT_SRC) > $(POT_OUT).files
+	@xgettext $(XGETTEXT_FLAGS) --files-from=$(POT_OUT).files -o $(POT_OUT)
 
 $(B)/locale/%/LC_MESSAGES/$(TEXTDOMAIN).mo: po/%.po
 	@mkdir -p $(dir $@)
