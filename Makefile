@@ -91,7 +91,7 @@ MO_FILES := $(PO_LANGS:%=$(B)/locale/%/LC_MESSAGES/$(TEXTDOMAIN).mo)
 # The test kit (jpki-card-sim, jpki-ca, cmd/testkit) stays English.
 POT_SRC = $(sort $(filter-out cmd/jpki-card-sim/% cmd/jpki-ca/% cmd/testkit/%,\
     $(wildcard lib/*.c cmd/*/*.c cmd/common/*.h cmd/*/*.h)))
-XGETTEXT_KEYWORDS := --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=input_errorf:2 --keyword=error_reword:2 --keyword=error_set_pin:5 --flag=error_set_pin:5:c-format --flag=error_reword:2:c-format --flag=input_errorf:2:c-format --keyword=jpki_error_set:3 --keyword=jpki_error_prefix:2 \
+XGETTEXT_KEYWORDS := --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=input_errorf:2 --keyword=error_reword:2 --keyword=error_set_pin:5 --keyword=error_reword_pin:4 --flag=error_reword_pin:4:c-format --flag=error_set_pin:5:c-format --flag=error_reword:2:c-format --flag=input_errorf:2:c-format --keyword=jpki_error_set:3 --keyword=jpki_error_prefix:2 \
     --keyword=cli_errorf:2 --flag=jpki_error_set:3:c-format --flag=jpki_error_prefix:2:c-format \
     --flag=cli_errorf:2:c-format
 XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: --no-location --sort-output \

@@ -57,15 +57,21 @@ static const char *pin_words(int id)
  * extracts it there); the compiler cannot see that through the call. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
+void error_reword_pin(jpki_error *err, int pin_id, int left, const char *fmt)
+{
+    char tries[96] = "";
+    if (left >= 0)
+        snprintf(tries, sizeof tries, P_(" (%d try left)", " (%d tries left)", left), left);
+    error_reword(err, fmt, _(pin_words(pin_id)), tries);
+}
+
 jpki_rc error_set_pin(jpki_error *err, jpki_rc code, int pin_id, int left, const char *fmt)
 {
-    char tries_c[48] = "", tries[96] = "";
-    if (left >= 0) {
+    char tries_c[48] = "";
+    if (left >= 0)
         snprintf(tries_c, sizeof tries_c, left == 1 ? " (%d try left)" : " (%d tries left)", left);
-        snprintf(tries, sizeof tries, P_(" (%d try left)", " (%d tries left)", left), left);
-    }
     jpki_error_set(err, code, fmt, pin_words(pin_id), tries_c);
-    error_reword(err, fmt, _(pin_words(pin_id)), tries);
+    error_reword_pin(err, pin_id, left, fmt);
     return code;
 }
 #pragma GCC diagnostic pop
