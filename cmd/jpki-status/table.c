@@ -39,7 +39,7 @@ static void print_cert(FILE *f, int k, const jpki_record_cert *c)
         fputc('\n', f);
         return;
     }
-    char nb[32], na[32];
+    char nb[64], na[64];
     jpki_time_format_human(c->not_before, true, nb, sizeof nb);
     jpki_time_format_human(c->not_after, true, na, sizeof na);
     const char *state = c->days_left < 0 ? _("expired") : _("valid");
