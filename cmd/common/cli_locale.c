@@ -13,8 +13,8 @@
 #define LOCALEDIR "/usr/local/share/locale"
 #endif
 
-/* EXE_DIR/../locale if a catalog of ours is under it, into buf. */
-static bool build_tree_dir(char *buf, size_t n)
+/* EXE_DIR/REL if a catalog of ours is under it, into buf. */
+static bool exe_relative_dir(const char *rel, char *buf, size_t n)
 {
     char exe[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -25,7 +25,7 @@ static bool build_tree_dir(char *buf, size_t n)
     if (!slash)
         return false;
     *slash = '\0';
-    int w = snprintf(buf, n, "%s/../locale", exe);
+    int w = snprintf(buf, n, "%s/%s", exe, rel);
     if (w < 0 || (size_t)w >= n)
         return false;
     /* Any language will do as the marker; ja is the one we ship. */
@@ -40,7 +40,8 @@ const char *cli_locale_dir(void)
     const char *env = getenv("JPKI_LOCALEDIR");
     if (env && *env)
         return env;
-    if (build_tree_dir(dir, sizeof dir))
+    if (exe_relative_dir("../locale", dir, sizeof dir) ||
+        exe_relative_dir("../share/locale", dir, sizeof dir))
         return dir;
     return LOCALEDIR;
 }

@@ -15,7 +15,9 @@ void cli_locale_init(void);
  *   2. EXE_DIR/../locale when it holds our catalog -- a binary run from the
  *      build tree (build/bin/X finds build/locale/ja/LC_MESSAGES/...), with
  *      EXE_DIR from /proc/self/exe so neither cwd nor argv[0] matters;
- *   3. LOCALEDIR given at compile time ($(PREFIX)/share/locale). */
+ *   3. EXE_DIR/../share/locale when it holds our catalog -- an installed
+ *      tree, wherever it was moved or staged (DESTDIR);
+ *   4. LOCALEDIR given at compile time ($(PREFIX)/share/locale). */
 const char *cli_locale_dir(void);
 
 #endif
