@@ -79,7 +79,8 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
 MANS := $(wildcard man/*.1 man/*.5 man/*.7)
-MANS_JA := $(wildcard man/ja/*.1)
+# Japanese pages: written in man/ja/, laid out for groff by tools/man-ja-breaks.sh.
+MANS_JA := $(patsubst man/ja/%,$(B)/man/ja/%,$(wildcard man/ja/*.1))
 
 # Translations (GNU gettext, one text domain; see include/private/i18n.h).
 # POTFILES: every C source that can hold a message; the keywords say which
@@ -101,7 +102,7 @@ XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: --n
         pot pot-fresh install install-testkit uninstall uninstall-testkit debian-symbols clean fuzz fuzz-long bench
 .SECONDARY:
 
-all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc $(MO_FILES)
+all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc $(MO_FILES) $(MANS_JA)
 
 deps:
 	@tools/ensure-deps.sh
@@ -132,6 +133,10 @@ pot-fresh:
 	@test -n "$(POT_OUT)" || { echo "pot-fresh: set POT_OUT=FILE" >&2; exit 2; }
 	@printf '%s\n' $(POT_SRC) > $(POT_OUT).files
 	@xgettext $(XGETTEXT_FLAGS) --files-from=$(POT_OUT).files -o $(POT_OUT)
+
+$(B)/man/ja/%.1: man/ja/%.1 tools/man-ja-breaks.sh
+	@mkdir -p $(dir $@)
+	tools/man-ja-breaks.sh $< > $@.tmp && mv $@.tmp $@
 
 $(B)/locale/%/LC_MESSAGES/$(TEXTDOMAIN).mo: po/%.po
 	@mkdir -p $(dir $@)
