@@ -30,8 +30,9 @@ static void on_step(void *ctx, jpki_key_kind kind, const char *step)
     if (strcmp(step, "generate") == 0 || strcmp(step, "pending-key") == 0)
         s->reached_pending |= JPKI_KIND_BIT(kind);
     if (s->o->progress) {
-        char what[64];
-        snprintf(what, sizeof what, "%s: %s", jpki_key_kind_name(kind), step);
+        char what[160];
+        /* Shown to people: the step names are marked N_ in renew.c. */
+        snprintf(what, sizeof what, "%s: %s", _(jpki_key_kind_name(kind)), _(step));
         s->o->progress(s->o->progress_ctx, s->res->serial, what);
     }
 }
@@ -272,7 +273,7 @@ static jpki_rc prepare(card_run *cr, jpki_error *err)
                       o->mode == JPKI_RENEW_MODE_RESUME ? 0 : (o->kinds ? o->kinds : JPKI_KINDS_BOTH),
                       NULL);
     cr->started = true;
-    on_card_step(&cr->sc, "issuer authentication");
+    on_card_step(&cr->sc, _("issuer authentication"));
     jpki_rc rc = jpki_issuer_authenticate(&cr->card, o->issuer, err);
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "issuer authentication");
@@ -284,7 +285,7 @@ static jpki_rc prepare(card_run *cr, jpki_error *err)
 static jpki_rc verify_pins(card_run *cr, jpki_error *err)
 {
     const jpki_renew_card_opts *o = cr->o;
-    on_card_step(&cr->sc, "PINs");
+    on_card_step(&cr->sc, _("PINs"));
     renew_rejected_ctx rj = {.js = cr->js_found ? &cr->js : NULL, .journal = o->journal,
                              .serial = cr->rn.serial, .retry = o->retry_rejected_pin};
     jpki_renew_pin_plan pp = {.serial = cr->rn.serial, .need = cr->need_pin, .force = o->force,
