@@ -5,9 +5,10 @@
 # a Japanese paragraph would come out as one overlong line ("can't break
 # line"), and a source line break inside a phrase as a stray space.  This
 # writes the page with a break point (\:, zero width) between two Japanese
-# characters -- not before the closing punctuation a line must not start
-# with (the ideographic comma and full stop, closing brackets, the long vowel mark) --, joins (\c) text lines that end and start in
-# Japanese, and sets left-adjusted, unhyphenated text, so `man` and
+# characters -- not before what a Japanese line must not start with (the
+# ideographic comma and full stop, closing brackets, the long vowel mark)
+# --, joins (\c) text lines that end and start in Japanese, and sets
+# left-adjusted, unhyphenated text, so `man` and
 # `groff -k -mandoc -ww` lay it out cleanly.  Heading and comment lines
 # are left as they are: man-db reads the NAME section by its heading.
 set -eu

@@ -7,13 +7,16 @@
  * the default domain.  The commands bind the domain once, in
  * cmd/common/cli_locale.c (cli_locale_init).
  *
- * Adding a message: wrap the literal in place, _("...") where it is
- * printed, N_("...") where it only sits in a table and is translated with
- * _() when printed, P_(one, many, n) for a count.  Format strings of jpki_error_set, jpki_error_prefix
- * and cli_errorf are translated by those functions themselves (xgettext
- * is told so in the Makefile's XGETTEXT_KEYWORDS): pass literals, do not
- * wrap them.  Then `make pot` and add the Japanese to po/ja.po;
- * t_i18n_complete fails while any message lacks a translation.
+ * Adding a message: wrap the literal in place -- _("...") where it is
+ * printed, N_("...") where it only sits in a table (translate it with _()
+ * when printing), P_(one, many, n) for a count.  Formats passed to
+ * jpki_error_set, jpki_error_prefix, cli_errorf (and the few helpers named
+ * in the Makefile's XGETTEXT_KEYWORDS) are translated by those functions:
+ * pass literals, do not wrap them.  Arguments are not translated; a word
+ * for people as an argument of a library error goes through
+ * lib/error_internal.h, so records keep English (jpki_error.message_c).
+ * Then `make pot` and add the Japanese to po/ja.po; t_i18n_complete fails
+ * while any message lacks a translation.
  *
  * Machine output (JSON, CBOR, traces, journals, exit codes) must never
  * go through _(). */
