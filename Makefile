@@ -125,7 +125,7 @@ pot:
 	printf '%s\n' $(POT_SRC) > po/POTFILES
 	xgettext $(XGETTEXT_FLAGS) --files-from=po/POTFILES -o po/$(TEXTDOMAIN).pot
 	for l in $(PO_LANGS); do msgmerge -q --update --backup=none --no-location --sort-output \
-	    po/$$l.po po/$(TEXTDOMAIN).pot; done
+	    po/$$l.po po/$(TEXTDOMAIN).pot && msgattrib --no-obsolete -o po/$$l.po po/$$l.po; done
 
 # A template fresh from the sources into POT_OUT, po/ untouched: what
 # t_i18n_complete checks po/*.po and po/jpki-tools.pot against.

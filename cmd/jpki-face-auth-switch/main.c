@@ -63,7 +63,7 @@ static void wipe_job(switch_job *job)
 
 static void show_changes(const switch_job *job, const jpki_issuance_status *st)
 {
-    printf(_("Current mode: %s card\n"), st->face_mode ? _("face-authentication") : _("PIN"));
+    printf(_("Current mode: %s\n"), st->face_mode ? _("face-authentication card") : _("PIN card"));
     printf(_("Changes:\n"));
     if (job->to_face) {
         printf(_("  - signature certificate: %s\n"),
@@ -90,7 +90,7 @@ static int show_result(jpki_card *card, jpki_error *err)
         jpki_error_prefix(err, "switched, but reading the new state failed");
         return cli_report(prog, err);
     }
-    printf(_("Mode now: %s card\n"), st.face_mode ? _("face-authentication") : _("PIN"));
+    printf(_("Mode now: %s\n"), st.face_mode ? _("face-authentication card") : _("PIN card"));
     for (int i = 0; i < JPKI_PIN_COUNT; i++) {
         char state[96];
         jpki_pin_status ps;
@@ -117,8 +117,8 @@ static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
     if ((rc = jpki_issuance_status_get(card, &st, err)) != JPKI_OK)
         return cli_report(prog, err);
     if (st.face_mode == job->to_face) {
-        cli_errorf(prog, "the card is already a %s card; nothing changed",
-                   job->to_face ? _("face-authentication") : _("PIN"));
+        cli_errorf(prog, "the card is already a %s; nothing changed",
+                   job->to_face ? _("face-authentication card") : _("PIN card"));
         return CLI_EXIT_FAIL;
     }
     show_changes(job, &st);
