@@ -84,4 +84,12 @@ check "expiry-check: summary of records in Japanese" contains "$out" "集計: 1 
 check "  ... with the date it checked as of" contains "$out" "2025年3月1日 09時00分00秒 JST から 90 日"
 out=$(jpki-expiry-check -r 0 --card --cert auth --now 2025-03-01 --within 90d 2>&1)
 check "expiry-check in English: local ISO-like date" contains "$out" "not after 2025-03-31 23:59:59 JST, 30 days left"
+
+# ---- a renewal that succeeds, reported in Japanese ----
+out=$(ja jpki-renew -r 0 --cert auth "${IKEY[@]}" --ca-cmd "$RENEW_CA" \
+    --pin-file "$(pins_file right 1234)" </dev/null 2>"$W/err"); rc=$?
+printf '%s\n' "$out" | sed 's/^/# /'
+check "renewal in Japanese: exit 0" test "$rc" = 0 || sed 's/^/# /' "$W/err"
+check "renewal line in the notice's words and date (23:59:59 JST)" \
+    grep -Eq '利用者証明用: 更新済み、証明書シリアル [0-9A-F]+、有効期限 [0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日 23時59分59秒 JST' <<<"$out"
 finish
