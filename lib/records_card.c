@@ -9,9 +9,13 @@
 
 #include "jpki/cert.h"
 #include "jpki/issuer.h"
+#include "private/i18n.h"
 #include "records_internal.h"
 
-#define SIGN_NEEDS_PIN "readable only after the signature password (see --verify-sign-pin)"
+/* Records keep these notes in English; N_: tables translate them when shown. */
+#define SIGN_NEEDS_PIN N_("readable only after the signature password (see --verify-sign-pin)")
+#define SIGN_NEEDS_PIN_NO_FLAGS \
+    N_("availability flags unreadable; readable only after the signature password (see --verify-sign-pin)")
 
 void jpki_record_cert_fill(jpki_record_cert *c, const char *subject, const char *issuer,
                            const char *serial_hex, time_t not_before, time_t not_after, time_t now)
@@ -229,7 +233,7 @@ static jpki_rc read_card(jpki_card *card, const jpki_status_options *o, jpki_rec
             return pin_rc;
     } else if (sc->present) {
         snprintf(sc->unavailable, sizeof sc->unavailable, "%s",
-                 have_flags ? SIGN_NEEDS_PIN : "availability flags unreadable; " SIGN_NEEDS_PIN);
+                 have_flags ? SIGN_NEEDS_PIN : SIGN_NEEDS_PIN_NO_FLAGS);
     }
 
     /* Mode: inferred from what any reader may see (auth PIN disabled and

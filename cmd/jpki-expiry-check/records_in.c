@@ -61,7 +61,7 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
         describe_card(line, sizeof line, rec);
         if (rec->has_error) {
             appendf(line, sizeof line, _(" could not read the card: "));
-            append_clean(line, sizeof line, rec->error[0] ? rec->error : rec->error_code);
+            append_clean(line, sizeof line, rec->error[0] ? _(rec->error) : rec->error_code);
         }
         const char *sep = " ";
         for (int k = 0; k < JPKI_RECORD_CERTS && !rec->has_error; k++) {
@@ -76,7 +76,7 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
                 appendf(line, sizeof line, _("absent"));
             } else if (!rc->have_details) {
                 appendf(line, sizeof line, _("not checked: "));
-                append_clean(line, sizeof line, rc->unavailable[0] ? rc->unavailable : _("no details"));
+                append_clean(line, sizeof line, rc->unavailable[0] ? _(rc->unavailable) : _("no details"));
             } else {
                 char when[64], days[48];
                 jpki_time_format_human(rc->not_after, true, when, sizeof when);

@@ -35,7 +35,9 @@ static void print_cert(FILE *f, int k, const jpki_record_cert *c)
     }
     if (!c->have_details) {
         fprintf(f, _("present, details unavailable: "));
-        put_clean(f, c->unavailable[0] ? c->unavailable : _("not read"));
+        /* An English note of the record; shown translated when it is a
+         * message of ours without arguments. */
+        put_clean(f, c->unavailable[0] ? _(c->unavailable) : _("not read"));
         fputc('\n', f);
         return;
     }
@@ -63,7 +65,7 @@ void status_print_table(FILE *f, const jpki_record *rec)
     }
     if (rec->has_error) {
         label(f, _("error"));
-        put_clean(f, rec->error[0] ? rec->error : rec->error_code);
+        put_clean(f, rec->error[0] ? _(rec->error) : rec->error_code);
         fprintf(f, " (%s)\n", rec->error_code);
     }
     if (rec->serial[0] || rec->atr_hex[0]) {

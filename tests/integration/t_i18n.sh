@@ -36,6 +36,8 @@ check "table: reader heading in Japanese" contains "$out" "リーダー JPKI Tes
 check "table: certificate columns in Japanese" contains "$out" "有効期限"
 check "table: the auth certificate's dates as the notice writes them (JST)" \
     grep -Eq '^  利用者証明用 +2020年6月1日 00時00分00秒 JST +2025年3月31日 23時59分59秒 JST +89  有効$' <<<"$out"
+check "table: the record's note on the signature certificate shown in Japanese" \
+    contains "$out" "署名用 あり、詳細は読めません: 署名用パスワードを照合した後でなければ読めません"
 check "table: PIN rows in Japanese" grep -Eq '^  署名用 +5 +5  有効$' <<<"$out"
 out=$(TZ=UTC ja jpki-status -r 0 --table --now 2025-01-01)
 check "table: TZ=UTC shows UTC" contains "$out" "2025年3月31日 14時59分59秒 UTC"
