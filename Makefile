@@ -8,12 +8,15 @@
 #   cmd/testkit/*.h         -> headers the test kit sees of libjpki's internals (no code)
 #   lib/tests/test_*.c, fuzz_*.c -> white-box tests of libjpki's internals
 #   man/*.[157]             -> installed man pages
+#   man/ja/*.1              -> installed Japanese man pages (share/man/ja/man1)
+#   po/LANG.po              -> $(B)/locale/LANG/LC_MESSAGES/jpki-tools.mo (make pot: po/jpki-tools.pot)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
+LOCALEDIR ?= $(PREFIX)/share/locale
 PKGDIR ?= $(LIBDIR)/pkgconfig
 # Debian's places for completions (bash-completion loads completions/NAME
 # on the first TAB after NAME; zsh's compinit reads vendor-completions/_NAME).
@@ -88,12 +91,30 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c lib/tests/fuzz_*.c)
 FUZZ_BINS := $(patsubst %.c,$(B)/fuzz/%,$(notdir $(FUZZ_SRC)))
 
 MANS := $(wildcard man/*.1 man/*.5 man/*.7)
+# Japanese pages: written in man/ja/, laid out for groff by tools/man-ja-breaks.sh.
+MANS_JA := $(patsubst man/ja/%,$(B)/man/ja/%,$(wildcard man/ja/*.1))
+
+# Translations (GNU gettext, one text domain; see include/private/i18n.h).
+# POTFILES: every C source that can hold a message; the keywords say which
+# calls take a translatable literal (the last three translate it themselves).
+TEXTDOMAIN := jpki-tools
+PO_FILES := $(wildcard po/*.po)
+PO_LANGS := $(PO_FILES:po/%.po=%)
+MO_FILES := $(PO_LANGS:%=$(B)/locale/%/LC_MESSAGES/$(TEXTDOMAIN).mo)
+# The test kit (jpki-card-sim, jpki-ca, cmd/testkit) stays English.
+POT_SRC = $(sort $(filter-out cmd/jpki-card-sim/% cmd/jpki-ca/% cmd/testkit/%,\
+    $(wildcard lib/*.c cmd/*/*.c cmd/common/*.h cmd/*/*.h)))
+XGETTEXT_KEYWORDS := --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=input_errorf:2 --keyword=error_reword:2 --keyword=error_set_pin:5 --keyword=error_reword_pin:4 --flag=error_reword_pin:4:c-format --flag=error_set_pin:5:c-format --flag=error_reword:2:c-format --flag=input_errorf:2:c-format --keyword=jpki_error_set:3 --keyword=jpki_error_prefix:2 \
+    --keyword=cli_errorf:2 --flag=jpki_error_set:3:c-format --flag=jpki_error_prefix:2:c-format \
+    --flag=cli_errorf:2:c-format
+XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: --no-location --sort-output \
+    --package-name=jpki-tools --package-version=$(VERSION) --msgid-bugs-address=jpki-tools $(XGETTEXT_KEYWORDS)
 
 .PHONY: fuzz-targets all deps check check-unit check-integration check-asan check-valgrind demo \
-        install install-testkit uninstall uninstall-testkit debian-symbols clean fuzz fuzz-long bench
+        pot pot-fresh install install-testkit uninstall uninstall-testkit debian-symbols clean fuzz fuzz-long bench
 .SECONDARY:
 
-all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc $(B)/cmd/testkit/x509_crt.checked
+all: $(LIB_A) $(LIB_SO) $(BINS) $(B)/libjpki.pc $(B)/cmd/testkit/x509_crt.checked $(MO_FILES) $(MANS_JA)
 
 deps:
 	@tools/ensure-deps.sh
@@ -105,6 +126,33 @@ $(B)/%.o: %.c
 
 # Library objects export only what include/jpki marks JPKI_API.
 $(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
+
+# Only the locale code needs to know where catalogs are installed.
+$(B)/cmd/common/cli_locale.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+
+# po/POTFILES and po/jpki-tools.pot from the sources (commit both); the
+# catalogs are checked against a fresh one by t_i18n_complete.
+pot:
+	@mkdir -p po
+	printf '%s\n' $(POT_SRC) > po/POTFILES
+	xgettext $(XGETTEXT_FLAGS) --files-from=po/POTFILES -o po/$(TEXTDOMAIN).pot
+	for l in $(PO_LANGS); do msgmerge -q --update --backup=none --no-location --sort-output \
+	    po/$$l.po po/$(TEXTDOMAIN).pot && msgattrib --no-obsolete -o po/$$l.po po/$$l.po; done
+
+# A template fresh from the sources into POT_OUT, po/ untouched: what
+# t_i18n_complete checks po/*.po and po/jpki-tools.pot against.
+pot-fresh:
+	@test -n "$(POT_OUT)" || { echo "pot-fresh: set POT_OUT=FILE" >&2; exit 2; }
+	@printf '%s\n' $(POT_SRC) > $(POT_OUT).files
+	@xgettext $(XGETTEXT_FLAGS) --files-from=$(POT_OUT).files -o $(POT_OUT)
+
+$(B)/man/ja/%.1: man/ja/%.1 tools/man-ja-breaks.sh
+	@mkdir -p $(dir $@)
+	tools/man-ja-breaks.sh $< > $@.tmp && mv $@.tmp $@
+
+$(B)/locale/%/LC_MESSAGES/$(TEXTDOMAIN).mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
 
 $(LIB_A): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -245,6 +293,10 @@ install: all
 	chmod 644 $(DESTDIR)$(PKGDIR)/libjpki.pc
 	$(call install_mans,$(PRODUCT_MANS))
 	$(call install_completions,jpki $(filter-out jpki,$(PRODUCT_CMDS)),link)
+	install -d $(DESTDIR)$(MANDIR)/ja/man1
+	$(if $(MANS_JA),install -m 644 $(MANS_JA) $(DESTDIR)$(MANDIR)/ja/man1/)
+	for l in $(PO_LANGS); do install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES; \
+	    install -m 644 $(B)/locale/$$l/LC_MESSAGES/$(TEXTDOMAIN).mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/; done
 
 install-testkit: all
 	install -d $(DESTDIR)$(BINDIR)
@@ -259,6 +311,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PKGDIR)/libjpki.pc
 	$(call uninstall_mans,$(PRODUCT_MANS))
 	$(call uninstall_completions,$(PRODUCT_CMDS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/ja/man1/,$(notdir $(MANS_JA)))
+	for l in $(PO_LANGS); do rm -f $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/$(TEXTDOMAIN).mo; done
 
 uninstall-testkit:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TESTKIT_CMDS))

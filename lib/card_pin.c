@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "card_internal.h"
+#include "error_internal.h"
 #include "jpki/profile.h"
 
 static const struct {
@@ -104,6 +105,7 @@ static jpki_rc pin_answer(jpki_error *err, jpki_pin_id id, uint16_t sw, const ch
         snprintf(what, sizeof what, "wrong %s, %d tr%s left", pin_label(id), left,
                  left == 1 ? "y" : "ies");
         card_sw_error(err, JPKI_ERR_PIN_WRONG, sw, what);
+        error_reword_pin(err, id, left, "wrong %s%s");
         if (err)
             err->tries_left = left;
         return JPKI_ERR_PIN_WRONG;
@@ -116,6 +118,11 @@ static jpki_rc pin_answer(jpki_error *err, jpki_pin_id id, uint16_t sw, const ch
             snprintf(what, sizeof what, "the %s is blocked or disabled (face-authentication "
                      "card); a blocked PIN is reset at the municipal counter", pin_label(id));
         card_sw_error(err, JPKI_ERR_PIN_BLOCKED, sw, what);
+        if (is_63cx(sw))
+            error_reword_pin(err, id, -1, "wrong PIN: %s is now blocked%s (reset it at the municipal counter)");
+        else
+            error_reword_pin(err, id, -1, "%s is blocked or disabled (face-authentication card)%s; "
+                                          "a blocked PIN is reset at the municipal counter");
         if (err)
             err->tries_left = 0;
         return JPKI_ERR_PIN_BLOCKED;

@@ -1,7 +1,8 @@
-/* Times as the tools print and accept them, always UTC:
- * "2025-03-31T14:59:59Z", "2025-03-31" (midnight) or "@1743433199".
- * The one parse/format pair: records (jpki_record_time_*), --now and the
- * report timestamps all come here.
+/* Times as the tools print and accept them.  Machines get UTC:
+ * "2025-03-31T14:59:59Z", "2025-03-31" (midnight) or "@1743433199"; --now
+ * also takes "2025-03-31T23:59:59+09:00".  People get local time in their
+ * language (jpki_time_format_human).  The one parse/format place: records
+ * (jpki_record_time_*), --now and the report timestamps all come here.
  *
  * Leap seconds: POSIX time has none, so "...T23:59:60Z" is refused
  * everywhere rather than folded into :59 or the next minute; certificates
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "jpki/cert.h"
+#include "private/i18n.h"
 #include "time_internal.h"
 
 void jpki_time_format(time_t t, char *buf, size_t n)
@@ -26,6 +28,19 @@ void jpki_time_format(time_t t, char *buf, size_t n)
                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     else
         snprintf(buf, n, "@%lld", (long long)t);
+}
+
+void jpki_time_format_human(time_t t, bool with_time, char *buf, size_t n)
+{
+    struct tm tm;
+    if (!buf || n == 0)
+        return;
+    /* TRANSLATORS: strftime formats of dates shown to people (local time,
+     * %Z the zone's abbreviation); %-m/%-d are the month and day without
+     * a leading zero. */
+    if (!localtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900 ||
+        strftime(buf, n, with_time ? _("%Y-%m-%d %H:%M:%S %Z") : _("%Y-%m-%d"), &tm) == 0)
+        jpki_time_format(t, buf, n); /* out of range or too long: the exact form */
 }
 
 /* Exactly w digits at s (no sign, no spaces). */
@@ -89,16 +104,40 @@ time_form time_parse_calendar(const char *s, time_t *out)
     return n == 20 ? TIME_FULL : TIME_DATE_ONLY;
 }
 
+/* "YYYY-MM-DDTHH:MM:SS+HH:MM" / "-HH:MM": rewritten as the Z form and the
+ * offset taken off, so the calendar rule stays the one above. */
+static time_form parse_with_offset(const char *s, time_t *out)
+{
+    int oh, om;
+    if (strlen(s) != 25 || (s[19] != '+' && s[19] != '-') || !num(s + 20, 2, &oh) || s[22] != ':' ||
+        !num(s + 23, 2, &om))
+        return TIME_BAD_FORM;
+    if (oh > 23 || om > 59)
+        return TIME_OUT_OF_RANGE;
+    char z[21];
+    memcpy(z, s, 19);
+    z[19] = 'Z';
+    z[20] = '\0';
+    time_form f = time_parse_calendar(z, out);
+    if (f == TIME_FULL)
+        *out -= (s[19] == '+' ? 1 : -1) * (time_t)(oh * 3600 + om * 60);
+    return f;
+}
+
 jpki_rc jpki_time_parse(const char *s, time_t *out, jpki_error *err)
 {
     if (!s || !out)
         return jpki_error_set(err, JPKI_ERR_ARG, "time: missing argument");
     if (s[0] == '@')
         return parse_epoch(s, out, err);
-    switch (time_parse_calendar(s, out)) {
+    time_form f = time_parse_calendar(s, out);
+    if (f == TIME_BAD_FORM)
+        f = parse_with_offset(s, out);
+    switch (f) {
     case TIME_BAD_FORM:
         return jpki_error_set(err, JPKI_ERR_FORMAT,
-                              "time '%.40s': use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS", s);
+                              "time '%.40s': use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, "
+                              "YYYY-MM-DDTHH:MM:SS+09:00 or @SECONDS", s);
     case TIME_OUT_OF_RANGE:
         return jpki_error_set(err, JPKI_ERR_FORMAT, "time '%.40s' is not a valid date/time", s);
     default:

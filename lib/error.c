@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "error_internal.h"
 #include "jpki/error.h"
+#include "jpki/secret.h"
+#include "private/i18n.h"
 
 void jpki_error_clear(jpki_error *err)
 {
@@ -18,34 +21,91 @@ jpki_rc jpki_error_set(jpki_error *err, jpki_rc code, const char *fmt, ...)
     if (!err)
         return code;
     err->code = code;
-    va_list ap;
+    va_list ap, ap2;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_copy(ap2, ap);
+    vsnprintf(err->message, sizeof err->message, _(fmt), ap);
+    vsnprintf(err->message_c, sizeof err->message_c, fmt, ap2);
+    va_end(ap2);
     va_end(ap);
     return code;
+}
+
+void error_reword(jpki_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, _(fmt), ap);
+    va_end(ap);
+}
+
+/* The PIN names people read: the words of the renewal notice. */
+static const char *pin_words(int id)
+{
+    switch (id) {
+    case JPKI_PIN_AUTH: return N_("auth PIN");
+    case JPKI_PIN_SIGN: return N_("sign PIN");
+    case JPKI_PIN_CARDINFO: return N_("cardinfo PIN");
+    case JPKI_PIN_REGISTRY: return N_("registry PIN");
+    }
+    return N_("PIN");
+}
+
+/* fmt comes from error_set_pin's callers, always a literal (xgettext
+ * extracts it there); the compiler cannot see that through the call. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+void error_reword_pin(jpki_error *err, int pin_id, int left, const char *fmt)
+{
+    char tries[96] = "";
+    if (left >= 0)
+        snprintf(tries, sizeof tries, P_(" (%d try left)", " (%d tries left)", left), left);
+    error_reword(err, fmt, _(pin_words(pin_id)), tries);
+}
+
+jpki_rc error_set_pin(jpki_error *err, jpki_rc code, int pin_id, int left, const char *fmt)
+{
+    char tries_c[48] = "";
+    if (left >= 0)
+        snprintf(tries_c, sizeof tries_c, left == 1 ? " (%d try left)" : " (%d tries left)", left);
+    jpki_error_set(err, code, fmt, pin_words(pin_id), tries_c);
+    error_reword_pin(err, pin_id, left, fmt);
+    return code;
+}
+#pragma GCC diagnostic pop
+
+/* Shift msg (capacity cap) right and put "prefix: " in front, truncating. */
+static void prepend(char *msg, size_t cap, const char *prefix)
+{
+    size_t plen = strlen(prefix), olen = strlen(msg);
+    if (plen + 2 >= cap)
+        plen = cap - 3;
+    size_t keep = olen;
+    if (plen + 2 + keep >= cap)
+        keep = cap - 1 - plen - 2;
+    memmove(msg + plen + 2, msg, keep);
+    memcpy(msg, prefix, plen);
+    msg[plen] = ':';
+    msg[plen + 1] = ' ';
+    msg[plen + 2 + keep] = '\0';
 }
 
 jpki_rc jpki_error_prefix(jpki_error *err, const char *fmt, ...)
 {
     if (!err)
         return JPKI_OK;
-    char prefix[128];
-    va_list ap;
+    char prefix[128], prefix_c[128];
+    va_list ap, ap2;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_copy(ap2, ap);
+    vsnprintf(prefix, sizeof prefix, _(fmt), ap);
+    vsnprintf(prefix_c, sizeof prefix_c, fmt, ap2);
+    va_end(ap2);
     va_end(ap);
-    /* Shift the old message right and put "prefix: " in front (truncating). */
-    size_t cap = sizeof err->message, plen = strlen(prefix), olen = strlen(err->message);
-    if (plen + 2 >= cap)
-        plen = cap - 3;
-    size_t keep = olen;
-    if (plen + 2 + keep >= cap)
-        keep = cap - 1 - plen - 2;
-    memmove(err->message + plen + 2, err->message, keep);
-    memcpy(err->message, prefix, plen);
-    err->message[plen] = ':';
-    err->message[plen + 1] = ' ';
-    err->message[plen + 2 + keep] = '\0';
+    prepend(err->message, sizeof err->message, prefix);
+    prepend(err->message_c, sizeof err->message_c, prefix_c);
     return err->code;
 }
 

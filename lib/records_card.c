@@ -10,9 +10,13 @@
 #include "jpki/cert.h"
 #include "jpki/issuer.h"
 #include "card_internal.h"
+#include "private/i18n.h"
 #include "records_internal.h"
 
-#define SIGN_NEEDS_PIN "readable only after the signature password (see --verify-sign-pin)"
+/* Records keep these notes in English; N_: tables translate them when shown. */
+#define SIGN_NEEDS_PIN N_("readable only after the signature password (see --verify-sign-pin)")
+#define SIGN_NEEDS_PIN_NO_FLAGS \
+    N_("availability flags unreadable; readable only after the signature password (see --verify-sign-pin)")
 
 void jpki_record_cert_fill(jpki_record_cert *c, const char *subject, const char *issuer,
                            const char *serial_hex, time_t not_before, time_t not_after, time_t now)
@@ -73,7 +77,7 @@ static jpki_rc read_one_cert(jpki_card *card, jpki_cert_kind kind, const jpki_st
             return rc;
         /* Present but unreadable or unparsable: say so, keep going. */
         c->present = true;
-        set_note(c->unavailable, sizeof c->unavailable, "", err->message);
+        set_note(c->unavailable, sizeof c->unavailable, "", err->message_c);
         jpki_error_clear(err);
         return JPKI_OK;
     }
@@ -81,7 +85,7 @@ static jpki_rc read_one_cert(jpki_card *card, jpki_cert_kind kind, const jpki_st
     rc = jpki_cert_parse(der, len, &info, err);
     if (rc) {
         c->present = true;
-        set_note(c->unavailable, sizeof c->unavailable, "unparsable: ", err->message);
+        set_note(c->unavailable, sizeof c->unavailable, "unparsable: ", err->message_c);
         jpki_error_clear(err);
     } else {
         jpki_record_cert_fill(c, info.subject, info.issuer, info.serial_hex, info.not_before,
@@ -126,7 +130,7 @@ static jpki_rc read_sign_with_pin(jpki_card *card, const jpki_status_options *o,
     }
     if (rc) {
         c->listed = c->present = true;
-        set_note(c->unavailable, sizeof c->unavailable, "", err->message);
+        set_note(c->unavailable, sizeof c->unavailable, "", err->message_c);
         /* A wrong password spent a try: show the counter as it is now. */
         if (rc == JPKI_ERR_PIN_WRONG && err->tries_left >= 0) {
             rec->pins[JPKI_PIN_SIGN].tries_left = err->tries_left;
@@ -233,10 +237,9 @@ static jpki_rc read_sign_slot(jpki_card *card, const jpki_status_options *o, jpk
     }
     if (sc->present)
         snprintf(sc->unavailable, sizeof sc->unavailable, "%s",
-                 have_flags ? SIGN_NEEDS_PIN : "availability flags unreadable; " SIGN_NEEDS_PIN);
+                 have_flags ? SIGN_NEEDS_PIN : SIGN_NEEDS_PIN_NO_FLAGS);
     return JPKI_OK;
 }
-
 
 /* Mode: inferred from what any reader may see (auth PIN disabled and no
  * sign certificate = face authentication).  The issuance status (GET DATA
@@ -387,7 +390,7 @@ jpki_rc jpki_record_from_card(jpki_transport *t, const jpki_status_options *opts
     if (rc && !pin_trouble) {
         rec->has_error = true;
         snprintf(rec->error_code, sizeof rec->error_code, "%s", jpki_rc_name(rc));
-        snprintf(rec->error, sizeof rec->error, "%s", err->message[0] ? err->message : jpki_rc_name(rc));
+        snprintf(rec->error, sizeof rec->error, "%s", err->message_c[0] ? err->message_c : jpki_rc_name(rc));
         if (rc == JPKI_ERR_NO_CARD)
             rec->card_present = false;
     }

@@ -5,17 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "private/i18n.h"
 #include "records_internal.h"
 
 const char *jpki_expiry_name(jpki_expiry e)
 {
     switch (e) {
-    case JPKI_EXPIRY_OK: return "ok";
-    case JPKI_EXPIRY_EXPIRING: return "expiring";
-    case JPKI_EXPIRY_EXPIRED: return "expired";
+    case JPKI_EXPIRY_OK: return N_("ok"); /* words; translated where shown */
+    case JPKI_EXPIRY_EXPIRING: return N_("expiring");
+    case JPKI_EXPIRY_EXPIRED: return N_("expired");
     case JPKI_EXPIRY_UNKNOWN: break;
     }
-    return "unknown";
+    return N_("unknown");
 }
 
 /* Severity as monitoring systems aggregate it (CRITICAL > WARNING >

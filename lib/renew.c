@@ -12,6 +12,7 @@
 #include "jpki/csr.h"
 #include "jpki/renew.h"
 #include "pubkey_internal.h"
+#include "private/i18n.h"
 #include "renew_internal.h"
 
 #define CA_ANSWER_MAX (256u * 1024u)
@@ -228,7 +229,7 @@ jpki_rc jpki_renew_request(jpki_renewal *rn, jpki_key_kind kind, bool generate,
     jpki_rc rc = load_template(rn, kind, &t, err);
     if (rc != JPKI_OK)
         return rc;
-    progress(rn, kind, generate ? "generate" : "pending-key");
+    progress(rn, kind, generate ? N_("generate") : N_("pending-key"));
     if ((rc = jpki_keypair_pending(rn->card, kind, generate, pub, err)) != JPKI_OK)
         goto out;
     if ((rc = jpki_pubkey_fingerprint(pub, fp, err)) != JPKI_OK)
@@ -236,7 +237,7 @@ jpki_rc jpki_renew_request(jpki_renewal *rn, jpki_key_kind kind, bool generate,
     if ((rc = journal_key_step(rn, JPKI_STEP_PENDING_KEY, kind, fp, NULL, 0, err)) != JPKI_OK)
         goto out;
 
-    progress(rn, kind, "csr");
+    progress(rn, kind, N_("csr"));
     card_signer signer = {.card = rn->card, .kind = kind};
     jpki_csr_params p = {.subject_der = t.subject, .subject_der_len = t.subject_len,
                          .pub = pub, .san_der = t.san, .san_der_len = t.san_len,
@@ -337,7 +338,7 @@ static jpki_rc read_back(jpki_renewal *rn, jpki_key_kind kind, const uint8_t *ce
 {
     uint8_t *got = NULL;
     size_t got_len = 0;
-    progress(rn, kind, "read-back");
+    progress(rn, kind, N_("read-back"));
     jpki_rc rc = jpki_read_cert(rn->card, cert_of(kind), &got, &got_len, err);
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "after writing");
@@ -362,11 +363,11 @@ static jpki_rc install_recorded(jpki_renewal *rn, jpki_key_kind kind,
                                 const uint8_t fp[JPKI_JOURNAL_FP_LEN], const uint8_t *cert,
                                 size_t len, jpki_error *err)
 {
-    progress(rn, kind, "write");
+    progress(rn, kind, N_("write"));
     jpki_rc rc = jpki_cert_write_pending(rn->card, kind, cert, len, err);
     if (rc != JPKI_OK)
         return rc;
-    progress(rn, kind, "activate");
+    progress(rn, kind, N_("activate"));
     if ((rc = jpki_cert_activate(rn->card, kind, err)) != JPKI_OK)
         return rc;
     if ((rc = journal_key_step(rn, JPKI_STEP_ACTIVATED, kind, fp, NULL, 0, err)) != JPKI_OK)
@@ -378,7 +379,7 @@ jpki_rc jpki_renew_install(jpki_renewal *rn, jpki_key_kind kind, const jpki_pubk
                            const uint8_t *cert, size_t len, jpki_error *err)
 {
     uint8_t fp[JPKI_JOURNAL_FP_LEN];
-    progress(rn, kind, "check");
+    progress(rn, kind, N_("check"));
     jpki_rc rc = jpki_renew_check_issued(rn->card, kind, pub, cert, len, err);
     if (rc != JPKI_OK)
         return rc;
@@ -410,13 +411,13 @@ static jpki_rc activate_written(jpki_renewal *rn, jpki_key_kind kind, bool *refu
                             jpki_key_kind_name(kind));
         goto out;
     }
-    progress(rn, kind, "activate");
+    progress(rn, kind, N_("activate"));
     if ((rc = jpki_cert_activate(rn->card, kind, err)) != JPKI_OK) {
         *refused = err && err->sw == 0x6A80;
         goto out;
     }
     /* Now check what became active, and record it for a later resume. */
-    progress(rn, kind, "read-back");
+    progress(rn, kind, N_("read-back"));
     if ((rc = jpki_read_cert(rn->card, cert_of(kind), &cert, &len, err)) != JPKI_OK) {
         jpki_error_prefix(err, "after activation");
         goto out;
@@ -543,7 +544,7 @@ static jpki_rc request_issue_install(jpki_renewal *rn, jpki_key_kind kind, bool 
         rc = jpki_renew_interrupted_error(err, when);
         goto out;
     }
-    progress(rn, kind, "ca");
+    progress(rn, kind, N_("ca"));
     rc = rn->ca(rn->ca_ctx, kind, rn->serial, csr, csr_len, &answer, &answer_len, err);
     if (rc != JPKI_OK) {
         jpki_error_prefix(err, "%s", name);
@@ -556,7 +557,7 @@ static jpki_rc request_issue_install(jpki_renewal *rn, jpki_key_kind kind, bool 
         jpki_error_prefix(err, "%s", name);
         goto out;
     }
-    progress(rn, kind, "check");
+    progress(rn, kind, N_("check"));
     if ((rc = check_against(kind, &pub, cert, cert_len, ca_der, ca_len, err)) != JPKI_OK ||
         (rc = jpki_pubkey_fingerprint(&pub, fp, err)) != JPKI_OK ||
         (rc = journal_key_step(rn, JPKI_STEP_CERT_ISSUED, kind, fp, cert, cert_len, err)) != JPKI_OK)

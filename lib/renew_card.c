@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "private/i18n.h"
 #include "jpki/csr.h"
 #include "jpki/jpki.h"
 #include "jpki/renew.h"
@@ -30,8 +31,9 @@ static void on_step(void *ctx, jpki_key_kind kind, const char *step)
     if (strcmp(step, "generate") == 0 || strcmp(step, "pending-key") == 0)
         s->reached_pending |= JPKI_KIND_BIT(kind);
     if (s->o->progress) {
-        char what[64];
-        snprintf(what, sizeof what, "%s: %s", jpki_key_kind_name(kind), step);
+        char what[160];
+        /* Shown to people: the step names are marked N_ in renew.c. */
+        snprintf(what, sizeof what, "%s: %s", _(jpki_key_kind_name(kind)), _(step));
         s->o->progress(s->o->progress_ctx, s->res->serial, what);
     }
 }
@@ -71,12 +73,12 @@ static void describe_active(const jpki_renewal *rn, jpki_key_kind kind, const ch
     jpki_error_clear(&e);
     if (rn->active_cert[kind] &&
         jpki_cert_parse(rn->active_cert[kind], rn->active_cert_len[kind], &info, &e) == JPKI_OK) {
-        char until[32];
-        jpki_time_format(info.not_after, until, sizeof until);
-        snprintf(line, n, "%s: %s, certificate serial %s, valid until %s",
-                 jpki_key_kind_name(kind), what, info.serial_hex, until);
+        char until[64];
+        jpki_time_format_human(info.not_after, true, until, sizeof until);
+        snprintf(line, n, _("%s: %s, certificate serial %s, valid until %s"),
+                 _(jpki_key_kind_name(kind)), _(what), info.serial_hex, until);
     } else {
-        snprintf(line, n, "%s: %s", jpki_key_kind_name(kind), what);
+        snprintf(line, n, "%s: %s", _(jpki_key_kind_name(kind)), _(what));
     }
 }
 
@@ -216,8 +218,8 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
         jpki_pubkey_clear(&pub);
         if (rc == JPKI_OK) {
             *printed_csr = true;
-            snprintf(line, n, "%s: CSR printed; the new key is pending until `jpki-renew install`",
-                     jpki_key_kind_name(kind));
+            snprintf(line, n, _("%s: CSR printed; the new key is pending until `jpki-renew install`"),
+                     _(jpki_key_kind_name(kind)));
         }
         return rc;
     }
@@ -225,7 +227,7 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
         rc = install_from_input(o, rn, kind, err);
         if (rc == JPKI_OK) {
             res->renewed |= JPKI_KIND_BIT(kind);
-            describe_active(rn, kind, "installed", line, n);
+            describe_active(rn, kind, N_("installed"), line, n);
         }
         return rc;
     }
@@ -234,7 +236,7 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
     if (rc == JPKI_OK) {
         res->renewed |= JPKI_KIND_BIT(kind);
         describe_active(rn, kind,
-                        did == JPKI_RESUME_CONFIRM ? "already renewed (confirmed)" : "renewed",
+                        did == JPKI_RESUME_CONFIRM ? N_("already renewed (confirmed)") : N_("renewed"),
                         line, n);
     }
     return rc;
@@ -293,7 +295,7 @@ static jpki_rc prepare(card_run *cr, jpki_error *err)
                       o->mode == JPKI_RENEW_MODE_RESUME ? 0 : (o->kinds ? o->kinds : JPKI_KINDS_BOTH),
                       NULL);
     cr->started = true;
-    on_card_step(&cr->sc, "issuer authentication");
+    on_card_step(&cr->sc, _("issuer authentication"));
     jpki_rc rc = jpki_issuer_authenticate(&cr->card, o->issuer, err);
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "issuer authentication");
@@ -366,7 +368,7 @@ static jpki_rc enter_face_mode(card_run *cr, jpki_error *err)
 static jpki_rc verify_pins(card_run *cr, jpki_error *err)
 {
     const jpki_renew_card_opts *o = cr->o;
-    on_card_step(&cr->sc, "PINs");
+    on_card_step(&cr->sc, _("PINs"));
     renew_rejected_ctx rj = {.js = cr->js_found ? &cr->js : NULL, .journal = o->journal,
                              .serial = cr->rn.serial, .retry = o->retry_rejected_pin};
     jpki_renew_pin_plan pp = {.serial = cr->rn.serial, .need = cr->need_pin, .force = o->force,
@@ -418,7 +420,7 @@ static void finish(card_run *cr, jpki_rc rc)
     if (rc != JPKI_OK) {
         res->left_pending = left_pending(cr);
         if (cr->started)
-            journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_FAILED, 0, res->err.message);
+            journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_FAILED, 0, res->err.message_c);
         res->outcome = JPKI_RENEW_FAILED;
     } else if (res->outcome == JPKI_RENEW_DONE) {
         if (res->face_card && !res->line[JPKI_KEY_SIGN][0])

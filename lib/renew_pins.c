@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "error_internal.h"
 #include "jpki/renew.h"
 
 jpki_rc jpki_renew_check_pin(jpki_card *c, jpki_pin_id id, bool force, jpki_pin_status *st,
@@ -18,19 +19,17 @@ jpki_rc jpki_renew_check_pin(jpki_card *c, jpki_pin_id id, bool force, jpki_pin_
     if (rc != JPKI_OK)
         return jpki_error_prefix(err, "%s PIN retry counter", jpki_pin_name(id));
     if (!st->present)
-        return jpki_error_set(err, JPKI_ERR_NOT_FOUND, "the card has no %s PIN", jpki_pin_name(id));
+        return error_set_pin(err, JPKI_ERR_NOT_FOUND, id, -1, "the card has no %s%s");
     if (st->blocked || st->tries_left <= 0) {
-        jpki_error_set(err, JPKI_ERR_PIN_BLOCKED,
-                       "%s PIN is blocked; unblock it at the counter with jpki-reset-pin first",
-                       jpki_pin_name(id));
+        error_set_pin(err, JPKI_ERR_PIN_BLOCKED, id, -1,
+                      "%s is blocked%s; unblock it at the counter with jpki-reset-pin first");
         if (err)
             err->tries_left = 0;
         return JPKI_ERR_PIN_BLOCKED;
     }
     if (st->tries_left == 1 && !force) {
-        jpki_error_set(err, JPKI_ERR_PIN_LAST_TRY,
-                       "%s PIN has only one try left; not spending it without --force",
-                       jpki_pin_name(id));
+        error_set_pin(err, JPKI_ERR_PIN_LAST_TRY, id, -1,
+                      "%s has only one try left%s; not spending it without --force");
         if (err)
             err->tries_left = 1;
         return JPKI_ERR_PIN_LAST_TRY;
@@ -46,23 +45,19 @@ static jpki_rc verify_message(jpki_pin_id id, jpki_rc rc, bool proxy, jpki_error
         return rc;
     if (rc == JPKI_ERR_PIN_WRONG) {
         int left = err ? err->tries_left : -1;
-        char tries[32] = "";
-        if (left >= 0)
-            snprintf(tries, sizeof tries, " (%d %s left)", left, left == 1 ? "try" : "tries");
         if (proxy)
-            jpki_error_set(err, JPKI_ERR_PIN_WRONG,
-                           "%s PIN from the inquiry-and-answer form does not match%s: "
-                           "document inquiry needed", jpki_pin_name(id), tries);
+            error_set_pin(err, JPKI_ERR_PIN_WRONG, id, left,
+                          "%s from the inquiry-and-answer form does not match%s: "
+                          "document inquiry needed");
         else
-            jpki_error_set(err, JPKI_ERR_PIN_WRONG, "wrong %s PIN%s", jpki_pin_name(id), tries);
+            error_set_pin(err, JPKI_ERR_PIN_WRONG, id, left, "wrong %s%s");
         if (err)
             err->tries_left = left;
         return rc;
     }
     if (rc == JPKI_ERR_PIN_BLOCKED)
-        return jpki_error_set(err, JPKI_ERR_PIN_BLOCKED,
-                              "%s PIN is now blocked; unblock it at the counter with jpki-reset-pin",
-                              jpki_pin_name(id));
+        return error_set_pin(err, JPKI_ERR_PIN_BLOCKED, id, -1,
+                             "%s is now blocked%s; unblock it at the counter with jpki-reset-pin");
     return jpki_error_prefix(err, "verifying the %s PIN", jpki_pin_name(id));
 }
 
@@ -107,9 +102,7 @@ jpki_rc jpki_renew_pins(jpki_card *card, const jpki_renew_pin_plan *p, jpki_rene
         if (rc == JPKI_ERR_IO && err) {
             /* A PIN file or descriptor that cannot be read is bad input
              * (exit 2), not a failed operation. */
-            char why[sizeof err->message];
-            snprintf(why, sizeof why, "%s", err->message);
-            rc = jpki_error_set(err, JPKI_ERR_ARG, "%s", why);
+            err->code = rc = JPKI_ERR_ARG; /* same message, both languages */
         }
         if (rc == JPKI_OK)
             rc = check_format(order[i], &pins[i], err);

@@ -9,6 +9,7 @@
 #include <mbedtls/md.h>
 
 #include "jpki/renew.h"
+#include "error_internal.h"
 #include "renew_internal.h"
 
 static jpki_rc pin_mac(const uint8_t salt[JPKI_JOURNAL_PIN_SALT_LEN], jpki_pin_id id,
@@ -46,10 +47,9 @@ jpki_rc renew_screen_pin(void *ctx, jpki_pin_id id, const jpki_secret *pin, jpki
         bool same = memcmp(mac, c->js->rejected[i].mac, sizeof mac) == 0;
         jpki_wipe(mac, sizeof mac);
         if (same)
-            return jpki_error_set(err, JPKI_ERR_PIN_WRONG,
-                                  "this card already refused this %s PIN (journal); not trying it "
-                                  "again: correct it, or use --retry-rejected-pin",
-                                  jpki_pin_name(id));
+            return error_set_pin(err, JPKI_ERR_PIN_WRONG, id, -1,
+                                 "this card already refused this %s%s (journal); not trying it "
+                                 "again: correct it, or use --retry-rejected-pin");
     }
     return JPKI_OK;
 }

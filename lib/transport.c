@@ -37,7 +37,7 @@ static jpki_rc exchange(jpki_transport *t, const uint8_t *capdu, size_t clen,
                                     clen);
         if (t->trace && clen)
             jpki_trace_exchange(t->trace, t->reader, capdu, clen, NULL, 0, 0.0,
-                                err ? err->message : "refused");
+                                err ? err->message_c : "refused");
         return rc;
     }
     *rlen = JPKI_RAPDU_MAX;
@@ -49,7 +49,7 @@ static jpki_rc exchange(jpki_transport *t, const uint8_t *capdu, size_t clen,
             jpki_trace_exchange(t->trace, t->reader, capdu, clen, raw, *rlen, ms, NULL);
         else
             jpki_trace_exchange(t->trace, t->reader, capdu, clen, NULL, 0, ms,
-                                err ? err->message : jpki_rc_name(rc));
+                                err ? err->message_c : jpki_rc_name(rc));
     }
     if (rc != JPKI_OK)
         return rc;

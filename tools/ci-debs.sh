@@ -36,6 +36,11 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >/dev/null
 (cd / && /usr/bin/jpki-card-sim --help >/dev/null) && echo "ci-debs: jpki-card-sim --help ok"
 test -f "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/pkgconfig/libjpki.pc"
 echo "ci-debs: libjpki.pc installed"
+# The Japanese catalog and pages of jpki-tools, found by the installed command.
+test -f /usr/share/locale/ja/LC_MESSAGES/jpki-tools.mo
+test -f /usr/share/man/ja/man1/jpki-renew.1.gz
+(cd / && LANG=ja_JP.UTF-8 /usr/bin/jpki-status --help | grep -q '^使い方:') &&
+    echo "ci-debs: jpki-status --help in Japanese ok"
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "${pkgs[@]}" >/dev/null
 if command -v jpki-status >/dev/null 2>&1 && [ "$(command -v jpki-status)" = /usr/bin/jpki-status ]; then
     echo "ci-debs: /usr/bin/jpki-status still there after removal" >&2; exit 1

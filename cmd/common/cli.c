@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "private/i18n.h"
 
 int cli_usage_exit = CLI_EXIT_USAGE;
 
@@ -57,7 +58,7 @@ static void print_line(const char *prog, const char *msg)
 int cli_report(const char *prog, const jpki_error *err)
 {
     if (!err) {
-        print_line(prog, "unknown error");
+        print_line(prog, _("unknown error"));
         return CLI_EXIT_FAIL;
     }
     print_line(prog, err->message[0] ? err->message : jpki_rc_name(err->code));
@@ -69,7 +70,7 @@ void cli_errorf(const char *prog, const char *fmt, ...)
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    vsnprintf(buf, sizeof buf, _(fmt), ap); /* see private/i18n.h */
     va_end(ap);
     print_line(prog, buf);
 }
@@ -101,6 +102,19 @@ bool cli_repeated_value(const char *prog, int opt, const struct option *longopts
     if (nseen < sizeof seen / sizeof seen[0])
         seen[nseen++] = opt;
     return false;
+}
+
+void cli_common_help(FILE *f)
+{
+    fputs(_("  -r, --reader SPEC    reader: index, exact name, unique substring,\n"
+            "                       or replay:FILE to play a recorded trace back\n"
+            "                       (default: $JPKI_READER, else the first reader with a card;\n"
+            "                       commands that change a card want it named when several\n"
+            "                       cards are present; a reader another program holds is\n"
+            "                       'busy' after $JPKI_BUSY_WAIT s, default 1: exit 3)\n"
+            "      --trace          annotated APDU trace on stderr (also JPKI_TRACE=1)\n"
+            "      --trace-file F   record the session as CBOR to F (also JPKI_TRACE_FILE)\n"),
+          f);
 }
 
 static const char *nonempty_env(const char *name)

@@ -76,16 +76,8 @@ bool cli_repeated_value(const char *prog, int opt, const struct option *longopts
 /* Short option letters of the common options (-r SPEC), for the optstring
  * of getopt_long; cli_common_option also accepts 'r'. */
 #define CLI_COMMON_SHORTOPTS "r:"
-/* Text for --help. */
-#define CLI_COMMON_HELP \
-    "  -r, --reader SPEC    reader: index, exact name, unique substring,\n" \
-    "                       or replay:FILE to play a recorded trace back\n" \
-    "                       (default: $JPKI_READER, else the first reader with a card;\n" \
-    "                       commands that change a card want it named when several\n" \
-    "                       cards are present; a reader another program holds is\n" \
-    "                       'busy' after $JPKI_BUSY_WAIT s, default 1: exit 3)\n" \
-    "      --trace          annotated APDU trace on stderr (also JPKI_TRACE=1)\n" \
-    "      --trace-file F   record the session as CBOR to F (also JPKI_TRACE_FILE)\n"
+/* The common options' lines of --help, in the user's language. */
+void cli_common_help(FILE *f);
 
 /* A reader spec "replay:FILE" plays a recorded CBOR trace back as the card
  * (jpki_replay_transport_open), so any command can reproduce a session. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "private/i18n.h"
 #include "cli_counter.h"
 
 void counter_opts_init(counter_opts *o)
@@ -108,14 +109,14 @@ static int read_from_terminal(const char *prog, jpki_pin_id id, jpki_secret *out
     jpki_secret again;
     jpki_error err;
     jpki_error_clear(&err);
-    snprintf(prompt, sizeof prompt, "New %s: ", counter_pin_title(id));
+    snprintf(prompt, sizeof prompt, _("New %s: "), counter_pin_title(id));
     jpki_rc rc = jpki_secret_read_tty(prompt, out, &err);
     if (rc == JPKI_OK && (rc = jpki_pin_check_format(id, out, &err)) != JPKI_OK) {
         jpki_secret_wipe(out);
         return cli_report(prog, &err);
     }
     if (rc == JPKI_OK) {
-        snprintf(prompt, sizeof prompt, "New %s again: ", counter_pin_title(id));
+        snprintf(prompt, sizeof prompt, _("New %s again: "), counter_pin_title(id));
         rc = jpki_secret_read_tty(prompt, &again, &err);
     }
     if (rc != JPKI_OK) {
@@ -167,11 +168,11 @@ int counter_read_new_pins(const char *prog, const counter_opts *o, const jpki_pi
              * input itself (ended early, line too long). */
             cli_errorf(prog, "the new %s (line %zu of %s): %s; card unchanged",
                        counter_pin_title(ids[i]), i + 1,
-                       o->pin_file ? "the PIN file" : "--pin-fd", err.message);
+                       o->pin_file ? _("the PIN file") : "--pin-fd", err.message);
             rc = CLI_EXIT_PIN;
         } else if (out[i].len == 0) {
             cli_errorf(prog, "the new %s is missing (line %zu of %s)", counter_pin_title(ids[i]),
-                       i + 1, o->pin_file ? "the PIN file" : "--pin-fd");
+                       i + 1, o->pin_file ? _("the PIN file") : "--pin-fd");
             rc = CLI_EXIT_PIN;
         } else if (jpki_pin_check_format(ids[i], &out[i], &err) != JPKI_OK) {
             /* The library's message names the rule, never the PIN. */
@@ -210,7 +211,7 @@ bool counter_ask(const char *question, bool *yes)
     FILE *tty = fopen("/dev/tty", "r+e");
     if (!tty)
         return false;
-    fprintf(tty, "%s [yes/no] ", question);
+    fprintf(tty, _("%s [yes/no] "), question);
     fflush(tty);
     char answer[16] = "";
     if (fgets(answer, sizeof answer, tty)) {
@@ -288,12 +289,12 @@ int counter_confirm_released(const char *prog, const counter_opts *o, jpki_card 
 const char *counter_pin_title(jpki_pin_id id)
 {
     switch (id) {
-    case JPKI_PIN_AUTH: return "auth PIN (user authentication)";
-    case JPKI_PIN_SIGN: return "sign password (digital signature)";
-    case JPKI_PIN_CARDINFO: return "cardinfo PIN (card-info input support)";
-    case JPKI_PIN_REGISTRY: return "registry PIN (resident registry)";
+    case JPKI_PIN_AUTH: return _("auth PIN (user authentication)");
+    case JPKI_PIN_SIGN: return _("sign password (digital signature)");
+    case JPKI_PIN_CARDINFO: return _("cardinfo PIN (card-info input support)");
+    case JPKI_PIN_REGISTRY: return _("registry PIN (resident registry)");
     }
-    return "PIN";
+    return _("PIN");
 }
 
 jpki_rc counter_pin_state(jpki_card *c, jpki_pin_id id, bool face_mode, char *buf, size_t n,
@@ -312,13 +313,13 @@ jpki_rc counter_pin_state(jpki_card *c, jpki_pin_id id, bool face_mode, char *bu
     if (rc != JPKI_OK)
         return rc;
     if (!st->present)
-        snprintf(buf, n, "not present");
+        snprintf(buf, n, _("not present"));
     else if (st->blocked && face_mode)
-        snprintf(buf, n, "disabled (face-authentication card)");
+        snprintf(buf, n, _("disabled (face-authentication card)"));
     else if (st->blocked)
-        snprintf(buf, n, "blocked (0 of %d tries left)", max);
+        snprintf(buf, n, _("blocked (0 of %d tries left)"), max);
     else
-        snprintf(buf, n, "%d of %d tries left", st->tries_left, max);
+        snprintf(buf, n, _("%d of %d tries left"), st->tries_left, max);
     return JPKI_OK;
 }
 

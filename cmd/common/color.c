@@ -5,6 +5,7 @@
 
 #include "color.h"
 #include "display_width.h"
+#include "private/i18n.h"
 
 bool cli_color_parse(const char *arg, cli_color_mode *mode)
 {
@@ -44,4 +45,11 @@ void cli_color_put(FILE *f, bool on, cli_tone tone, const char *word)
     fprintf(f, "\033[%sm", sgr[tone]);
     dw_put(f, word);
     fputs("\033[0m", f);
+}
+
+void cli_color_help(FILE *f)
+{
+    fputs(_("      --color WHEN       colour state words: auto (default: on a terminal,\n"
+            "                         unless NO_COLOR is set or TERM=dumb), always, never\n"),
+          f);
 }

@@ -20,9 +20,8 @@ typedef enum cli_tone {
 } cli_tone;
 
 /* Text for --help (the option is "--color WHEN" in every command). */
-#define CLI_COLOR_HELP                                                         \
-    "      --color WHEN       colour state words: auto (default: on a terminal,\n" \
-    "                         unless NO_COLOR is set or TERM=dumb), always, never\n"
+/* The --color lines of --help, in the user's language. */
+void cli_color_help(FILE *f);
 
 /* "auto", "always" or "never"; false for anything else. */
 bool cli_color_parse(const char *arg, cli_color_mode *mode);

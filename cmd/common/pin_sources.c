@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "private/i18n.h"
 #include "pin_sources.h"
 
 void pin_source_init(pin_source *s)
@@ -31,13 +32,13 @@ static jpki_rc open_private(const char *path, const char *what, int *fd_out, jpk
 static const char *prompt_for(jpki_pin_id id, bool proxy)
 {
     if (id == JPKI_PIN_CARDINFO)
-        return proxy ? "Card-info PIN from the inquiry-and-answer form: "
-                     : "Card-info input support PIN (4 digits): ";
+        return proxy ? _("Card-info PIN from the inquiry-and-answer form: ")
+                     : _("Card-info input support PIN (4 digits): ");
     if (proxy)
-        return id == JPKI_PIN_SIGN ? "Signature password from the inquiry-and-answer form: "
-                                   : "Authentication PIN from the inquiry-and-answer form: ";
-    return id == JPKI_PIN_SIGN ? "Signature password (6-16 letters/digits): "
-                               : "Authentication PIN (4 digits): ";
+        return id == JPKI_PIN_SIGN ? _("Signature password from the inquiry-and-answer form: ")
+                                   : _("Authentication PIN from the inquiry-and-answer form: ");
+    return id == JPKI_PIN_SIGN ? _("Signature password (6-16 letters/digits): ")
+                               : _("Authentication PIN (4 digits): ");
 }
 
 /* Read the lines of the --cert set from fd: auth first, then sign, then
@@ -117,7 +118,7 @@ jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secre
     if (s->fd >= 0 || s->file) {
         if (!s->loaded) {
             int fd = s->fd;
-            if (s->file && (rc = open_private(s->file, "PIN file", &fd, err)) != JPKI_OK)
+            if (s->file && (rc = open_private(s->file, _("PIN file"), &fd, err)) != JPKI_OK)
                 return rc;
             rc = load_lines(s, fd, err);
             if (s->file)
@@ -130,7 +131,7 @@ jpki_rc pin_source_get(void *ctx, const char *serial, jpki_pin_id id, jpki_secre
                                   "no %s PIN in the %s (one line per certificate of --cert: "
                                   "auth PIN first, then the signature password, then the "
                                   "card-info PIN if needed)",
-                                  jpki_pin_name(id), s->file ? "PIN file" : "--pin-fd input");
+                                  jpki_pin_name(id), s->file ? _("PIN file") : _("--pin-fd input"));
         *out = s->line[k];
     } else if (s->have[k]) {
         *out = s->line[k]; /* asked before the card was taken */
@@ -298,7 +299,7 @@ out:
 jpki_rc pin_map_load_file(const char *path, pin_map **out, jpki_error *err)
 {
     int fd;
-    jpki_rc rc = open_private(path, "PIN map", &fd, err);
+    jpki_rc rc = open_private(path, _("PIN map"), &fd, err);
     if (rc != JPKI_OK)
         return rc;
     rc = load_from_fd(fd, path, out, err);
@@ -309,7 +310,7 @@ jpki_rc pin_map_load_file(const char *path, pin_map **out, jpki_error *err)
 jpki_rc pin_map_load_fd(int fd, pin_map **out, jpki_error *err)
 {
     char name[32];
-    snprintf(name, sizeof name, "PIN map fd %d", fd);
+    snprintf(name, sizeof name, _("PIN map fd %d"), fd);
     return load_from_fd(fd, name, out, err);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_locale.h"
 #include "cli.h"
 #include "run.h"
 #include "spy.h"
@@ -15,7 +16,7 @@ static const char *prog = "jpki-apdu";
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(f, _(
             "Usage: jpki-apdu [OPTIONS] APDU...\n"
             "       jpki-apdu [OPTIONS] -f SCRIPT     (or a script on stdin)\n"
             "       jpki-apdu replay TRACE.cbor\n"
@@ -38,13 +39,14 @@ static void usage(FILE *f)
             "      --hex            print only the answers: \"DATA SW\" per APDU\n"
             "  -q, --quiet          print nothing but errors\n"
             "      --replay F       play the recorded trace F as the card (no reader needed)\n"
-            "      --list-readers   list the PC/SC readers and exit\n"
-            CLI_COMMON_HELP
+            "      --list-readers   list the PC/SC readers and exit\n"));
+    cli_common_help(f);
+    fputs(_(
             "  -h, --help           this text\n"
             "  -V, --version        version\n"
             "\n"
             "Exit status: 0 ok, 1 an expectation failed or the card/transport failed,\n"
-            "2 usage or script error (also literal PIN bytes), 3 no pcscd/reader/card.\n");
+            "2 usage or script error (also literal PIN bytes), 3 no pcscd/reader/card.\n"), f);
 }
 
 enum {
@@ -109,7 +111,7 @@ static int load_script(script *s, int argc, char **argv, const char *file, int p
     if (argc > 0) {
         for (int i = 0; i < argc && rc == JPKI_OK; i++) {
             char where[32];
-            snprintf(where, sizeof where, "argument %d", i + 1);
+            snprintf(where, sizeof where, _("argument %d"), i + 1);
             rc = script_add_line(s, argv[i], where, &err);
         }
     } else {
@@ -171,6 +173,7 @@ static int check_templates(const script *s, const jpki_secret *secrets)
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     static const struct option opts[] = {
         {"file", required_argument, NULL, 'f'},
         {"raw", no_argument, NULL, OPT_RAW},
@@ -220,7 +223,7 @@ int main(int argc, char **argv)
         case 'h': usage(stdout); return CLI_EXIT_OK;
         case 'V': cli_print_version("jpki-apdu"); return CLI_EXIT_OK;
         default:
-            fprintf(stderr, "Try 'jpki-apdu --help'.\n");
+            fprintf(stderr, _("Try '%s --help'.\n"), "jpki-apdu");
             return CLI_EXIT_USAGE;
         }
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "private/i18n.h"
 #include "script.h"
 
 void script_init(script *s)
@@ -159,7 +160,7 @@ bool expect_match(const expect *e, const jpki_response *r, char *why, size_t n)
             return true;
     }
     char swt[96];
-    snprintf(why, n, "expected %s, got %s with %zu data byte(s)", e->text,
+    snprintf(why, n, _("expected %s, got %s with %zu data byte(s)"), e->text,
              jpki_sw_describe(r->sw, swt, sizeof swt), r->len);
     return false;
 }

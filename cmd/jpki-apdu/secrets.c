@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "private/i18n.h"
 #include "run.h"
 
 static jpki_rc read_lines(const script *s, int fd, const char *what, jpki_secret *out,
@@ -44,7 +45,7 @@ jpki_rc secrets_read(const script *s, int pin_fd, const char *pin_file, jpki_sec
         rc = JPKI_OK;
         for (size_t i = 0; i < s->nnames && rc == JPKI_OK; i++) {
             char prompt[64];
-            snprintf(prompt, sizeof prompt, "Value for ${%s}: ", s->names[i]);
+            snprintf(prompt, sizeof prompt, _("Value for ${%s}: "), s->names[i]);
             rc = jpki_secret_read_tty(prompt, &out[i], err);
             if (rc != JPKI_OK)
                 jpki_error_prefix(err, "value for ${%s}", s->names[i]);

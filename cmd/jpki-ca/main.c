@@ -11,6 +11,7 @@
 #include <mbedtls/pem.h>
 #include <mbedtls/x509_csr.h>
 
+#include "cli_locale.h"
 #include "jpki/cert.h"
 #include "cli.h"
 #include "csr.h"
@@ -271,6 +272,7 @@ static int do_issue(const issue_opts *o)
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     static const struct option opts[] = {
         {"dir", required_argument, NULL, 'd'},
         {"kind", required_argument, NULL, 'k'},

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_locale.h"
 #include "cli.h"
 #include "engine.h"
 #include "replay.h"
@@ -137,6 +138,7 @@ enum { OPT_HOST = 0x100, OPT_REMOVE, OPT_HOLD, OPT_SLOW, OPT_NEW, OPT_PERSONA, O
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     static const struct option opts[] = {
         {"state", required_argument, NULL, 's'},
         {"port", required_argument, NULL, 'p'},

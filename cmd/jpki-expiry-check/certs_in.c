@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jpki/cert.h"
+#include "private/i18n.h"
 #include "check.h"
 #include "cli.h"
 
@@ -46,7 +48,7 @@ static void input_errorf(check_ctx *c, const char *fmt, ...)
     char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, _(fmt), ap);
     va_end(ap);
     cli_errorf(PROG, "%s", msg);
     c->input_error = true;
@@ -69,7 +71,7 @@ static void check_one(check_ctx *c, unsigned long idx, const uint8_t *buf, size_
             char msg[300];
             clean_copy(msg, sizeof msg, err.message);
             char line[400];
-            snprintf(line, sizeof line, "certificate %lu: %s", idx, msg);
+            snprintf(line, sizeof line, _("certificate %lu: %s"), idx, msg);
             check_report(c, JPKI_EXPIRY_UNKNOWN, line);
         }
         return;
@@ -89,13 +91,13 @@ static void check_one(check_ctx *c, unsigned long idx, const uint8_t *buf, size_
     jpki_expiry e = jpki_expiry_classify(info.not_after, c->now, c->within);
     check_count(c, e);
     if (!c->quiet) {
-        char subject[sizeof info.subject], when[32], days[48];
+        char subject[sizeof info.subject], when[64], days[48];
         clean_copy(subject, sizeof subject, info.subject);
-        jpki_record_time_format(info.not_after, when);
+        jpki_time_format_human(info.not_after, true, when, sizeof when);
         check_days_text(info.not_after, c->now, days, sizeof days);
         char line[sizeof info.subject + 512];
-        snprintf(line, sizeof line, "certificate %lu: %s (serial %s) not after %s, %s, renewal %s %s, notice %s to %s",
-                 idx, subject, info.serial_hex, when, days, w->open ? "open since" : "opens", w->opens,
+        snprintf(line, sizeof line, _("certificate %lu: %s (serial %s) not after %s, %s, renewal %s %s, notice %s to %s"),
+                 idx, subject, info.serial_hex, when, days, w->open ? _("open since") : _("opens"), w->opens,
                  w->notice_from, w->notice_until);
         check_report(c, e, line);
     }
@@ -139,7 +141,7 @@ void check_der_stream(check_ctx *c, FILE *in, const uint8_t *prefix, size_t plen
             body = (size_t)l0;
         } else if (l0 == 0x80 || l0 > 0x84) {
             input_errorf(c, "certificate %lu: %s length (0x%02x)", idx,
-                         l0 == 0x80 ? "indefinite" : "oversized", l0);
+                         l0 == 0x80 ? _("indefinite") : _("oversized"), l0);
             break;
         } else {
             size_t nb = (size_t)l0 & 0x7F;

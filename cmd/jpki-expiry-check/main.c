@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_locale.h"
 #include "check.h"
 #include "cli.h"
 #include "color.h"
@@ -25,8 +26,8 @@ enum { OPT_NOW = 0x2001, OPT_STDIN, OPT_CARD, OPT_COLOR, OPT_WATCH, OPT_RENEWABL
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: " PROG " [OPTIONS] [-]\n"
+    fprintf(f, _(
+            "Usage: %s [OPTIONS] [-]\n"
             "Check whether JPKI certificates expire within a threshold.\n"
             "Exit status: 0 valid beyond it, 1 expiring within it, 2 expired, 3 could not tell.\n"
             "\n"
@@ -35,8 +36,9 @@ static void usage(FILE *f)
             "(PEM, several allowed, or DER back to back), detected from the input.\n"
             "\n"
             "  -w, --within DURATION  threshold: N, Nd, Nw, Nm (30 days) or Ny (365 days)\n"
-            "                         (default " DEFAULT_WITHIN ")\n"
-            "      --now DATE         check as of DATE (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, @SECONDS)\n"
+            "                         (default %s)\n"
+            "      --now DATE         check as of DATE (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ,\n"
+            "                         YYYY-MM-DDTHH:MM:SS+09:00, @SECONDS)\n"
             "  -c, --cert KIND        auth, sign or both (default both) for cards and records\n"
             "  -f, --filter           write the entries that need renewal to stdout in their\n"
             "                         input format; report lines go to stderr\n"
@@ -47,13 +49,15 @@ static void usage(FILE *f)
             "  -q, --quiet            no per-entry lines, only the summary\n"
             "      --stdin            read stdin (same as '-')\n"
             "      --card             read the card even when stdin is not a terminal\n"
-            CLI_COLOR_HELP
             "      --watch            keep running: check each card inserted into any reader,\n"
             "                         one line per card; SIGINT/SIGTERM ends it with the\n"
-            "                         summary on stderr (exit 0)\n"
-            CLI_COMMON_HELP
+            "                         summary on stderr (exit 0)\n"),
+            PROG, DEFAULT_WITHIN);
+    cli_color_help(f);
+    cli_common_help(f);
+    fputs(_(
             "  -h, --help             this help\n"
-            "  -V, --version          version\n");
+            "  -V, --version          version\n"), f);
 }
 
 /* Where to look when nothing says so: a pipe or file on stdin is read,
@@ -170,6 +174,7 @@ static bool check_stdin(check_ctx *c)
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     static const struct option longopts[] = {
         {"within", required_argument, NULL, 'w'},
         {"now", required_argument, NULL, OPT_NOW},
@@ -264,7 +269,7 @@ int main(int argc, char **argv)
             cli_print_version(PROG);
             return 0;
         default:
-            fprintf(stderr, "Try '" PROG " --help'.\n");
+            fprintf(stderr, _("Try '%s --help'.\n"), PROG);
             return JPKI_EXPIRY_UNKNOWN;
         }
     }

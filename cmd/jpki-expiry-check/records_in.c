@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jpki/cert.h"
+#include "private/i18n.h"
 #include "check.h"
 #include "cli.h"
 
@@ -32,9 +34,9 @@ static void appendf(char *buf, size_t cap, const char *fmt, ...)
 
 static void describe_card(char *line, size_t cap, const jpki_record *rec)
 {
-    append_clean(line, cap, rec->reader[0] ? rec->reader : "(no reader name)");
+    append_clean(line, cap, rec->reader[0] ? rec->reader : _("(no reader name)"));
     if (rec->serial[0]) {
-        appendf(line, cap, " [card ");
+        appendf(line, cap, _(" [card "));
         append_clean(line, cap, rec->serial);
         appendf(line, cap, "]");
     }
@@ -59,7 +61,7 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
         c->empty++;
         if (!c->quiet) {
             describe_card(line, sizeof line, rec);
-            appendf(line, sizeof line, " no card in the reader");
+            appendf(line, sizeof line, _(" no card in the reader"));
             check_report(c, CHECK_NO_CARD, line);
         }
         return;
@@ -83,35 +85,35 @@ void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)
     if (!c->quiet) {
         describe_card(line, sizeof line, rec);
         if (rec->has_error) {
-            appendf(line, sizeof line, " could not read the card: ");
-            append_clean(line, sizeof line, rec->error[0] ? rec->error : rec->error_code);
+            appendf(line, sizeof line, _(" could not read the card: "));
+            append_clean(line, sizeof line, rec->error[0] ? _(rec->error) : rec->error_code);
         }
         const char *sep = " ";
         for (int k = 0; k < JPKI_RECORD_CERTS && !rec->has_error; k++) {
             if (!(c->kinds & (1u << k)))
                 continue;
             const jpki_record_cert *rc = &rec->certs[k];
-            const char *name = k == JPKI_CERT_AUTH ? "auth" : k == JPKI_CERT_SIGN ? "sign"
-                             : k == JPKI_CERT_AUTH_CA ? "auth-ca" : "sign-ca";
+            const char *name = k == JPKI_CERT_AUTH ? _("auth") : k == JPKI_CERT_SIGN ? _("sign")
+                             : k == JPKI_CERT_AUTH_CA ? _("auth-ca") : _("sign-ca");
             appendf(line, sizeof line, "%s%s ", sep, name);
             sep = "; ";
             if (!rc->listed || !rc->present) {
-                appendf(line, sizeof line, "absent");
+                appendf(line, sizeof line, _("absent"));
             } else if (!rc->have_details) {
-                appendf(line, sizeof line, "not checked: ");
-                append_clean(line, sizeof line, rc->unavailable[0] ? rc->unavailable : "no details");
+                appendf(line, sizeof line, _("not checked: "));
+                append_clean(line, sizeof line, rc->unavailable[0] ? _(rc->unavailable) : _("no details"));
             } else {
-                char when[32], days[48];
-                jpki_record_time_format(rc->not_after, when);
+                char when[64], days[48];
+                jpki_time_format_human(rc->not_after, true, when, sizeof when);
                 check_days_text(rc->not_after, c->now, days, sizeof days);
-                appendf(line, sizeof line, "%s, not after %s, %s",
-                        jpki_expiry_name(jpki_expiry_classify(rc->not_after, c->now, c->within)), when,
+                appendf(line, sizeof line, _("%s, not after %s, %s"),
+                        _(jpki_expiry_name(jpki_expiry_classify(rc->not_after, c->now, c->within))), when,
                         days);
                 append_window(line, sizeof line, &rec->window[k]);
             }
         }
         if (!rec->has_error && rec->card_expiry[0]) {
-            appendf(line, sizeof line, "; card expires ");
+            appendf(line, sizeof line, "%s", _("; card expires "));
             append_clean(line, sizeof line, rec->card_expiry);
         }
         check_report(c, e, line);

@@ -1,6 +1,8 @@
 /* The tally behind jpki-expiry-check's exit code and summary line. */
 #include <stdio.h>
 
+#include "jpki/cert.h"
+#include "private/i18n.h"
 #include "check.h"
 #include "color.h"
 #include "display_width.h"
@@ -33,15 +35,18 @@ void check_report(const check_ctx *c, int e, const char *text)
     static const struct {
         const char *word;
         cli_tone tone;
-    } labels[] = {[JPKI_EXPIRY_OK] = {"ok", CLI_TONE_GOOD},
-                  [JPKI_EXPIRY_EXPIRING] = {"expiring", CLI_TONE_WARN},
-                  [JPKI_EXPIRY_EXPIRED] = {"expired", CLI_TONE_BAD},
-                  [JPKI_EXPIRY_UNKNOWN] = {"unknown", CLI_TONE_PLAIN},
-                  [CHECK_NO_CARD] = {"no card", CLI_TONE_PLAIN}};
+    /* TRANSLATORS: the first column of jpki-expiry-check's report (the
+     * column is as wide as the widest word, by display width). */
+    } labels[] = {[JPKI_EXPIRY_OK] = {N_("ok"), CLI_TONE_GOOD},
+                  [JPKI_EXPIRY_EXPIRING] = {N_("expiring"), CLI_TONE_WARN},
+                  [JPKI_EXPIRY_EXPIRED] = {N_("expired"), CLI_TONE_BAD},
+                  [JPKI_EXPIRY_UNKNOWN] = {N_("unknown"), CLI_TONE_PLAIN},
+                  [CHECK_NO_CARD] = {N_("no card"), CLI_TONE_PLAIN}};
     if (e < 0 || e > CHECK_NO_CARD)
         e = JPKI_EXPIRY_UNKNOWN;
-    cli_color_put(c->report, c->color, labels[e].tone, labels[e].word);
-    dw_pad(c->report, dw_width(labels[e].word), LABEL_W);
+    const char *word = _(labels[e].word);
+    cli_color_put(c->report, c->color, labels[e].tone, word);
+    dw_pad(c->report, dw_width(word), LABEL_W);
     fputc(' ', c->report);
     dw_fold(c->report, text, LABEL_W + 1, LABEL_W + 1, c->columns, DW_BREAK_TEXT);
     /* Records may trickle in (jpki-status --watch | ...): each line goes
@@ -54,33 +59,33 @@ void check_days_text(time_t not_after, time_t now, char *buf, size_t n)
     long long d = (long long)not_after - (long long)now;
     if (d < 0) {
         long long ago = (-d + 86399) / 86400; /* started days, as people count */
-        snprintf(buf, n, "expired %lld day%s ago", ago, ago == 1 ? "" : "s");
+        snprintf(buf, n, P_("expired %lld day ago", "expired %lld days ago", ago), ago);
     } else {
         long long left = d / 86400;
         if (left == 0)
-            snprintf(buf, n, "expires within a day");
+            snprintf(buf, n, _("expires within a day"));
         else
-            snprintf(buf, n, "%lld day%s left", left, left == 1 ? "" : "s");
+            snprintf(buf, n, P_("%lld day left", "%lld days left", left), left);
     }
 }
 
 void check_summary(const check_ctx *c)
 {
     unsigned long total = c->n[0] + c->n[1] + c->n[2] + c->n[3];
-    char now[32], line[512];
+    char now[64], line[512];
     size_t n = 0;
-    jpki_record_time_format(c->now, now);
-    n += (size_t)snprintf(line, sizeof line, "summary: %lu checked: %lu ok, %lu expiring, %lu expired, %lu unknown",
+    jpki_time_format_human(c->now, true, now, sizeof now);
+    n += (size_t)snprintf(line, sizeof line, _("summary: %lu checked: %lu ok, %lu expiring, %lu expired, %lu unknown"),
                           total, c->n[JPKI_EXPIRY_OK], c->n[JPKI_EXPIRY_EXPIRING], c->n[JPKI_EXPIRY_EXPIRED],
                           c->n[JPKI_EXPIRY_UNKNOWN]);
     if (c->empty && n < sizeof line)
-        n += (size_t)snprintf(line + n, sizeof line - n, " (%lu empty reader%s)", c->empty,
-                              c->empty == 1 ? "" : "s");
+        n += (size_t)snprintf(line + n, sizeof line - n,
+                              P_(" (%lu empty reader)", " (%lu empty readers)", c->empty), c->empty);
     if (c->renewable && n < sizeof line)
-        n += (size_t)snprintf(line + n, sizeof line - n, "; %lu not renewable yet", c->not_renewable);
+        n += (size_t)snprintf(line + n, sizeof line - n, _("; %lu not renewable yet"), c->not_renewable);
     if (c->input_error && n < sizeof line)
-        n += (size_t)snprintf(line + n, sizeof line - n, "; input incomplete");
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s", _("; input incomplete"));
     if (n < sizeof line)
-        snprintf(line + n, sizeof line - n, "; threshold %lld days from %s", c->within / 86400, now);
+        snprintf(line + n, sizeof line - n, _("; threshold %lld days from %s"), c->within / 86400, now);
     dw_fold(c->report, line, 0, LABEL_W + 1, c->columns, DW_BREAK_TEXT);
 }

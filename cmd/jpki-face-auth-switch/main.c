@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_locale.h"
 #include "cli.h"
 #include "cli_counter.h"
 #include "jpki/jpki.h"
@@ -22,7 +23,7 @@ static const jpki_pin_id pin_order[JPKI_PIN_COUNT] = {JPKI_PIN_AUTH, JPKI_PIN_SI
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(f, _(
             "Usage: %s --to face|pin [OPTIONS]\n"
             "Switch a My Number Card to a face-authentication card (--to face: all PINs\n"
             "disabled, signature key and certificate deleted) or back to a PIN card\n"
@@ -35,14 +36,15 @@ static void usage(FILE *f)
             "      --pin-file F         --to pin: the same four lines from F (mode 0600)\n"
             "      --issuer-key-file F  issuer key file (32 hex digits, mode 0600)\n"
             "      --issuer-key-fd N    read the issuer key from file descriptor N\n"
-            "      --yes                do not ask (needed without a terminal)\n"
-            CLI_COMMON_HELP
+            "      --yes                do not ask (needed without a terminal)\n"),
+            prog);
+    cli_common_help(f);
+    fputs(_(
             "  -h, --help               this help\n"
             "  -V, --version            version\n"
             "Exit status: 0 switched, 1 card refused/cancelled/already in that mode, 2 usage,\n"
             "no terminal without --yes, or several cards and no -r, 3 no card/removed/reader\n"
-            "busy, 4 bad new PIN, 5 issuer key missing or rejected.\n",
-            prog);
+            "busy, 4 bad new PIN, 5 issuer key missing or rejected.\n"), f);
 }
 
 typedef struct switch_job {
@@ -61,22 +63,22 @@ static void wipe_job(switch_job *job)
 
 static void show_changes(const switch_job *job, const jpki_issuance_status *st)
 {
-    printf("Current mode: %s card\n", st->face_mode ? "face-authentication" : "PIN");
-    printf("Changes:\n");
+    printf(_("Current mode: %s\n"), st->face_mode ? _("face-authentication card") : _("PIN card"));
+    printf(_("Changes:\n"));
     if (job->to_face) {
-        printf("  - signature certificate: %s\n",
-               st->key[JPKI_KEY_SIGN].active ? "revoked - the signature key and certificate are "
-                                               "deleted from the card"
-                                             : "none on the card (nothing to delete)");
-        printf("  - sign password, auth PIN, cardinfo PIN, registry PIN: disabled\n");
-        printf("  - authentication certificate: kept, usable only with face recognition or a\n"
-               "    visual check (e.g. health insurance); PIN-based online services stop working\n");
+        printf(_("  - signature certificate: %s\n"),
+               st->key[JPKI_KEY_SIGN].active ? _("revoked - the signature key and certificate are "
+                                               "deleted from the card")
+                                             : _("none on the card (nothing to delete)"));
+        printf(_("  - sign password, auth PIN, cardinfo PIN, registry PIN: disabled\n"));
+        printf(_("  - authentication certificate: kept, usable only with face recognition or a\n"
+               "    visual check (e.g. health insurance); PIN-based online services stop working\n"));
     } else {
-        printf("  - auth PIN, sign password, cardinfo PIN, registry PIN: set to the new values,\n"
-               "    full tries\n");
-        printf("  - signature certificate: stays absent until issued again "
-               "('jpki-renew --cert sign')\n");
-        printf("  - authentication certificate: kept, usable with the auth PIN again\n");
+        printf(_("  - auth PIN, sign password, cardinfo PIN, registry PIN: set to the new values,\n"
+               "    full tries\n"));
+        printf(_("  - signature certificate: stays absent until issued again "
+               "('jpki-renew --cert sign')\n"));
+        printf(_("  - authentication certificate: kept, usable with the auth PIN again\n"));
     }
     fflush(stdout);
 }
@@ -88,7 +90,7 @@ static int show_result(jpki_card *card, jpki_error *err)
         jpki_error_prefix(err, "switched, but reading the new state failed");
         return cli_report(prog, err);
     }
-    printf("Mode now: %s card\n", st.face_mode ? "face-authentication" : "PIN");
+    printf(_("Mode now: %s\n"), st.face_mode ? _("face-authentication card") : _("PIN card"));
     for (int i = 0; i < JPKI_PIN_COUNT; i++) {
         char state[96];
         jpki_pin_status ps;
@@ -97,7 +99,7 @@ static int show_result(jpki_card *card, jpki_error *err)
             jpki_error_prefix(err, "switched, but reading the PIN state failed");
             return cli_report(prog, err);
         }
-        printf("  %s: %s\n", counter_pin_title(pin_order[i]), state);
+        printf(_("  %s: %s\n"), counter_pin_title(pin_order[i]), state);
     }
     return CLI_EXIT_OK;
 }
@@ -118,14 +120,14 @@ static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
     if ((rc = jpki_issuance_status_get(card, &st, err)) != JPKI_OK)
         return cli_report(prog, err);
     if (st.face_mode == job->to_face) {
-        cli_errorf(prog, "the card is already a %s card; nothing changed",
-                   job->to_face ? "face-authentication" : "PIN");
+        cli_errorf(prog, "the card is already a %s; nothing changed",
+                   job->to_face ? _("face-authentication card") : _("PIN card"));
         return CLI_EXIT_FAIL;
     }
     show_changes(job, &st);
     char question[512];
     snprintf(question, sizeof question,
-             job->to_face ? "Switch %s to face authentication?" : "Switch %s back to PINs?", who);
+             job->to_face ? _("Switch %s to face authentication?") : _("Switch %s back to PINs?"), who);
     bool released;
     int x = counter_confirm_released(prog, &job->co, card, serial, question, &released);
     if (x != CLI_EXIT_OK)
@@ -146,14 +148,15 @@ static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
     wipe_job(job);
     if (rc != JPKI_OK)
         return cli_report(prog, err);
-    printf("Switched.\n");
+    printf(_("Switched.\n"));
     if (!job->to_face)
-        printf("Run 'jpki-renew --cert sign' to issue a new signature certificate.\n");
+        printf(_("Run 'jpki-renew --cert sign' to issue a new signature certificate.\n"));
     return show_result(card, err);
 }
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     static const struct option longopts[] = {
         {"to", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "private/i18n.h"
 #include "batch.h"
 #include "color.h"
 #include "ca_cmd.h"
@@ -105,7 +106,7 @@ static void run_card(batch_state *st, size_t i)
     st->finished++;
     if (bo->show_progress)
         draw(st, res->r.serial[0] ? res->r.serial : c->serial,
-             res->r.outcome == OUT_FAILED ? "failed" : "finished");
+             res->r.outcome == OUT_FAILED ? _("failed") : _("finished"));
     pthread_mutex_unlock(&st->lock);
 }
 
@@ -120,11 +121,11 @@ static void *group_main(void *arg)
 static const char *outcome_text(const flow_result *r)
 {
     switch (r->r.outcome) {
-    case OUT_DONE: return "renewed";
-    case OUT_PENDING: return "pending";
-    case OUT_SKIPPED: return "skipped (journal: already done)";
-    case OUT_NOTHING: return "nothing to do";
-    case OUT_FAILED: return "FAILED";
+    case OUT_DONE: return _("renewed");
+    case OUT_PENDING: return _("pending");
+    case OUT_SKIPPED: return _("skipped (journal: already done)");
+    case OUT_NOTHING: return _("nothing to do");
+    case OUT_FAILED: return _("FAILED");
     }
     return "?";
 }
@@ -213,12 +214,12 @@ int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
         const char *serial = r->r.serial[0] ? r->r.serial : (cards[i].serial[0] ? cards[i].serial : "?");
         char detail[300] = "";
         if (r->r.outcome == OUT_FAILED) {
-            snprintf(detail, sizeof detail, " (exit %d): %s%s", r->exit_code, r->r.err.message,
-                     r->r.left_pending ? "; resumable" : "");
+            snprintf(detail, sizeof detail, _(" (exit %d): %s%s"), r->exit_code, r->r.err.message,
+                     r->r.left_pending ? _("; resumable") : "");
             failed++;
         } else if (r->r.outcome == OUT_DONE) {
-            snprintf(detail, sizeof detail, ":%s%s", (r->r.renewed & KIND_BIT(JPKI_KEY_AUTH)) ? " auth" : "",
-                     (r->r.renewed & KIND_BIT(JPKI_KEY_SIGN)) ? " sign" : "");
+            snprintf(detail, sizeof detail, ":%s%s", (r->r.renewed & KIND_BIT(JPKI_KEY_AUTH)) ? _(" auth") : "",
+                     (r->r.renewed & KIND_BIT(JPKI_KEY_SIGN)) ? _(" sign") : "");
             renewed++;
         } else {
             skipped++; /* done before (journal), or nothing to do */
@@ -239,7 +240,8 @@ int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
         cli_color_put(out, bo->color, outcome_tone(r), outcome_text(r));
         fprintf(out, "%s\n", safe_detail);
     }
-    fprintf(out, "%zu card%s: %zu renewed, %zu skipped, %zu failed\n", n, n == 1 ? "" : "s",
+    fprintf(out, P_("%zu card: %zu renewed, %zu skipped, %zu failed\n",
+                   "%zu cards: %zu renewed, %zu skipped, %zu failed\n", n), n,
             renewed, skipped, failed);
     fflush(out);
 

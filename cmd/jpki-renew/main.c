@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_locale.h"
 #include "batch.h"
 #include "ca_cmd.h"
 #include "cli.h"
@@ -24,7 +25,7 @@ static const char *PROG = "jpki-renew";
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(f, _(
         "Usage: jpki-renew [renew] --ca-cmd CMD [OPTIONS]     renew (holder or --proxy)\n"
         "       jpki-renew request [OPTIONS] > csr.pem        CSR(s) out, new key pending\n"
         "       jpki-renew install [OPTIONS] < cert.pem       certificate(s) in, finish\n"
@@ -59,18 +60,19 @@ static void usage(FILE *f)
         "      --pin-map-fd N       the same from file descriptor N\n"
         "      --summary-json F     batch: also write a JSON summary to F (atomically)\n"
         "      --color WHEN         colour the --batch outcome words: auto (default: on a\n"
-        "                           terminal, unless NO_COLOR or TERM=dumb), always, never\n"
-        CLI_COMMON_HELP
+        "                           terminal, unless NO_COLOR or TERM=dumb), always, never\n"),
+        CA_CMD_DEFAULT_TIMEOUT);
+    cli_common_help(f);
+    fputs(_(
         "  -h, --help               this help\n"
         "  -V, --version            version\n"
         "\n"
         "Exit status: 0 done, 1 failed (face card: a signature certificate asked for, or\n"
         "the identity check declined), 2 usage/input (or several cards and no -r; face\n"
         "card: no terminal and no --identity-checked), 3 no card/reader or reader busy,\n"
-        "4 PIN (wrong, blocked, last try refused;\n"
-        "proxy: document inquiry needed), 5 issuer key, 6 batch: some cards failed,\n"
-        "7 interrupted: new key pending, run resume.\n",
-        CA_CMD_DEFAULT_TIMEOUT);
+        "4 PIN (wrong, blocked, last try refused; proxy: document inquiry needed),\n"
+        "5 issuer key, 6 batch: some cards failed, 7 interrupted: new key pending,\n"
+        "run resume.\n"), f);
 }
 
 enum {
@@ -205,7 +207,7 @@ static int parse_args(int argc, char **argv, options *o)
             cli_print_version("jpki-renew");
             return CLI_EXIT_OK;
         default:
-            fprintf(stderr, "Try 'jpki-renew --help'.\n");
+            fprintf(stderr, _("Try '%s --help'.\n"), "jpki-renew");
             return CLI_EXIT_USAGE;
         }
     }
@@ -242,42 +244,42 @@ static int check_args(const options *o)
         return CLI_EXIT_AUTH;
     }
     if (o->issuer_file && o->issuer_fd >= 0)
-        bad = "--issuer-key-file and --issuer-key-fd exclude each other";
+        bad = _("--issuer-key-file and --issuer-key-fd exclude each other");
     else if (o->pin_file && o->pin_fd >= 0)
-        bad = "--pin-file and --pin-fd exclude each other";
+        bad = _("--pin-file and --pin-fd exclude each other");
     else if (o->batch && o->mode != MODE_RENEW)
-        bad = "--batch renews (and resumes through its journal); no other mode";
+        bad = _("--batch renews (and resumes through its journal); no other mode");
     else if (o->batch && !o->journal)
-        bad = "--batch needs --journal F (it is what keeps a card from being renewed twice)";
+        bad = _("--batch needs --journal F (it is what keeps a card from being renewed twice)");
     else if (o->batch && !o->pin_map && o->pin_map_fd < 0)
-        bad = "--batch needs --pin-map F or --pin-map-fd N";
+        bad = _("--batch needs --pin-map F or --pin-map-fd N");
     else if (o->batch && (o->pin_file || o->pin_fd >= 0))
-        bad = "--batch takes PINs from --pin-map, not --pin-file/--pin-fd";
+        bad = _("--batch takes PINs from --pin-map, not --pin-file/--pin-fd");
     else if (!o->batch && (o->pin_map || o->pin_map_fd >= 0))
-        bad = "--pin-map is for --batch";
+        bad = _("--pin-map is for --batch");
     else if (o->pin_map && o->pin_map_fd >= 0)
-        bad = "--pin-map and --pin-map-fd exclude each other";
+        bad = _("--pin-map and --pin-map-fd exclude each other");
     else if (o->mode == MODE_RENEW && !o->ca_cmd)
-        bad = "renewing needs a CA: --ca-cmd CMD (or use request and install)";
+        bad = _("renewing needs a CA: --ca-cmd CMD (or use request and install)");
     else if ((o->mode == MODE_REQUEST || o->mode == MODE_INSTALL) && o->ca_cmd)
-        bad = "--ca-cmd is for renew and resume; request/install are the two ends of a pipe";
+        bad = _("--ca-cmd is for renew and resume; request/install are the two ends of a pipe");
     else if (o->batch && o->pin_map_fd == 0)
-        bad = "--pin-map-fd 0: stdin carries the records";
+        bad = _("--pin-map-fd 0: stdin carries the records");
     else if (o->mode == MODE_INSTALL && o->pin_fd == 0)
-        bad = "--pin-fd 0: stdin carries the certificates";
+        bad = _("--pin-fd 0: stdin carries the certificates");
     else if (o->issuer_fd >= 0 && o->issuer_fd == o->pin_fd)
-        bad = "the issuer key and the PINs cannot share a file descriptor";
+        bad = _("the issuer key and the PINs cannot share a file descriptor");
     else if (o->summary_json && !o->batch)
-        bad = "--summary-json is for --batch";
+        bad = _("--summary-json is for --batch");
     else if (o->form_no_pin && !o->proxy)
-        bad = "--form-no-pin is the proxy's form choice: use it with --proxy";
+        bad = _("--form-no-pin is the proxy's form choice: use it with --proxy");
     else if (o->form_no_pin && (o->batch || o->mode != MODE_RENEW))
-        bad = "--form-no-pin renews one card (resume finds it in the journal)";
+        bad = _("--form-no-pin renews one card (resume finds it in the journal)");
     else if (o->form_no_pin && o->kinds & KIND_BIT(JPKI_KEY_SIGN))
-        bad = "--form-no-pin makes a face-authentication card: it has no signature certificate "
-              "(--cert auth)";
+        bad = _("--form-no-pin makes a face-authentication card: it has no signature certificate "
+              "(--cert auth)");
     else if (o->form_no_pin && (o->pin_file || o->pin_fd >= 0))
-        bad = "--form-no-pin: the form sets no PIN, so there is none to read";
+        bad = _("--form-no-pin: the form sets no PIN, so there is none to read");
     if (bad) {
         cli_errorf(PROG, "%s", bad);
         return CLI_EXIT_USAGE;
@@ -419,10 +421,10 @@ static int run_single(const options *o, flow_opts *fo)
     code = res.exit_code;
     switch (res.r.outcome) {
     case OUT_SKIPPED:
-        printf("%s: already renewed according to journal %s; skipped\n", serial, o->journal);
+        printf(_("%s: already renewed according to journal %s; skipped\n"), serial, o->journal);
         break;
     case OUT_NOTHING:
-        printf("%s: nothing to resume (no pending key on the card)\n", serial);
+        printf(_("%s: nothing to resume (no pending key on the card)\n"), serial);
         break;
     case OUT_FAILED:
         if (res.r.left_pending)
@@ -494,6 +496,7 @@ static int run_batch(const options *o, flow_opts *fo)
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     options o;
     int code = parse_args(argc, argv, &o);
     if (code != -1)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_locale.h"
 #include "cli.h"
 #include "cli_counter.h"
 #include "jpki/jpki.h"
@@ -17,7 +18,7 @@ static const char *prog = "jpki-reset-pin";
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(f, _(
             "Usage: %s [OPTIONS] PIN\n"
             "Reset (new PIN, full tries) or unblock (same PIN, full tries) one PIN of a My\n"
             "Number Card under the issuer key.  PIN is one of: auth, sign, cardinfo, registry.\n"
@@ -30,14 +31,15 @@ static void usage(FILE *f)
             "      --pin-file F         read the new PIN from F's first line (mode 0600)\n"
             "      --issuer-key-file F  issuer key file (32 hex digits, mode 0600)\n"
             "      --issuer-key-fd N    read the issuer key from file descriptor N\n"
-            "      --yes                do not ask before deleting the signature certificate\n"
-            CLI_COMMON_HELP
+            "      --yes                do not ask before deleting the signature certificate\n"),
+            prog);
+    cli_common_help(f);
+    fputs(_(
             "  -h, --help               this help\n"
             "  -V, --version            version\n"
             "Exit status: 0 done, 1 card refused/cancelled/face-auth card, 2 usage (or\n"
             "several cards and no -r), 3 no card/removed/reader busy, 4 bad new PIN,\n"
-            "5 issuer key missing or rejected.\n",
-            prog);
+            "5 issuer key missing or rejected.\n"), f);
 }
 
 typedef struct reset_job {
@@ -77,18 +79,18 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
     jpki_pin_status ps;
     if ((rc = counter_pin_state(card, job->id, false, before, sizeof before, &ps, err)) != JPKI_OK)
         return cli_report(prog, err);
-    printf("%s: before: %s\n", title, before);
+    printf(_("%s: before: %s\n"), title, before);
 
     if (job->id == JPKI_PIN_SIGN) {
         bool has_cert = st.key[JPKI_KEY_SIGN].active;
         fprintf(stderr,
-                "%s: resetting the sign password re-issues the signature certificate: the card "
+                _("%s: resetting the sign password re-issues the signature certificate: the card "
                 "deletes the signature key and certificate%s. Afterwards run "
-                "'jpki-renew --cert sign'.\n",
-                prog, has_cert ? "" : " (none is present now)");
+                "'jpki-renew --cert sign'.\n"),
+                prog, has_cert ? "" : _(" (none is present now)"));
         char question[512];
         snprintf(question, sizeof question,
-                 "Delete the signature key and certificate of %s and set the new sign password?",
+                 _("Delete the signature key and certificate of %s and set the new sign password?"),
                  who);
         bool released;
         int x = counter_confirm_released(prog, &job->co, card, serial, question, &released);
@@ -114,19 +116,20 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
     if ((rc = counter_pin_state(card, job->id, false, after, sizeof after, &ps, err)) != JPKI_OK) {
         /* The reset itself succeeded; only the report failed. */
         jpki_error_prefix(err, "%s was %s, but reading its new state failed", title,
-                          job->unblock ? "unblocked" : "reset");
+                          job->unblock ? _("unblocked") : _("reset"));
         return cli_report(prog, err);
     }
-    printf("%s: after: %s\n", title, after);
-    printf("%s %s.\n", title, job->unblock ? "unblocked (PIN unchanged)" : "reset to the new PIN");
+    printf(_("%s: after: %s\n"), title, after);
+    printf(_("%s %s.\n"), title, job->unblock ? _("unblocked (PIN unchanged)") : _("reset to the new PIN"));
     if (job->id == JPKI_PIN_SIGN)
-        printf("The signature key and certificate were deleted: run 'jpki-renew --cert sign' "
-               "to issue a new signature certificate.\n");
+        printf(_("The signature key and certificate were deleted: run 'jpki-renew --cert sign' "
+               "to issue a new signature certificate.\n"));
     return CLI_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     static const struct option longopts[] = {
         {"unblock", no_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},

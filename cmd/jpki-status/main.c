@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_locale.h"
 #include "cli.h"
 #include "color.h"
 #include "display_width.h"
@@ -51,8 +52,8 @@ typedef struct watch_tally {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: " PROG " [OPTIONS]\n"
+    fprintf(f, _(
+            "Usage: %s [OPTIONS]\n"
             "Show a JPKI card's status without spending a PIN try.\n"
             "\n"
             "  -a, --all              every reader (empty readers are listed, not an error)\n"
@@ -60,9 +61,8 @@ static void usage(FILE *f)
             "      --json             one JSON record per card per line (default otherwise)\n"
             "      --cbor             CBOR sequence of records (RFC 8742)\n"
             "      --der              include the DER certificates in JSON/CBOR records\n"
-            CLI_COLOR_HELP
             "      --now DATE         count days left from DATE (YYYY-MM-DD,\n"
-            "                         YYYY-MM-DDTHH:MM:SSZ or @SECONDS)\n"
+            "                         YYYY-MM-DDTHH:MM:SSZ, YYYY-MM-DDTHH:MM:SS+09:00 or @SECONDS)\n"
             "      --verify-sign-pin  verify the signature password (asked on the terminal)\n"
             "                         to read the signature certificate; spends a try only\n"
             "                         if the password is wrong, never the last one\n"
@@ -80,10 +80,13 @@ static void usage(FILE *f)
             "                         sources), never spending its last try\n"
             "      --watch            keep running: one record (or table block) per card\n"
             "                         inserted into any reader; SIGINT/SIGTERM ends it with\n"
-            "                         a summary on stderr (exit 0)\n"
-            CLI_COMMON_HELP
+            "                         a summary on stderr (exit 0)\n"),
+            PROG);
+    cli_color_help(f);
+    cli_common_help(f);
+    fputs(_(
             "  -h, --help             this help\n"
-            "  -V, --version          version\n");
+            "  -V, --version          version\n"), f);
 }
 
 static jpki_rc emit(FILE *f, status_opts *o, const jpki_record *rec, jpki_error *err)
@@ -169,7 +172,7 @@ static jpki_rc read_reader(cli_common *cc, const char *reader, const status_opts
         } else {
             rec->has_error = true;
             snprintf(rec->error_code, sizeof rec->error_code, "%s", jpki_rc_name(rc));
-            snprintf(rec->error, sizeof rec->error, "%s", err->message);
+            snprintf(rec->error, sizeof rec->error, "%s", err->message_c);
         }
         return rc;
     }
@@ -359,6 +362,7 @@ static int one_card_job(cli_common *cc, status_opts *o, const status_flags *f)
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     static const struct option longopts[] = {
         {"all", no_argument, NULL, 'a'},
         {"table", no_argument, NULL, OPT_TABLE},
@@ -470,7 +474,7 @@ int main(int argc, char **argv)
             cli_print_version(PROG);
             return CLI_EXIT_OK;
         default:
-            fprintf(stderr, "Try '" PROG " --help'.\n");
+            fprintf(stderr, _("Try '%s --help'.\n"), PROG);
             return CLI_EXIT_USAGE;
         }
     }

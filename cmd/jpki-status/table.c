@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jpki/cert.h"
+#include "private/i18n.h"
 #include "color.h"
 #include "display_width.h"
 #include "status.h"
@@ -16,27 +18,62 @@
 /* Certificate rows: "  kind      " then the columns; the DN lines under
  * a row are "            subject  VALUE". */
 #define KIND_W 9
-#define TIME_W 20
 #define DAYS_W 9
 #define DN_LABEL_W 8
 #define DN_COL (2 + KIND_W + 1 + DN_LABEL_W + 1)
 
-static const char *const cert_label[JPKI_RECORD_CERTS] = {"auth", "auth-ca", "sign", "sign-ca"};
-static const char *const pin_label[JPKI_PIN_COUNT] = {"auth", "sign", "cardinfo", "registry"};
+static const char *const cert_label[JPKI_RECORD_CERTS] = {N_("auth"), N_("auth-ca"), N_("sign"), N_("sign-ca")};
+static const char *const pin_label[JPKI_PIN_COUNT] = {N_("auth"), N_("sign"), N_("cardinfo"), N_("registry")};
 static const char *const app_label[] = {"", "jpki", "cardinfo", "visual", "registry", "common"};
+
+/* The date columns: as wide as the widest date people read in this locale
+ * (2025-12-31 23:59:59 JST, 2025年12月31日 23時59分59秒 JST). */
+static size_t time_w(void)
+{
+    static size_t w;
+    if (!w) {
+        char buf[64];
+        jpki_time_format_human((time_t)1767225599, true, buf, sizeof buf);
+        w = dw_width(buf);
+    }
+    return w;
+}
+
+/* A left-aligned cell of display width w and the gap after it. */
+static void cell(FILE *f, const char *text, size_t w)
+{
+    dw_put_padded(f, text, w);
+    fputs("  ", f);
+}
+
+/* Row text built for dw_fold: append, and pad to a display column (a
+ * translated word may be wide). */
+static void append(char *row, size_t cap, const char *text)
+{
+    size_t n = strlen(row);
+    snprintf(row + n, cap - n, "%s", text);
+}
+
+static void pad_to(char *row, size_t cap, size_t col)
+{
+    size_t n = strlen(row);
+    for (size_t w = dw_width(row); w < col && n + 1 < cap; w++)
+        row[n++] = ' ';
+    row[n] = '\0';
+}
 
 /* "  label        " then value folded under the value column. */
 static void labelled(FILE *f, const status_view *v, const char *label, const char *value)
 {
     fputs("  ", f);
-    dw_put_padded(f, label, LABEL_W);
+    dw_put_padded(f, _(label), LABEL_W);
     dw_fold(f, value, VALUE_COL, VALUE_COL, v->columns, DW_BREAK_TEXT);
 }
 
 static void dn_line(FILE *f, const status_view *v, const char *label, const char *value, dw_breaks b)
 {
     dw_pad(f, 0, 2 + KIND_W + 1);
-    dw_put_padded(f, label, DN_LABEL_W);
+    dw_put_padded(f, _(label), DN_LABEL_W);
     fputc(' ', f);
     dw_fold(f, value, DN_COL, DN_COL, v->columns, b);
 }
@@ -44,31 +81,35 @@ static void dn_line(FILE *f, const status_view *v, const char *label, const char
 static void print_cert(FILE *f, const status_view *v, int k, const jpki_record_cert *c)
 {
     fputs("  ", f);
-    dw_put_padded(f, cert_label[k], KIND_W);
+    dw_put_padded(f, _(cert_label[k]), KIND_W);
     fputc(' ', f);
     if (!c->present) {
-        fputs("absent\n", f);
+        fputs(_("absent\n"), f);
         return;
     }
     if (!c->have_details) {
         char what[192];
-        snprintf(what, sizeof what, "present, details unavailable: %s",
-                 c->unavailable[0] ? c->unavailable : "not read");
+        /* An English note of the record; shown translated when it is a
+         * message of ours without arguments. */
+        snprintf(what, sizeof what, _("present, details unavailable: %s"),
+                 c->unavailable[0] ? _(c->unavailable) : _("not read"));
         dw_fold(f, what, 2 + KIND_W + 1, 2 + KIND_W + 1, v->columns, DW_BREAK_TEXT);
         return;
     }
-    char nb[32], na[32];
-    jpki_record_time_format(c->not_before, nb);
-    jpki_record_time_format(c->not_after, na);
-    fprintf(f, "%-*s  %-*s  %*ld  ", TIME_W, nb, TIME_W, na, DAYS_W, c->days_left);
+    char nb[64], na[64];
+    jpki_time_format_human(c->not_before, true, nb, sizeof nb);
+    jpki_time_format_human(c->not_after, true, na, sizeof na);
+    cell(f, nb, time_w());
+    cell(f, na, time_w());
+    fprintf(f, "%*ld  ", DAYS_W, c->days_left);
     if (c->days_left < 0)
-        cli_color_put(f, v->color, CLI_TONE_BAD, "expired");
+        cli_color_put(f, v->color, CLI_TONE_BAD, _("expired"));
     else
-        cli_color_put(f, v->color, CLI_TONE_GOOD, "valid");
+        cli_color_put(f, v->color, CLI_TONE_GOOD, _("valid"));
     fputc('\n', f);
-    dn_line(f, v, "subject", c->subject, DW_BREAK_DN);
-    dn_line(f, v, "issuer", c->issuer, DW_BREAK_DN);
-    dn_line(f, v, "serial", c->serial_hex, DW_BREAK_TEXT);
+    dn_line(f, v, N_("subject"), c->subject, DW_BREAK_DN);
+    dn_line(f, v, N_("issuer"), c->issuer, DW_BREAK_DN);
+    dn_line(f, v, N_("serial"), c->serial_hex, DW_BREAK_TEXT);
 }
 
 /* When the counter can renew each user certificate, when J-LIS's notice
@@ -81,21 +122,32 @@ static void print_renewal(FILE *f, const status_view *v, const jpki_record *rec)
         any |= rec->window[kinds[i]].known;
     if (!any)
         return;
-    fprintf(f, "  %-*s %-10s  %-24s  %-10s  %s\n", KIND_W, "renewal", "opens", "expiry notice expected",
-            "next until", "state");
+    fputs("  ", f);
+    dw_put_padded(f, _("renewal"), KIND_W);
+    fputc(' ', f);
+    cell(f, _("opens"), 10);
+    cell(f, _("expiry notice expected"), 24);
+    cell(f, _("next until"), 10);
+    fprintf(f, "%s\n", _("state"));
     for (int i = 0; i < 2; i++) {
         const jpki_record_window *w = &rec->window[kinds[i]];
         if (!w->known)
             continue;
-        char notice[32], row[160];
-        snprintf(notice, sizeof notice, "%s to %s", w->notice_from, w->notice_until);
+        char notice[96], row[320];
+        snprintf(notice, sizeof notice, _("%s to %s"), w->notice_from, w->notice_until);
         bool expired = rec->certs[kinds[i]].days_left < 0;
-        snprintf(row, sizeof row, "%-10s  %-24s  %-10s  %s", w->opens, notice,
-                 w->next_expiry[0] ? w->next_expiry : "unknown",
-                 !w->open ? "not yet open" : expired ? "open (expired: issued anew)" : "open");
+        const char *next = w->next_expiry[0] ? w->next_expiry : _("unknown");
+        const char *state = !w->open ? _("not yet open") : expired ? _("open (expired: issued anew)") : _("open");
+        snprintf(row, sizeof row, "%s", w->opens);
+        pad_to(row, sizeof row, 10 + 2);
+        append(row, sizeof row, notice);
+        pad_to(row, sizeof row, 10 + 2 + 24 + 2);
+        append(row, sizeof row, next);
+        pad_to(row, sizeof row, 10 + 2 + 24 + 2 + 10 + 2);
+        append(row, sizeof row, state);
         /* The columns fit 100; a narrower terminal folds the row's tail. */
         fputs("  ", f);
-        dw_put_padded(f, cert_label[kinds[i]], KIND_W);
+        dw_put_padded(f, _(cert_label[kinds[i]]), KIND_W);
         fputc(' ', f);
         dw_fold(f, row, 2 + KIND_W + 1, 2 + KIND_W + 1, v->columns, DW_BREAK_TEXT);
     }
@@ -106,19 +158,26 @@ static void print_card_line(FILE *f, const status_view *v, const jpki_record *re
     char line[256] = "";
     size_t n = 0;
     if (rec->serial[0])
-        n += (size_t)snprintf(line + n, sizeof line - n, "serial %s", rec->serial);
+        n += (size_t)snprintf(line + n, sizeof line - n, _("serial %s"), rec->serial);
     else
-        n += (size_t)snprintf(line + n, sizeof line - n, "serial unknown");
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s", _("serial unknown"));
     if (rec->municipality[0] && n < sizeof line)
-        n += (size_t)snprintf(line + n, sizeof line - n, ", municipality %s", rec->municipality);
+        n += (size_t)snprintf(line + n, sizeof line - n, _(", municipality %s"), rec->municipality);
     if (rec->card_expiry[0] && n < sizeof line)
-        snprintf(line + n, sizeof line - n, ", card expires %s", rec->card_expiry);
-    labelled(f, v, "card", line);
+        snprintf(line + n, sizeof line - n, _(", card expires %s"), rec->card_expiry);
+    labelled(f, v, N_("card"), line);
 }
 
 static void print_pins(FILE *f, const status_view *v, const jpki_record *rec)
 {
-    fprintf(f, "  %-*s %5s  %3s  %s\n", KIND_W, "PIN", "tries", "max", "state");
+    fputs("  ", f);
+    dw_put_padded(f, _("PIN"), KIND_W);
+    fputc(' ', f);
+    dw_pad(f, dw_width(_("tries")), 5); /* right-aligned over the numbers */
+    fprintf(f, "%s  ", _("tries"));
+    dw_pad(f, dw_width(_("max")), 3);
+    fprintf(f, "%s  ", _("max"));
+    fprintf(f, "%s\n", _("state"));
     for (int k = 0; k < JPKI_PIN_COUNT; k++) {
         const jpki_record_pin *p = &rec->pins[k];
         if (!p->listed)
@@ -131,16 +190,18 @@ static void print_pins(FILE *f, const status_view *v, const jpki_record *rec)
         const char *state;
         cli_tone tone;
         if (p->blocked && rec->mode == JPKI_MODE_FACE)
-            state = "disabled (face card)", tone = CLI_TONE_PLAIN;
+            state = _("disabled (face card)"), tone = CLI_TONE_PLAIN;
         else if (p->blocked)
-            state = "BLOCKED", tone = CLI_TONE_BLOCKED;
+            state = _("BLOCKED"), tone = CLI_TONE_BLOCKED;
         else if (p->tries_left < 0)
-            state = "counter unreadable", tone = CLI_TONE_BAD;
+            state = _("counter unreadable"), tone = CLI_TONE_BAD;
         else if (p->tries_left < p->max_tries)
-            state = "ok (some tries used)", tone = CLI_TONE_WARN;
+            state = _("ok (some tries used)"), tone = CLI_TONE_WARN;
         else
-            state = "ok", tone = CLI_TONE_GOOD;
-        fprintf(f, "  %-*s %5s  %3d  ", KIND_W, pin_label[k], tries, p->max_tries);
+            state = _("ok"), tone = CLI_TONE_GOOD;
+        fputs("  ", f);
+        dw_put_padded(f, _(pin_label[k]), KIND_W);
+        fprintf(f, " %5s  %3d  ", tries, p->max_tries);
         cli_color_put(f, v->color, tone, state);
         fputc('\n', f);
     }
@@ -148,26 +209,27 @@ static void print_pins(FILE *f, const status_view *v, const jpki_record *rec)
 
 void status_print_table(FILE *f, const jpki_record *rec, const status_view *v)
 {
-    fputs("reader ", f);
-    dw_fold(f, rec->reader, 7, VALUE_COL, v->columns, DW_BREAK_TEXT);
+    const char *reader_word = _("reader ");
+    fputs(reader_word, f);
+    dw_fold(f, rec->reader, dw_width(reader_word), VALUE_COL, v->columns, DW_BREAK_TEXT);
     if (!rec->card_present && !rec->has_error) {
-        labelled(f, v, "card", "none (reader is empty)");
+        labelled(f, v, N_("card"), _("none (reader is empty)"));
         return;
     }
     if (rec->has_error) {
         char what[320];
         snprintf(what, sizeof what, "%s (%s)", rec->error[0] ? rec->error : rec->error_code,
                  rec->error_code);
-        labelled(f, v, "error", what);
+        labelled(f, v, N_("error"), what);
     }
     if (rec->serial[0] || rec->atr_hex[0])
         print_card_line(f, v, rec);
     if (rec->birth[0])
-        labelled(f, v, "born", rec->birth);
+        labelled(f, v, N_("born"), rec->birth);
     if (rec->atr_hex[0])
-        labelled(f, v, "atr", rec->atr_hex);
+        labelled(f, v, N_("atr"), rec->atr_hex);
     if (rec->token[0])
-        labelled(f, v, "token", rec->token);
+        labelled(f, v, N_("token"), rec->token);
     if (rec->apps) {
         char apps[128] = "";
         for (int a = 1; a < (int)(sizeof app_label / sizeof app_label[0]); a++)
@@ -176,25 +238,31 @@ void status_print_table(FILE *f, const jpki_record *rec, const status_view *v)
                     strcat(apps, ", ");
                 strcat(apps, app_label[a]);
             }
-        labelled(f, v, "applications", apps);
+        labelled(f, v, N_("applications"), apps);
     }
     if (rec->card_present && !rec->has_error)
-        labelled(f, v, "mode", rec->mode == JPKI_MODE_FACE  ? "face authentication (no PINs, no signature certificate)"
-                             : rec->mode == JPKI_MODE_PIN ? "PIN"
-                                                          : "unknown");
+        labelled(f, v, N_("mode"), rec->mode == JPKI_MODE_FACE  ? _("face authentication (no PINs, no signature certificate)")
+                                 : rec->mode == JPKI_MODE_PIN ? _("PIN")
+                                                              : _("unknown"));
     /* The holder, as the signature certificate names them (read only with
      * the signature password). */
     const jpki_record_cert *sign = &rec->certs[JPKI_CERT_SIGN];
     if (sign->have_details && sign->name[0])
-        labelled(f, v, "holder", sign->name);
+        labelled(f, v, N_("holder"), sign->name);
     if (sign->have_details && sign->address[0])
-        labelled(f, v, "address", sign->address);
+        labelled(f, v, N_("address"), sign->address);
     bool any_cert = false;
     for (int k = 0; k < JPKI_RECORD_CERTS; k++)
         any_cert |= rec->certs[k].listed;
     if (any_cert) {
-        fprintf(f, "  %-*s %-*s  %-*s  %*s  %s\n", KIND_W, "cert", TIME_W, "not before", TIME_W,
-                "not after", DAYS_W, "days left", "state");
+        fputs("  ", f);
+        dw_put_padded(f, _("cert"), KIND_W);
+        fputc(' ', f);
+        cell(f, _("not before"), time_w());
+        cell(f, _("not after"), time_w());
+        dw_pad(f, dw_width(_("days left")), DAYS_W); /* right-aligned over the numbers */
+        fputs(_("days left"), f);
+        fprintf(f, "  %s\n", _("state"));
         /* The user's certificates first, their CAs after. */
         static const int order[] = {JPKI_CERT_AUTH, JPKI_CERT_SIGN, JPKI_CERT_AUTH_CA, JPKI_CERT_SIGN_CA};
         for (int i = 0; i < JPKI_RECORD_CERTS; i++)

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_locale.h"
 #include "cli.h"
 
 static const char *prog = "jpki";
@@ -21,11 +22,11 @@ static const char *prog = "jpki";
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(f, _(
             "Usage: jpki COMMAND [ARGS...]   run jpki-COMMAND with ARGS\n"
             "       jpki help                list the available commands\n"
             "       jpki help COMMAND        show COMMAND's manual (or its --help)\n"
-            "       jpki --help | --version\n");
+            "       jpki --help | --version\n"));
 }
 
 /* Command names are plain words: no path can be smuggled into the exec. */
@@ -221,16 +222,16 @@ static int list_commands(void)
     }
     each_dir(collect_in, l);
     qsort(l->e, l->n, sizeof l->e[0], cmp_entries);
-    printf("Usage: jpki COMMAND [ARGS...]\n\nCommands:\n");
+    printf(_("Usage: jpki COMMAND [ARGS...]\n\nCommands:\n"));
     for (size_t i = 0; i < l->n; i++) {
         char page[PATH_MAX], desc[256] = "";
         if (find_manpage(l->e[i].path, page, sizeof page))
             man_description(page, desc, sizeof desc);
-        printf("  %-22s %s\n", l->e[i].name, desc[0] ? desc : "(no manual page found)");
+        printf("  %-22s %s\n", l->e[i].name, desc[0] ? desc : _("(no manual page found)"));
     }
     if (l->n == 0)
-        printf("  (no jpki-* commands found next to jpki or on PATH)\n");
-    printf("\n'jpki help COMMAND' shows a command's manual.\n");
+        printf(_("  (no jpki-* commands found next to jpki or on PATH)\n"));
+    printf(_("\n'jpki help COMMAND' shows a command's manual.\n"));
     free(l);
     return CLI_EXIT_OK;
 }
@@ -281,6 +282,7 @@ static int help_command(const char *name)
 
 int main(int argc, char **argv)
 {
+    cli_locale_init();
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;

@@ -73,7 +73,13 @@ JPKI_API long jpki_cert_days_left(const jpki_cert_info *info, time_t now);
 
 /* "2025-03-31T14:59:59Z" */
 JPKI_API void jpki_time_format(time_t t, char *buf, size_t n);
-/* Parse "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ" or "@epoch" (UTC). */
+/* A time for people: local time (TZ), written as the user's language
+ * writes dates -- "2025-03-31 23:59:59 JST" in English, "2025年3月31日
+ * 23時59分59秒 JST" in Japanese; with_time false: the date alone.  Never
+ * for records (those are jpki_time_format's UTC). */
+JPKI_API void jpki_time_format_human(time_t t, bool with_time, char *buf, size_t n);
+/* Parse "YYYY-MM-DD" (midnight UTC), "YYYY-MM-DDTHH:MM:SSZ",
+ * "YYYY-MM-DDTHH:MM:SS+HH:MM" (or -HH:MM; an offset from UTC) or "@epoch". */
 JPKI_API jpki_rc jpki_time_parse(const char *s, time_t *out, jpki_error *err);
 
 #ifdef __cplusplus

@@ -47,13 +47,17 @@ typedef struct jpki_error {
     uint16_t sw;        /* last status word involved, 0 if none */
     int tries_left;     /* for PIN errors; -1 when unknown */
     long detail;        /* PC/SC LONG or mbedTLS code; 0 if none */
-    char message[256];  /* one line, no trailing newline */
+    char message[256];  /* one line, no trailing newline, in the user's language */
+    char message_c[256]; /* the same untranslated (English): for records, journals
+                          * and anything else a machine reads */
 } jpki_error;
 
 /* Reset to JPKI_OK with an empty message. */
 JPKI_API void jpki_error_clear(jpki_error *err);
 
-/* Fill err (if not NULL) and return code.  printf-style message. */
+/* Fill err (if not NULL) and return code.  printf-style message: fmt is
+ * looked up in the "jpki-tools" text domain for message; message_c gets it
+ * as given. */
 JPKI_API jpki_rc jpki_error_set(jpki_error *err, jpki_rc code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

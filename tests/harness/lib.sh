@@ -7,6 +7,11 @@
 # served on port $((35963 + N)).
 
 : "${JPKI_BUILD:?}" "${JPKI_WORK:?}"
+# Human output follows the locale and the time zone: every test starts in
+# English (C.UTF-8, no catalog) and Japan's time; tests of the Japanese
+# interface set LANG=ja_JP.UTF-8 themselves.
+export LANG=C.UTF-8 TZ=Asia/Tokyo
+unset LC_ALL LC_MESSAGES LANGUAGE
 PORT_BASE=35963
 T_PASS=0
 T_FAIL=0

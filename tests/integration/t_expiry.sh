@@ -27,7 +27,7 @@ out=$(jpki-expiry-check --version); check "--version names the tool" contains "$
 # ---- the card in a reader ----
 out=$(jpki-expiry-check --card -r 0 --now 2024-06-01); rc=$?
 check "card, valid: exit 0" test "$rc" = 0
-check "card line names reader and serial" contains "$(unfold <<<"$out")" "ok       $A0 [card 900000000000001]: auth ok, not after 2025-03-31T14:59:59Z, 303 days left"
+check "card line names reader and serial" contains "$(unfold <<<"$out")" "ok       $A0 [card 900000000000001]: auth ok, not after 2025-03-31 23:59:59 JST, 303 days left"
 check "card line: sign cert not checked without its password" contains "$(unfold <<<"$out")" "sign not checked: readable only after the signature password"
 out=$(jpki-expiry-check -r 0 --now 2025-03-01); rc=$?
 check "card, expiring within 90 days (default): exit 1" test "$rc" = 1
@@ -66,12 +66,12 @@ for kind in json cbor; do
     out=$(jpki-expiry-check --now 2022-01-01 < "$f"); rc=$?
     check "$kind records, all valid: exit 0" test "$rc" = 0
     check "$kind records: summary counts cards and the empty reader" contains "$(unfold <<<"$out")" \
-        "summary: 3 checked: 3 ok, 0 expiring, 0 expired, 0 unknown (1 empty reader); threshold 90 days from 2022-01-01T00:00:00Z"
+        "summary: 3 checked: 3 ok, 0 expiring, 0 expired, 0 unknown (1 empty reader); threshold 90 days from 2022-01-01 09:00:00 JST"
     check "$kind records: one line per reader" test "$(grep -c 'JPKI Test Reader' <<<"$out")" = 4
     check "$kind records: empty reader line" contains "$out" "no card  JPKI Test Reader A 00 01: no card in the reader"
     out=$(jpki-expiry-check --now 2023-03-01 - < "$f"); rc=$?
     check "$kind records, ichiko expiring: exit 1" test "$rc" = 1
-    check "$kind records: ichiko's line" contains "$(unfold <<<"$out")" "expiring $B1 [card 900000000000003]: auth expiring, not after 2023-05-10T14:59:59Z, 70 days left"
+    check "$kind records: ichiko's line" contains "$(unfold <<<"$out")" "expiring $B1 [card 900000000000003]: auth expiring, not after 2023-05-10 23:59:59 JST, 70 days left"
     expect_check "$kind records, ichiko expired: exit 2" 2 jpki-expiry-check --now 2024-01-01 --stdin < "$f"
     expect_check "$kind records, --cert sign without details: exit 3" 3 jpki-expiry-check --cert sign --now 2022-01-01 < "$f"
 done
@@ -85,7 +85,7 @@ expect_check "error record among expired ones: expired wins (exit 2)" 2 sh -c "{
 # The signature certificate counts once jpki-status read it with the password.
 out=$(echo ABC123 | jpki-status -r 0 --pin-fd 0 --json | jpki-expiry-check --cert sign --now 2025-03-01); rc=$?
 check "sign cert via jpki-status --verify-sign-pin: exit 1" test "$rc" = 1
-check "sign cert line" contains "$(unfold <<<"$out")" "sign expiring, not after 2025-03-31T14:59:59Z"
+check "sign cert line" contains "$(unfold <<<"$out")" "sign expiring, not after 2025-03-31 23:59:59 JST"
 
 # ---- --filter: the pipeline over several readers ----
 # As of 2025-03-05 within 30 days: hanako expiring (26 days), taro valid

@@ -21,6 +21,12 @@ for b in jpki jpki-status jpki-expiry-check jpki-renew jpki-reset-pin jpki-face-
 done
 check "no completion of the test kit after make install" \
     test ! -e "$stage/usr/share/bash-completion/completions/jpki-card-sim"
+for p in jpki-status jpki-expiry-check jpki-renew; do
+    check "Japanese man page of $p" test -f "$stage/usr/share/man/ja/man1/$p.1"
+done
+check "Japanese catalog installed" test -s "$stage/usr/share/locale/ja/LC_MESSAGES/jpki-tools.mo"
+check "an installed command finds the installed catalog" \
+    contains "$(LANG=ja_JP.UTF-8 "$stage/usr/bin/jpki-status" --help 2>&1)" "使い方:"
 check "jpki-records(5) installed" test -f "$stage/usr/share/man/man5/jpki-records.5"
 check "jpki-card-profile(7) installed" test -f "$stage/usr/share/man/man7/jpki-card-profile.7"
 check "static library installed" test -f "$stage/usr/lib/libjpki.a"

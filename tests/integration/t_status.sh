@@ -45,7 +45,7 @@ check "default: first reader with a card, JSON into a pipe" contains "$out" "{\"
 out=$(jpki-status -r 0 --table --now 2025-01-01)
 check "table names the reader" contains "$out" "reader $R0"
 check "table lists the applications" contains "$out" "applications jpki, cardinfo, visual, registry, common"
-check "table row of the auth cert" grep -Eq '^  auth +2020-05-31T15:00:00Z +2025-03-31T14:59:59Z +89  valid$' <<<"$out"
+check "table row of the auth cert (local time, TZ=Asia/Tokyo)" grep -Eq '^  auth +2020-06-01 00:00:00 JST +2025-03-31 23:59:59 JST +89  valid$' <<<"$out"
 check "table says why the sign cert has no details" grep -Eq '^  sign +present, details unavailable: readable only after the signature password' <<<"$out"
 check "table row of the sign PIN" grep -Eq '^  sign +5 +5  ok$' <<<"$out"
 hdr=$(grep -E '^  cert ' <<<"$out"); row=$(grep -E '^  auth +2020' <<<"$out")

@@ -26,8 +26,9 @@ static void usage(FILE *f)
             "  -o, --out FILE       also write the certificate (DER) to FILE\n"
             "      --reset          reset the card (end a transaction with SCARD_RESET_CARD)\n"
             "  -h, --help           this text\n"
-            "      --version        version\n" CLI_COMMON_HELP,
+            "      --version        version\n",
             prog);
+    cli_common_help(f);
 }
 
 static int list_readers(void)

@@ -328,13 +328,45 @@ static void time_format_and_parse(void **state)
     const char *bad[] = {"2025-02-29", "2025-13-01", "2025-00-10", "2025-03-32",
                          "2025-03-31T24:00:00Z", "2025-03-31T14:60:00Z", "2016-12-31T23:59:60Z", "2025-03-31T14:59:59",
                          "2025-03-31 ", "25-03-31", "@", "@12a", "@-", "", "2025/03/31",
-                         "2025-03-31T14:59:59+09:00", "1900-02-29"};
+                         "2025-03-31T14:59:59+24:00", "2025-03-31T14:59:59+09:60", "2025-03-31T14:59:59+0900",
+                         "2025-03-31T14:59:59+09", "2025-02-29T00:00:00+09:00", "1900-02-29"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         jpki_error e;
         jpki_error_clear(&e);
         assert_int_equal(jpki_time_parse(bad[i], &t, &e), JPKI_ERR_FORMAT);
         assert_true(e.message[0] != '\0');
+        assert_true(e.message_c[0] != '\0');
     }
+    /* An offset from UTC: the same instant as the Z form. */
+    assert_int_equal(jpki_time_parse("2025-03-31T23:59:59+09:00", &t, NULL), JPKI_OK);
+    assert_int_equal(t, 1743433199);
+    assert_int_equal(jpki_time_parse("2025-03-31T09:59:59-05:00", &t, NULL), JPKI_OK);
+    assert_int_equal(t, 1743433199);
+    assert_int_equal(jpki_time_parse("2025-04-01T00:00:00+00:00", &t, NULL), JPKI_OK);
+    assert_int_equal(t, 1743465600);
+}
+
+/* Dates for people: local time (TZ), English without a catalog. */
+static void time_format_human_local(void **state)
+{
+    (void)state;
+    char b[64];
+    setenv("TZ", "Asia/Tokyo", 1);
+    tzset();
+    jpki_time_format_human(1743433199, true, b, sizeof b);
+    assert_string_equal(b, "2025-03-31 23:59:59 JST");
+    jpki_time_format_human(1743433199, false, b, sizeof b);
+    assert_string_equal(b, "2025-03-31");
+    setenv("TZ", "UTC", 1);
+    tzset();
+    jpki_time_format_human(1743433199, true, b, sizeof b);
+    assert_string_equal(b, "2025-03-31 14:59:59 UTC");
+    /* Too small a buffer: the exact UTC form rather than a cut date. */
+    char small[21];
+    jpki_time_format_human(1743433199, true, small, sizeof small);
+    assert_string_equal(small, "2025-03-31T14:59:59Z");
+    unsetenv("TZ");
+    tzset();
 }
 
 /* ---- distinguished names: exact UTF-8 with RFC 4514 escapes ---- */
@@ -522,6 +554,7 @@ int main(void)
         cmocka_unit_test(garbage_is_a_certificate_error),
         cmocka_unit_test(days_left_rounds_down),
         cmocka_unit_test(time_format_and_parse),
+        cmocka_unit_test(time_format_human_local),
         cmocka_unit_test(japanese_subject_utf8_is_kept),
         cmocka_unit_test(japanese_subject_bmp_becomes_utf8),
         cmocka_unit_test(printable_and_special_characters_are_escaped),
