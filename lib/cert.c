@@ -64,14 +64,23 @@ static jpki_rc parse_into(mbedtls_x509_crt *crt, const uint8_t *buf, size_t len,
     if (looks_pem(buf, len)) {
         if (len > PEM_MAX)
             return jpki_error_set(err, JPKI_ERR_LIMIT, "PEM input of %zu bytes is too large", len);
-        /* mbedTLS wants PEM NUL-terminated, with the NUL counted. */
-        uint8_t *z = malloc(len + 1);
-        if (!z)
-            return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
-        memcpy(z, buf, len);
-        z[len] = '\0';
-        ret = jpki_x509_parse_pem(crt, z, len + 1);
-        free(z);
+        /* One canonical block (what stream readers hand over) is decoded
+         * here; mbedTLS parses the same DER it would have decoded itself.
+         * Any other PEM goes to mbedTLS whole (pem_canonical.c says why). */
+        uint8_t der[PEM_MAX / 4 * 3];
+        size_t dlen;
+        if (jpki_pem_cert_canonical(buf, len, der, sizeof der, &dlen)) {
+            ret = jpki_x509_parse_der(crt, der, dlen);
+        } else {
+            /* mbedTLS wants PEM NUL-terminated, with the NUL counted. */
+            uint8_t *z = malloc(len + 1);
+            if (!z)
+                return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
+            memcpy(z, buf, len);
+            z[len] = '\0';
+            ret = jpki_x509_parse_pem(crt, z, len + 1);
+            free(z);
+        }
     } else {
         ret = jpki_x509_parse_der(crt, buf, len);
     }
