@@ -42,8 +42,11 @@ static jpki_rc serial_hex(const mbedtls_x509_buf *s, char *out, size_t n, jpki_e
     if (len * 2 + 1 > n)
         return jpki_error_set(err, JPKI_ERR_CERT, "certificate serial of %zu bytes is too long",
                               len);
-    for (size_t i = 0; i < len; i++)
-        snprintf(out + 2 * i, 3, "%02x", p[i]);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hex[p[i] >> 4];
+        out[2 * i + 1] = hex[p[i] & 15];
+    }
     out[2 * len] = '\0';
     return JPKI_OK;
 }
