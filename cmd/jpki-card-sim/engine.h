@@ -84,6 +84,7 @@ typedef struct sim_new_options {
     const char *ca_dir;          /* a jpki-ca init directory */
     const char *issuer_key_path; /* used if it exists, else created (0600) */
     const char *now;             /* YYYY-MM-DD issuance date; NULL = persona's */
+    const char *serial;          /* 15-digit card serial; NULL = persona's */
 } sim_new_options;
 
 /* Create a new card state file for a persona: fresh RSA-2048 keys,
@@ -96,4 +97,9 @@ jpki_rc sim_card_create_variant(const sim_new_options *opt, const char *variant,
 #ifdef __cplusplus
 }
 #endif
+/* Start generating the keys one renewal needs in the background, so that
+ * GENERATE KEY PAIR does not spend the host's CPU at the command (keypool.c;
+ * jpki-card-sim does this at --slow, a real card's pace). */
+void sim_keypool_start(void);
+
 #endif

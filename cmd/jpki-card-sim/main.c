@@ -25,7 +25,7 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: jpki-card-sim --state FILE --port N [--host H] [--remove-after N] [--slow MS]\n"
             "       jpki-card-sim --new --state FILE --persona NAME --ca DIR --issuer-key FILE\n"
-            "                     [--now YYYY-MM-DD] [--variant NAME]\n"
+            "                     [--now YYYY-MM-DD] [--serial N] [--variant NAME]\n"
             "       jpki-card-sim --list-personas | --list-variants | --help | --version\n"
             "\n"
             "A virtual My Number Card (JPKI layout + jpki-tools issuance profile) that pcscd\n"
@@ -43,6 +43,7 @@ static void usage(FILE *f)
             "      --ca DIR          test CA directory (jpki-ca init)\n"
             "      --issuer-key FILE issuer key: used if it exists, else created (mode 0600)\n"
             "      --now DATE        issuance date of the certificates (default: the persona's)\n"
+            "      --serial N        the card's 15-digit serial (default: the persona's)\n"
             "      --variant NAME    card variant (ATR and the content choices real cards\n"
             "                        differ in), kept in the state file; default: contact.\n"
             "                        contact, contact-ext (extended length), contact-f5-d1,\n"
@@ -83,7 +84,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 }
 
 enum { OPT_HOST = 0x100, OPT_REMOVE, OPT_SLOW, OPT_NEW, OPT_PERSONA, OPT_CA, OPT_ISSUER_KEY,
-       OPT_NOW, OPT_LIST, OPT_VARIANT, OPT_LIST_VARIANTS };
+       OPT_NOW, OPT_SERIAL, OPT_LIST, OPT_VARIANT, OPT_LIST_VARIANTS };
 
 int main(int argc, char **argv)
 {
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
         {"ca", required_argument, NULL, OPT_CA},
         {"issuer-key", required_argument, NULL, OPT_ISSUER_KEY},
         {"now", required_argument, NULL, OPT_NOW},
+        {"serial", required_argument, NULL, OPT_SERIAL},
         {"list-personas", no_argument, NULL, OPT_LIST},
         {"variant", required_argument, NULL, OPT_VARIANT},
         {"list-variants", no_argument, NULL, OPT_LIST_VARIANTS},
@@ -142,6 +144,7 @@ int main(int argc, char **argv)
         case OPT_CA: nw.ca_dir = optarg; break;
         case OPT_ISSUER_KEY: nw.issuer_key_path = optarg; break;
         case OPT_NOW: nw.now = optarg; break;
+        case OPT_SERIAL: nw.serial = optarg; break;
         case OPT_LIST: list_personas(); return CLI_EXIT_OK;
         case OPT_VARIANT: variant = optarg; break;
         case OPT_LIST_VARIANTS: list_variants(); return CLI_EXIT_OK;
@@ -192,6 +195,10 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* At a real card's pace the card's RSA work must not land on the
+     * host's CPU at the command (keypool.c says why). */
+    if (link.slow_ms > 0)
+        sim_keypool_start();
     int rc = sim_vpcd_serve(card, &link, &stop_flag);
     sim_card_free(card);
     return rc;

@@ -226,5 +226,7 @@ bool sim_key_valid(const uint8_t *der, size_t len);
 size_t sim_der_total_len(const uint8_t *p, size_t avail);
 /* Generate an RSA-2048 key as DER. */
 jpki_rc sim_genkey_der(sim_blob *out, jpki_error *err);
+/* A key made ahead (keypool.c), or one generated now when none is ready. */
+jpki_rc sim_keypool_take(sim_blob *out, jpki_error *err);
 
 #endif
