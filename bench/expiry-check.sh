@@ -11,7 +11,7 @@
 #    (the stripping is not timed, which favours it).
 # Each is run 3 times; the best wall time counts (the machine is shared),
 # CPU is user+sys of that run, peak RSS from wait4 (bench/runstat.c).
-# Sizes: N (JPKI_BENCH_N, default 10 000) and, a
+# Sizes: N (JPKI_BENCH_N, default 10 000) and a
 # stream of 1 000 000 (the N-stream repeated; ~1 GB, cached; on by default,
 # JPKI_BENCH_BIG=0 skips it) to show the
 # memory stays flat.  The openssl loop of earlier versions (a process per

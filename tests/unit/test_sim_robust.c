@@ -254,7 +254,7 @@ static void create_refuses_bad_input(void **state)
     jpki_error err;
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/new.card", fx.dir);
-    sim_new_options o = {path, "nobody", fx.ca, fx.key, NULL};
+    sim_new_options o = {path, "nobody", fx.ca, fx.key, NULL, NULL};
     assert_int_equal(sim_card_create(&o, &err), JPKI_ERR_ARG);
     assert_non_null(strstr(err.message, "nobody"));
     o.persona = "hanako";
