@@ -12,21 +12,15 @@
 #include "jpki/x509_parse.h"
 #include "cert_internal.h"
 #include "dn_format.h"
+#include "time_internal.h"
 #include "jpki/cert.h"
 
 #define PEM_MAX (64 * 1024) /* one certificate in PEM is a few KiB */
 
 static time_t to_time(const mbedtls_x509_time *t)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = t->year - 1900;
-    tm.tm_mon = t->mon - 1;
-    tm.tm_mday = t->day;
-    tm.tm_hour = t->hour;
-    tm.tm_min = t->min;
-    tm.tm_sec = t->sec;
-    return timegm(&tm); /* certificate times are UTC */
+    /* certificate times are UTC; mbedTLS has checked the fields' ranges */
+    return time_utc_seconds(t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
 
 static jpki_rc serial_hex(const mbedtls_x509_buf *s, char *out, size_t n, jpki_error *err)
