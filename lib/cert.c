@@ -12,21 +12,15 @@
 #include "x509_parse.h"
 #include "cert_internal.h"
 #include "dn_format.h"
+#include "time_internal.h"
 #include "jpki/cert.h"
 
 #define PEM_MAX (64 * 1024) /* one certificate in PEM is a few KiB */
 
 time_t cert_x509_time_to_epoch(const mbedtls_x509_time *t)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = t->year - 1900;
-    tm.tm_mon = t->mon - 1;
-    tm.tm_mday = t->day;
-    tm.tm_hour = t->hour;
-    tm.tm_min = t->min;
-    tm.tm_sec = t->sec;
-    return timegm(&tm); /* certificate times are UTC */
+    /* certificate times are UTC; mbedTLS has checked the fields' ranges */
+    return time_utc_seconds(t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
 
 static jpki_rc serial_hex(const mbedtls_x509_buf *s, char *out, size_t n, jpki_error *err)
@@ -42,8 +36,11 @@ static jpki_rc serial_hex(const mbedtls_x509_buf *s, char *out, size_t n, jpki_e
     if (len * 2 + 1 > n)
         return jpki_error_set(err, JPKI_ERR_CERT, "certificate serial of %zu bytes is too long",
                               len);
-    for (size_t i = 0; i < len; i++)
-        snprintf(out + 2 * i, 3, "%02x", p[i]);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hex[p[i] >> 4];
+        out[2 * i + 1] = hex[p[i] & 15];
+    }
     out[2 * len] = '\0';
     return JPKI_OK;
 }
@@ -64,14 +61,23 @@ static jpki_rc parse_into(mbedtls_x509_crt *crt, const uint8_t *buf, size_t len,
     if (looks_pem(buf, len)) {
         if (len > PEM_MAX)
             return jpki_error_set(err, JPKI_ERR_LIMIT, "PEM input of %zu bytes is too large", len);
-        /* mbedTLS wants PEM NUL-terminated, with the NUL counted. */
-        uint8_t *z = malloc(len + 1);
-        if (!z)
-            return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
-        memcpy(z, buf, len);
-        z[len] = '\0';
-        ret = jpki_x509_parse_pem(crt, z, len + 1);
-        free(z);
+        /* One canonical block (what stream readers hand over) is decoded
+         * here; mbedTLS parses the same DER it would have decoded itself.
+         * Any other PEM goes to mbedTLS whole (pem_canonical.c says why). */
+        uint8_t der[PEM_MAX / 4 * 3];
+        size_t dlen;
+        if (jpki_pem_cert_canonical(buf, len, der, sizeof der, &dlen)) {
+            ret = jpki_x509_parse_der(crt, der, dlen);
+        } else {
+            /* mbedTLS wants PEM NUL-terminated, with the NUL counted. */
+            uint8_t *z = malloc(len + 1);
+            if (!z)
+                return jpki_error_set(err, JPKI_ERR_NOMEM, "out of memory");
+            memcpy(z, buf, len);
+            z[len] = '\0';
+            ret = jpki_x509_parse_pem(crt, z, len + 1);
+            free(z);
+        }
     } else {
         ret = jpki_x509_parse_der(crt, buf, len);
     }

@@ -18,4 +18,10 @@ time_t cert_x509_time_to_epoch(const mbedtls_x509_time *t);
 jpki_rc jpki_cert_jpki_san(const uint8_t *ext, size_t len, jpki_cert_info *info,
                            jpki_error *err);
 
+/* One PEM certificate block in its canonical shape (pem_canonical.c):
+ * true with its DER in der[0..*der_len); false when pem is anything else
+ * (the caller then asks mbedTLS, which is the rule for PEM). */
+bool jpki_pem_cert_canonical(const uint8_t *pem, size_t len, uint8_t *der, size_t cap,
+                             size_t *der_len);
+
 #endif

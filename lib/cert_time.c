@@ -79,6 +79,19 @@ static jpki_rc parse_epoch(const char *s, time_t *out, jpki_error *err)
     return JPKI_OK;
 }
 
+time_t time_utc_seconds(int y, int mo, int d, int h, int mi, int s)
+{
+    /* Days from 1970-01-01 by eras of 400 years, the year starting in
+     * March so that the leap day comes last (H. Hinnant's days_from_civil). */
+    long long yy = (long long)y - (mo <= 2);
+    long long era = (yy >= 0 ? yy : yy - 399) / 400;
+    long long yoe = yy - era * 400;
+    long long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long long days = era * 146097 + doe - 719468;
+    return (time_t)(days * 86400 + h * 3600LL + mi * 60LL + s);
+}
+
 time_form time_parse_calendar(const char *s, time_t *out)
 {
     size_t n = strlen(s);
@@ -92,15 +105,7 @@ time_form time_parse_calendar(const char *s, time_t *out)
         return TIME_BAD_FORM;
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
         return TIME_OUT_OF_RANGE;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    *out = timegm(&tm);
+    *out = time_utc_seconds(y, mo, d, h, mi, se);
     return n == 20 ? TIME_FULL : TIME_DATE_ONLY;
 }
 

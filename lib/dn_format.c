@@ -116,8 +116,11 @@ static void put_hex_value(out_text *o, const mbedtls_x509_buf *v)
 
 static void put_string_value(out_text *o, const mbedtls_x509_buf *v)
 {
-    jpki_uchar *u = v->len ? malloc(v->len * sizeof *u) : NULL;
-    if (v->len && !u) {
+    /* Names are short: the stack holds the usual ones (a malloc per
+     * attribute was a tenth of checking a certificate stream). */
+    jpki_uchar small[128];
+    jpki_uchar *u = v->len <= 128 ? small : malloc(v->len * sizeof *u);
+    if (!u) {
         o->full = true;
         return;
     }
@@ -136,14 +139,16 @@ static void put_string_value(out_text *o, const mbedtls_x509_buf *v)
                 put_hex_escape(o, (unsigned char)b[j]);
             continue;
         }
-        bool special = cp != 0 && cp < 0x80 && strchr(",+\"\\<>;", (int)cp) != NULL;
+        bool special = cp == ',' || cp == '+' || cp == '"' || cp == '\\' || cp == '<' || cp == '>' ||
+                       cp == ';';
         if ((i == 0 && (cp == '#' || cp == ' ')) || (i + 1 == n && cp == ' '))
             special = true;
         if (special)
             put(o, "\\", 1);
         put(o, b, jpki_utf8_put(cp, b));
     }
-    free(u);
+    if (u != small)
+        free(u);
 }
 
 int jpki_dn_format_names(const mbedtls_x509_name *dn, char *out, size_t n)

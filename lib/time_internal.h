@@ -12,6 +12,11 @@ typedef enum time_form {
     TIME_FULL          /* YYYY-MM-DDTHH:MM:SSZ */
 } time_form;
 
+/* Seconds since the epoch of a valid UTC calendar time (proleptic
+ * Gregorian, any year): timegm's answer without its normalising and time
+ * zone machinery, which was a twentieth of checking a certificate stream. */
+time_t time_utc_seconds(int y, int mo, int d, int h, int mi, int s);
+
 /* *out is set only for TIME_DATE_ONLY and TIME_FULL. */
 time_form time_parse_calendar(const char *s, time_t *out);
 

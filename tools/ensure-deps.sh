@@ -8,7 +8,7 @@ PKGS="build-essential pkg-config libpcsclite-dev pcscd libmbedtls-dev libcbor-de
 libcmocka-dev vsmartcard-vpcd opensc openssl iproute2 util-linux valgrind clang \
 libclang-rt-14-dev procps \
 debhelper devscripts dpkg-dev lintian fakeroot \
-pcsc-tools python3-pyscard zsh gettext locales man-db groff-base"
+pcsc-tools python3-pyscard zsh gettext locales man-db groff-base python3-cryptography"
 
 missing=""
 for p in $PKGS; do

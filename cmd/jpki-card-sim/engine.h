@@ -84,6 +84,7 @@ typedef struct sim_new_options {
     const char *ca_dir;          /* a jpki-ca init directory */
     const char *issuer_key_path; /* used if it exists, else created (0600) */
     const char *now;             /* YYYY-MM-DD issuance date; NULL = persona's */
+    const char *serial;          /* 15-digit card serial; NULL = persona's */
 } sim_new_options;
 
 /* Create a new card state file for a persona: fresh RSA-2048 keys,
@@ -93,7 +94,19 @@ jpki_rc sim_card_create(const sim_new_options *opt, jpki_error *err);
 /* The same for a card variant (sim_variant_name(); NULL = default). */
 jpki_rc sim_card_create_variant(const sim_new_options *opt, const char *variant, jpki_error *err);
 
+/* Start generating the keys one renewal needs in the background, so that
+ * GENERATE KEY PAIR does not spend the host's CPU at the command (keypool.c;
+ * jpki-card-sim does this at --slow, a real card's pace). */
+void sim_keypool_start(void);
+/* A key made ahead, or one generated now when none is ready (a DER RSA
+ * private key into out, a sim_blob of sim_state.h). */
+struct sim_blob;
+jpki_rc sim_keypool_take(struct sim_blob *out, jpki_error *err);
+/* Validate a DER private key (RSA-2048, e=65537). */
+bool sim_key_valid(const uint8_t *der, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
+
 #endif

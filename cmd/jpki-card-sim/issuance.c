@@ -113,7 +113,7 @@ uint16_t sim_gen_keypair(sim_card *c, const jpki_apdu *a, sim_out *out)
     sim_keyslot *s = &c->st.slot[slot];
     if (a->p1 == JPKI_GENKEY_P1_GENERATE) {
         sim_blob fresh = {NULL, 0};
-        if (sim_genkey_der(&fresh, NULL) != JPKI_OK)
+        if (sim_keypool_take(&fresh, NULL) != JPKI_OK)
             return SW_MEMORY_FAILURE;
         /* The active key and certificate stay in use until ACTIVATE. */
         sim_blob old_key = s->pending_key, old_cert = s->pending_cert;

@@ -31,7 +31,7 @@ static void usage(FILE *f)
             "                     [--hold-after N] [--slow MS]\n"
             "       jpki-card-sim --replay TRACE --port N [--host H] [-v]\n"
             "       jpki-card-sim --new --state FILE --persona NAME --ca DIR --issuer-key FILE\n"
-            "                     [--now YYYY-MM-DD] [--variant NAME]\n"
+            "                     [--now YYYY-MM-DD] [--serial N] [--variant NAME]\n"
             "       jpki-card-sim --list-personas | --list-variants | --help | --version\n"
             "\n"
             "A virtual My Number Card (JPKI layout + jpki-tools issuance profile) that pcscd\n"
@@ -59,6 +59,7 @@ static void usage(FILE *f)
             "      --issuer-key FILE\n"
             "                        issuer key: used if it exists, else created (mode 0600)\n"
             "      --now DATE        issuance date of the certificates (default: the persona's)\n"
+            "      --serial N        the card's 15-digit serial (default: the persona's)\n"
             "      --variant NAME    card variant (ATR and the content choices real cards\n"
             "                        differ in), kept in the state file; default: contact.\n"
             "                        contact, contact-ext (extended length), contact-f5-d1,\n"
@@ -134,7 +135,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 }
 
 enum { OPT_HOST = 0x100, OPT_REMOVE, OPT_HOLD, OPT_SLOW, OPT_NEW, OPT_PERSONA, OPT_CA, OPT_ISSUER_KEY,
-       OPT_NOW, OPT_LIST, OPT_VARIANT, OPT_LIST_VARIANTS, OPT_REPLAY };
+       OPT_NOW, OPT_SERIAL, OPT_LIST, OPT_VARIANT, OPT_LIST_VARIANTS, OPT_REPLAY };
 
 int main(int argc, char **argv)
 {
@@ -151,6 +152,7 @@ int main(int argc, char **argv)
         {"ca", required_argument, NULL, OPT_CA},
         {"issuer-key", required_argument, NULL, OPT_ISSUER_KEY},
         {"now", required_argument, NULL, OPT_NOW},
+        {"serial", required_argument, NULL, OPT_SERIAL},
         {"list-personas", no_argument, NULL, OPT_LIST},
         {"variant", required_argument, NULL, OPT_VARIANT},
         {"list-variants", no_argument, NULL, OPT_LIST_VARIANTS},
@@ -202,6 +204,7 @@ int main(int argc, char **argv)
         case OPT_CA: nw.ca_dir = optarg; break;
         case OPT_ISSUER_KEY: nw.issuer_key_path = optarg; break;
         case OPT_NOW: nw.now = optarg; break;
+        case OPT_SERIAL: nw.serial = optarg; break;
         case OPT_LIST: list_personas(); return CLI_EXIT_OK;
         case OPT_VARIANT: variant = optarg; break;
         case OPT_REPLAY: replay_path = optarg; break;
@@ -248,6 +251,10 @@ int main(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     install_stop_handlers();
+    /* At a real card's pace the card's RSA work must not land on the
+     * host's CPU at the command (keypool.c says why). */
+    if (link.slow_ms > 0)
+        sim_keypool_start();
     int rc = sim_vpcd_serve(card, &link, &stop_flag, &release_flag);
     sim_card_free(card);
     return rc;

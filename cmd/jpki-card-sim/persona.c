@@ -285,7 +285,12 @@ jpki_rc sim_card_create_variant(const sim_new_options *o, const char *variant, j
     snprintf(st.birth, sizeof st.birth, "%s", p->birth);
     snprintf(st.sex, sizeof st.sex, "%s", p->sex);
     snprintf(st.my_number, sizeof st.my_number, "%s", p->my_number);
-    snprintf(st.serial, sizeof st.serial, "%s", p->serial);
+    /* Several cards of one persona (a batch over six readers) need their
+     * own serials: renewal journals and PIN maps are keyed by it. */
+    const char *serial = o->serial ? o->serial : p->serial;
+    if (strlen(serial) != 15 || strspn(serial, "0123456789") != 15)
+        return jpki_error_set(err, JPKI_ERR_ARG, "--serial: \"%s\" is not 15 digits", serial);
+    snprintf(st.serial, sizeof st.serial, "%s", serial);
     snprintf(st.municipality, sizeof st.municipality, "%s", p->municipality);
     snprintf(st.card_expiry, sizeof st.card_expiry, "%s", p->card_expiry);
     const sim_variant *var = sim_variant_find(variant);

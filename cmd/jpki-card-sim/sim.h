@@ -139,8 +139,6 @@ bool sim_key_usable(const sim_card *c, int slot, bool pending);
 uint16_t sim_rsa_sign(const sim_blob *key, const uint8_t *in, size_t inlen, uint8_t sig[256]);
 /* Public key of a DER private key as 7F49 { 81 n, 82 e }. */
 uint16_t sim_pubkey_tlv(const sim_blob *key, sim_out *out);
-/* Validate a DER private key (RSA-2048, e=65537). */
-bool sim_key_valid(const uint8_t *der, size_t len);
 /* Length of the DER object at p (header included), 0 if malformed. */
 size_t sim_der_total_len(const uint8_t *p, size_t avail);
 /* Generate an RSA-2048 key as DER. */

@@ -66,7 +66,7 @@ static void fixture_init(int make_card, const char *issuer_key_hex)
     }
     jpki_error err;
     jpki_error_clear(&err);
-    sim_new_options o = {fixture_card, "hanako", ca, key, NULL};
+    sim_new_options o = {fixture_card, "hanako", ca, key, NULL, NULL};
     if (testca_create(ca, &err) != JPKI_OK || sim_card_create(&o, &err) != JPKI_OK) {
         fprintf(stderr, "fuzz fixture: %s\n", err.message);
         abort();

@@ -49,7 +49,7 @@ static inline int fx_setup(const char *persona)
         fprintf(stderr, "testca_create: %s\n", err.message);
         return -1;
     }
-    sim_new_options o = {fx.master, persona, fx.ca, fx.key, NULL};
+    sim_new_options o = {fx.master, persona, fx.ca, fx.key, NULL, NULL};
     if (sim_card_create(&o, &err) != JPKI_OK) {
         fprintf(stderr, "sim_card_create: %s\n", err.message);
         return -1;

@@ -733,7 +733,7 @@ static int engine_group_setup(void **state)
     jpki_error_clear(&err);
     if (testca_create(eng.ca, &err) != JPKI_OK)
         return -1;
-    sim_new_options o = {eng.master, "hanako", eng.ca, eng.key, NULL};
+    sim_new_options o = {eng.master, "hanako", eng.ca, eng.key, NULL, NULL};
     return sim_card_create(&o, &err) == JPKI_OK ? 0 : -1;
 }
 

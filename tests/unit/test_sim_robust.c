@@ -249,13 +249,41 @@ static void writes_leave_no_temp_files(void **state)
     assert_int_equal(st.st_mode & 0777, 0600); /* private keys and PINs inside */
 }
 
+/* Keys made ahead (--slow) and keys made at the command are both valid
+ * RSA-2048 keys, and taking more than the pool holds still works. */
+static void keypool_keys_are_valid(void **state)
+{
+    (void)state;
+    sim_keypool_start();
+    for (int i = 0; i < 3; i++) {
+        sim_blob k = {NULL, 0};
+        assert_int_equal(sim_keypool_take(&k, NULL), JPKI_OK);
+        assert_true(sim_key_valid(k.p, k.len));
+        sim_blob_clear(&k);
+    }
+}
+
+static void create_with_own_serial(void **state)
+{
+    (void)state;
+    jpki_error err;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/serial.card", fx.dir);
+    sim_new_options o = {path, "taro", fx.ca, fx.key, NULL, "900000000123456"};
+    assert_int_equal(sim_card_create(&o, &err), JPKI_OK);
+    sim_card *c = sim_card_load(path, &err);
+    assert_non_null(c);
+    assert_string_equal(sim_card_state(c)->serial, "900000000123456");
+    sim_card_free(c);
+}
+
 static void create_refuses_bad_input(void **state)
 {
     (void)state;
     jpki_error err;
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/new.card", fx.dir);
-    sim_new_options o = {path, "nobody", fx.ca, fx.key, NULL};
+    sim_new_options o = {path, "nobody", fx.ca, fx.key, NULL, NULL};
     assert_int_equal(sim_card_create(&o, &err), JPKI_ERR_ARG);
     assert_non_null(strstr(err.message, "nobody"));
     o.persona = "hanako";
@@ -264,6 +292,15 @@ static void create_refuses_bad_input(void **state)
     o.now = NULL;
     o.state_path = fx.master;
     assert_int_equal(sim_card_create(&o, &err), JPKI_ERR_STATE); /* never overwrite a card */
+    /* --serial: 15 digits, nothing else */
+    o.state_path = path;
+    o.serial = "90000000000001";
+    assert_int_equal(sim_card_create(&o, &err), JPKI_ERR_ARG);
+    assert_non_null(strstr(err.message, "15 digits"));
+    o.serial = "90000000000001x";
+    assert_int_equal(sim_card_create(&o, &err), JPKI_ERR_ARG);
+    o.serial = NULL;
+    o.state_path = fx.master;
     /* an issuer key readable by others is refused */
     char key[PATH_MAX];
     snprintf(key, sizeof key, "%s/open.key", fx.dir);
@@ -310,6 +347,8 @@ int main(void)
         cmocka_unit_test(invalid_fields_rejected),
         cmocka_unit_test(writes_leave_no_temp_files),
         cmocka_unit_test(create_refuses_bad_input),
+        cmocka_unit_test(create_with_own_serial),
+        cmocka_unit_test(keypool_keys_are_valid),
         cmocka_unit_test(jpki_validity_rule),
     };
     return cmocka_run_group_tests(tests, group_setup, fx_teardown);

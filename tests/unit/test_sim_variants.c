@@ -29,7 +29,7 @@ static int group_setup(void **state)
         if (!var_name[i])
             return -1;
         snprintf(var_path[i], sizeof var_path[i], "%s/v%zu.card", fx.dir, i);
-        sim_new_options o = {var_path[i], "hanako", fx.ca, fx.key, NULL};
+        sim_new_options o = {var_path[i], "hanako", fx.ca, fx.key, NULL, NULL};
         jpki_error err;
         jpki_error_clear(&err);
         if (sim_card_create_variant(&o, var_name[i], &err) != JPKI_OK) {
