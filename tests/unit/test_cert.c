@@ -20,7 +20,6 @@
 #include <mbedtls/x509_crt.h>
 
 #include "jpki/jpki.h"
-#include "../../lib/time_internal.h"
 
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
@@ -420,30 +419,6 @@ static size_t make_named_cert(const dn_attr *attrs, size_t n, uint8_t **der)
     return (size_t)len;
 }
 
-/* The calendar formula gives timegm's answer on every valid date (it
- * replaced timegm in certificate parsing). */
-static void utc_seconds_match_timegm(void **state)
-{
-    (void)state;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    for (int y = 1; y <= 9999; y += (y < 1890 || y > 2110) ? 13 : 1)
-        for (int m = 1; m <= 12; m++)
-            for (int d = 1; d <= mdays[m - 1]; d += (d < 27 ? 9 : 1)) {
-                bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-                if (m == 2 && d == 29 && !leap)
-                    continue;
-                struct tm tm;
-                memset(&tm, 0, sizeof tm);
-                tm.tm_year = y - 1900;
-                tm.tm_mon = m - 1;
-                tm.tm_mday = d;
-                tm.tm_hour = 23;
-                tm.tm_min = 59;
-                tm.tm_sec = 59;
-                assert_int_equal(time_utc_seconds(y, m, d, 23, 59, 59), timegm(&tm));
-            }
-}
-
 static void japanese_subject_utf8_is_kept(void **state)
 {
     (void)state;
@@ -580,7 +555,6 @@ int main(void)
         cmocka_unit_test(days_left_rounds_down),
         cmocka_unit_test(time_format_and_parse),
         cmocka_unit_test(time_format_human_local),
-        cmocka_unit_test(utc_seconds_match_timegm),
         cmocka_unit_test(japanese_subject_utf8_is_kept),
         cmocka_unit_test(japanese_subject_bmp_becomes_utf8),
         cmocka_unit_test(printable_and_special_characters_are_escaped),

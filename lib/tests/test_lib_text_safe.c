@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../lib/text_internal.h"
+#include "../text_internal.h"
 #include "jpki/jpki.h"
 
 static void escapes_controls_keeps_japanese(void **state)

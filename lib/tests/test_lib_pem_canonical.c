@@ -13,7 +13,7 @@
 
 #include <mbedtls/pem.h>
 
-#include "../../lib/cert_internal.h"
+#include "../cert_internal.h"
 
 static char pem[8192];
 static uint8_t der_fast[8192];
