@@ -335,7 +335,7 @@ static jpki_rc confirm_face(card_run *cr, jpki_error *err)
         return jpki_error_set(err, JPKI_ERR_ARG,
                               "card %s is a face-authentication card: no PIN to verify, and no "
                               "way to confirm the counter's identity check", cr->rn.serial);
-    on_card_step(&cr->sc, "identity check");
+    on_card_step(&cr->sc, _("identity check"));
     return o->confirm_identity(o->confirm_ctx, cr->rn.serial, cr->rn.reader, cr->to_face, err);
 }
 
@@ -354,7 +354,7 @@ static jpki_rc enter_face_mode(card_run *cr, jpki_error *err)
         if ((rc = jpki_journal_append(o->journal, &r, err)) != JPKI_OK)
             return jpki_error_prefix(err, "journal");
     }
-    on_card_step(&cr->sc, "face-authentication switch");
+    on_card_step(&cr->sc, _("face-authentication switch"));
     if ((rc = jpki_face_mode_enter(&cr->card, err)) != JPKI_OK)
         return rc;
     cr->to_face = false;
@@ -425,7 +425,7 @@ static void finish(card_run *cr, jpki_rc rc)
     } else if (res->outcome == JPKI_RENEW_DONE) {
         if (res->face_card && !res->line[JPKI_KEY_SIGN][0])
             snprintf(res->line[JPKI_KEY_SIGN], sizeof res->line[JPKI_KEY_SIGN],
-                     "sign: none on a face-authentication card (not issued)");
+                     "%s", _("sign: none on a face-authentication card (not issued)"));
         journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_DONE, res->renewed, NULL);
     }
     if (cr->began) {

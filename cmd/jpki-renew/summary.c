@@ -133,7 +133,7 @@ static void summary_cert_of(const batch_card *c, unsigned asked, const flow_resu
     } else if (r->r.outcome == OUT_FAILED && (asked & bit)) {
         out->outcome = "failed";
         out->exit_code = r->exit_code;
-        snprintf(out->reason, sizeof out->reason, "%s", r->r.err.message);
+        snprintf(out->reason, sizeof out->reason, "%s", r->r.err.message_c); /* machine output: English */
     } else if (r->r.done_before & bit) {
         out->outcome = "skipped";
         snprintf(out->reason, sizeof out->reason, "already renewed (journal)");
