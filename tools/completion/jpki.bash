@@ -133,7 +133,7 @@ _jpki_takes_value()
         --trace-file | --file | -f | --journal | --pin-map | --state | -s | --issuer-key | --replay | \
         --dir | -d | --ca | --pin-fd | --issuer-key-fd | --pin-map-fd | --now | -w | --within | \
         --ca-cmd | --ca-timeout | --port | -p | --host | --remove-after | --slow | --birth | \
-        --variant | --color | --summary-json) return 0 ;;
+        --variant | --color | --summary-json | --hold-after | --serial) return 0 ;;
     esac
     return 1
 }
