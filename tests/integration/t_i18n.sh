@@ -37,7 +37,7 @@ check "table: certificate columns in Japanese" contains "$out" "有効期限"
 check "table: the auth certificate's dates as the notice writes them (JST)" \
     grep -Eq '^  利用者証明用 +2020年6月1日 00時00分00秒 JST +2025年3月31日 23時59分59秒 JST +89  有効$' <<<"$out"
 check "table: the record's note on the signature certificate shown in Japanese" \
-    contains "$out" "署名用 あり、詳細は読めません: 署名用パスワードを照合した後でなければ読めません"
+    grep -Eq '^  署名用 +あり、詳細は読めません: 署名用パスワードを照合した後でなければ読めません' <<<"$out"
 check "table: PIN rows in Japanese" grep -Eq '^  署名用 +5 +5  有効$' <<<"$out"
 out=$(TZ=UTC ja jpki-status -r 0 --table --now 2025-01-01)
 check "table: TZ=UTC shows UTC" contains "$out" "2025年3月31日 14時59分59秒 UTC"
@@ -77,14 +77,16 @@ check "proxy: 照会書兼回答書 and 署名用パスワード named" grep -q 
 check "the card spent exactly those two tries (2 4)" test "$(tries 0)" = "2 4"
 
 # ---- jpki-expiry-check ----
-out=$(ja jpki-expiry-check -r 0 --card --cert auth --now 2025-03-01 --within 90d 2>&1); rc=$?
+# Report lines fold at 100 columns: joined back (unfold_wide) to match.
+out=$(ja jpki-expiry-check -r 0 --card --cert auth --now 2025-03-01 --within 90d 2>&1 | unfold_wide
+      exit "${PIPESTATUS[0]}"); rc=$?
 printf '%s\n' "$out" | sed 's/^/# /'
 check "expiry-check: exit 1 (expiring) in Japanese too" test "$rc" = 1
 check "expiry-check: report line in Japanese with the notice's date" contains "$out" "有効期限 2025年3月31日 23時59分59秒 JST、残り 30 日"
-out=$(jpki-status -r 0 --json | ja jpki-expiry-check --now 2025-03-01 --within 90d - 2>&1)
+out=$(jpki-status -r 0 --json | ja jpki-expiry-check --now 2025-03-01 --within 90d - 2>&1 | unfold_wide)
 check "expiry-check: summary of records in Japanese" contains "$out" "集計: 1 件を確認: 有効 0、期限間近 1"
 check "  ... with the date it checked as of" contains "$out" "2025年3月1日 09時00分00秒 JST から 90 日"
-out=$(jpki-expiry-check -r 0 --card --cert auth --now 2025-03-01 --within 90d 2>&1)
+out=$(jpki-expiry-check -r 0 --card --cert auth --now 2025-03-01 --within 90d 2>&1 | unfold)
 check "expiry-check in English: local ISO-like date" contains "$out" "not after 2025-03-31 23:59:59 JST, 30 days left"
 
 # ---- a renewal that succeeds, reported in Japanese ----
