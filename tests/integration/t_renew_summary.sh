@@ -52,7 +52,7 @@ jcheck "hanako: sign renewed, auth not due" "$W/s.json" \
     'c["'$H'"]["certs"]["sign"]["outcome"] == "renewed"' \
     'c["'$H'"]["certs"]["auth"]["outcome"] == "not-due"' 'c["'$H'"]["certs"]["auth"]["exit"] == 0'
 jcheck "a renewed reason is machine text: English, the end in UTC (not the local date people read)" "$W/s.json" \
-    're.fullmatch(r"renewed, certificate serial [0-9A-F]+, valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", c["'$H'"]["certs"]["sign"]["reason"])'
+    're.fullmatch(r"renewed, certificate serial [0-9A-Fa-f]+, valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", c["'$H'"]["certs"]["sign"]["reason"])'
 jcheck "taro (face card): auth renewed, sign skipped with the reason" "$W/s.json" \
     'c["'$T'"]["face_card"] is True' 'c["'$T'"]["certs"]["auth"]["outcome"] == "renewed"' \
     'c["'$T'"]["certs"]["sign"]["outcome"] == "skipped"' \
