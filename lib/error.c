@@ -53,6 +53,11 @@ static const char *pin_words(int id)
     return N_("PIN");
 }
 
+const char *error_pin_words(int pin_id)
+{
+    return _(pin_words(pin_id));
+}
+
 /* fmt comes from error_set_pin's callers, always a literal (xgettext
  * extracts it there); the compiler cannot see that through the call. */
 #pragma GCC diagnostic push

@@ -17,6 +17,8 @@ void error_reword(jpki_error *err, const char *fmt, ...) __attribute__((format(p
  * 署名用パスワード), then the tries text (" (2 tries left)", or "" when
  * left < 0).  Sets err (code, both messages) and returns code. */
 jpki_rc error_set_pin(jpki_error *err, jpki_rc code, int pin_id, int left, const char *fmt);
+/* The PIN's name in the people's language (署名用パスワード, ...). */
+const char *error_pin_words(int pin_id);
 /* Only the people's message, in those words (message_c is left as set). */
 void error_reword_pin(jpki_error *err, int pin_id, int left, const char *fmt);
 

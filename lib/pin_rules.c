@@ -1,9 +1,12 @@
 /* The card's PIN rules, checked before a PIN goes anywhere near the card:
  * a malformed PIN sent in a VERIFY would cost a try for nothing. */
+#include <stdio.h>
 #include <string.h>
 
 #include "jpki/profile.h"
 #include "jpki/secret.h"
+#include "error_internal.h"
+#include "private/i18n.h"
 
 const char *jpki_pin_name(jpki_pin_id id)
 {
@@ -92,21 +95,35 @@ jpki_rc jpki_pin_check_format(jpki_pin_id id, const jpki_secret *pin, jpki_error
     case JPKI_PIN_REGISTRY:
         if (pin->len != JPKI_PIN4_LEN || !only(pin, false)) {
             size_t n = char_count(pin);
-            return jpki_error_set(err, JPKI_ERR_PIN_FORMAT,
-                                  "the %s PIN must be exactly 4 half-width digits 0-9 (got %zu "
-                                  "character%s%s)",
-                                  jpki_pin_name(id), n, n == 1 ? "" : "s",
-                                  has_full_width(pin) ? ", full-width: type them half-width" : "");
+            bool wide = has_full_width(pin);
+            jpki_error_set(err, JPKI_ERR_PIN_FORMAT,
+                           "the %s PIN must be exactly 4 half-width digits 0-9 (got %zu "
+                           "character%s%s)",
+                           jpki_pin_name(id), n, n == 1 ? "" : "s",
+                           wide ? ", full-width: type them half-width" : "");
+            /* People read the PIN's notice name and a counted "got n". */
+            char got[96];
+            snprintf(got, sizeof got, P_("got %zu character", "got %zu characters", n), n);
+            error_reword(err, "the %s must be exactly 4 half-width digits 0-9 (%s%s)",
+                         error_pin_words(id), got, wide ? _(", full-width: type them half-width") : "");
+            return JPKI_ERR_PIN_FORMAT;
         }
         return JPKI_OK;
     case JPKI_PIN_SIGN:
         if (pin->len < JPKI_SIGN_PW_MIN || pin->len > JPKI_SIGN_PW_MAX || !only(pin, true)) {
             size_t n = char_count(pin);
-            return jpki_error_set(err, JPKI_ERR_PIN_FORMAT,
-                                  "the sign password must be 6-16 half-width characters of A-Z "
-                                  "and 0-9%s (got %zu character%s%s)",
-                                  has_lower(pin) ? ", upper case only" : "", n, n == 1 ? "" : "s",
-                                  has_full_width(pin) ? ", full-width: type them half-width" : "");
+            bool lower = has_lower(pin), wide = has_full_width(pin);
+            jpki_error_set(err, JPKI_ERR_PIN_FORMAT,
+                           "the sign password must be 6-16 half-width characters of A-Z "
+                           "and 0-9%s (got %zu character%s%s)",
+                           lower ? ", upper case only" : "", n, n == 1 ? "" : "s",
+                           wide ? ", full-width: type them half-width" : "");
+            char got[96];
+            snprintf(got, sizeof got, P_("got %zu character", "got %zu characters", n), n);
+            error_reword(err, "the sign password must be 6-16 half-width characters of A-Z and 0-9%s (%s%s)",
+                         lower ? _(", upper case only") : "", got,
+                         wide ? _(", full-width: type them half-width") : "");
+            return JPKI_ERR_PIN_FORMAT;
         }
         return JPKI_OK;
     }

@@ -519,7 +519,7 @@ static jpki_rc request_issue_install(jpki_renewal *rn, jpki_key_kind kind, bool 
         return jpki_error_set(err, JPKI_ERR_ARG, "no CA to send the %s request to",
                               jpki_key_kind_name(kind));
     const char *name = jpki_key_kind_name(kind);
-    char when[96];
+    char when[256]; /* room for the translated phrase */
     jpki_pubkey pub;
     jpki_pubkey_init(&pub);
     uint8_t *csr = NULL, *answer = NULL, *cert = NULL, *ca_der = NULL;
@@ -531,6 +531,9 @@ static jpki_rc request_issue_install(jpki_renewal *rn, jpki_key_kind kind, bool 
         snprintf(when, sizeof when, "before the %s key was %s", name,
                  generate ? "generated" : "taken up again");
         rc = jpki_renew_interrupted_error(err, when);
+        snprintf(when, sizeof when, _("before the %s key was %s"), _(name),
+                 generate ? _("generated") : _("taken up again"));
+        renew_interrupted_reword(err, when);
         goto out;
     }
     if ((rc = jpki_renew_request(rn, kind, generate, &pub, &csr, &csr_len, err)) != JPKI_OK)
@@ -542,6 +545,8 @@ static jpki_rc request_issue_install(jpki_renewal *rn, jpki_key_kind kind, bool 
     if (jpki_renew_interrupted()) {
         snprintf(when, sizeof when, "before the CA was asked for the %s certificate", name);
         rc = jpki_renew_interrupted_error(err, when);
+        snprintf(when, sizeof when, _("before the CA was asked for the %s certificate"), _(name));
+        renew_interrupted_reword(err, when);
         goto out;
     }
     progress(rn, kind, N_("ca"));
@@ -553,7 +558,7 @@ static jpki_rc request_issue_install(jpki_renewal *rn, jpki_key_kind kind, bool 
     if ((rc = jpki_renew_pick_cert(answer, answer_len, &pub, &cert, &cert_len, err)) != JPKI_OK) {
         /* An interrupted CA's partial answer is the interruption's fault. */
         if (jpki_renew_interrupted())
-            rc = jpki_renew_interrupted_error(err, "while the CA command ran (the command was ended)");
+            rc = jpki_renew_interrupted_error(err, N_("while the CA command ran (the command was ended)"));
         jpki_error_prefix(err, "%s", name);
         goto out;
     }
@@ -567,6 +572,9 @@ static jpki_rc request_issue_install(jpki_renewal *rn, jpki_key_kind kind, bool 
         snprintf(when, sizeof when, "after the CA issued the %s certificate (kept in the journal)",
                  name);
         rc = jpki_renew_interrupted_error(err, when);
+        snprintf(when, sizeof when, _("after the CA issued the %s certificate (kept in the journal)"),
+                 _(name));
+        renew_interrupted_reword(err, when);
         goto out;
     }
     rc = install_recorded(rn, kind, fp, cert, cert_len, err);

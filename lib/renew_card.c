@@ -64,21 +64,27 @@ static void journal_card_step(const jpki_renew_card_opts *o, const char *serial,
     (void)jpki_journal_append(o->journal, &r, &ignore);
 }
 
-/* Summary line for a key whose certificate is now active (as read back). */
+/* Summary line for a key whose certificate is now active (as read back):
+ * line for people, line_c in English with the UTC time (--summary-json). */
 static void describe_active(const jpki_renewal *rn, jpki_key_kind kind, const char *what,
-                            char *line, size_t n)
+                            char *line, char *line_c, size_t n)
 {
     jpki_cert_info info;
     jpki_error e;
     jpki_error_clear(&e);
+    const char *name = jpki_key_kind_name(kind);
     if (rn->active_cert[kind] &&
         jpki_cert_parse(rn->active_cert[kind], rn->active_cert_len[kind], &info, &e) == JPKI_OK) {
-        char until[64];
+        char until[64], until_c[32];
         jpki_time_format_human(info.not_after, true, until, sizeof until);
-        snprintf(line, n, _("%s: %s, certificate serial %s, valid until %s"),
-                 _(jpki_key_kind_name(kind)), _(what), info.serial_hex, until);
+        jpki_time_format(info.not_after, until_c, sizeof until_c);
+        snprintf(line, n, _("%s: %s, certificate serial %s, valid until %s"), _(name), _(what),
+                 info.serial_hex, until);
+        snprintf(line_c, n, "%s: %s, certificate serial %s, valid until %s", name, what,
+                 info.serial_hex, until_c);
     } else {
-        snprintf(line, n, "%s: %s", _(jpki_key_kind_name(kind)), _(what));
+        snprintf(line, n, "%s: %s", _(name), _(what));
+        snprintf(line_c, n, "%s: %s", name, what);
     }
 }
 
@@ -189,7 +195,7 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
                        jpki_renew_card_result *res, bool *printed_csr, jpki_error *err)
 {
     jpki_rc rc;
-    char *line = res->line[kind];
+    char *line = res->line[kind], *line_c = res->line_c[kind];
     size_t n = sizeof res->line[kind];
     bool wants_ca = act == JPKI_RESUME_GENERATE || act == JPKI_RESUME_REQUEST;
     if (o->mode == JPKI_RENEW_MODE_RESUME && wants_ca && !o->ca) {
@@ -220,6 +226,8 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
             *printed_csr = true;
             snprintf(line, n, _("%s: CSR printed; the new key is pending until `jpki-renew install`"),
                      _(jpki_key_kind_name(kind)));
+            snprintf(line_c, n, "%s: CSR printed; the new key is pending until `jpki-renew install`",
+                     jpki_key_kind_name(kind));
         }
         return rc;
     }
@@ -227,7 +235,7 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
         rc = install_from_input(o, rn, kind, err);
         if (rc == JPKI_OK) {
             res->renewed |= JPKI_KIND_BIT(kind);
-            describe_active(rn, kind, N_("installed"), line, n);
+            describe_active(rn, kind, N_("installed"), line, line_c, n);
         }
         return rc;
     }
@@ -237,7 +245,7 @@ static jpki_rc run_key(const jpki_renew_card_opts *o, jpki_renewal *rn, jpki_key
         res->renewed |= JPKI_KIND_BIT(kind);
         describe_active(rn, kind,
                         did == JPKI_RESUME_CONFIRM ? N_("already renewed (confirmed)") : N_("renewed"),
-                        line, n);
+                        line, line_c, n);
     }
     return rc;
 }
@@ -335,7 +343,7 @@ static jpki_rc confirm_face(card_run *cr, jpki_error *err)
         return jpki_error_set(err, JPKI_ERR_ARG,
                               "card %s is a face-authentication card: no PIN to verify, and no "
                               "way to confirm the counter's identity check", cr->rn.serial);
-    on_card_step(&cr->sc, "identity check");
+    on_card_step(&cr->sc, _("identity check"));
     return o->confirm_identity(o->confirm_ctx, cr->rn.serial, cr->rn.reader, cr->to_face, err);
 }
 
@@ -354,7 +362,7 @@ static jpki_rc enter_face_mode(card_run *cr, jpki_error *err)
         if ((rc = jpki_journal_append(o->journal, &r, err)) != JPKI_OK)
             return jpki_error_prefix(err, "journal");
     }
-    on_card_step(&cr->sc, "face-authentication switch");
+    on_card_step(&cr->sc, _("face-authentication switch"));
     if ((rc = jpki_face_mode_enter(&cr->card, err)) != JPKI_OK)
         return rc;
     cr->to_face = false;
@@ -423,9 +431,12 @@ static void finish(card_run *cr, jpki_rc rc)
             journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_FAILED, 0, res->err.message_c);
         res->outcome = JPKI_RENEW_FAILED;
     } else if (res->outcome == JPKI_RENEW_DONE) {
-        if (res->face_card && !res->line[JPKI_KEY_SIGN][0])
+        if (res->face_card && !res->line[JPKI_KEY_SIGN][0]) {
             snprintf(res->line[JPKI_KEY_SIGN], sizeof res->line[JPKI_KEY_SIGN],
+                     "%s", _("sign: none on a face-authentication card (not issued)"));
+            snprintf(res->line_c[JPKI_KEY_SIGN], sizeof res->line_c[JPKI_KEY_SIGN],
                      "sign: none on a face-authentication card (not issued)");
+        }
         journal_card_step(cr->o, cr->rn.serial, NULL, JPKI_STEP_DONE, res->renewed, NULL);
     }
     if (cr->began) {

@@ -41,6 +41,9 @@ void renew_remember_rejected(void *ctx, jpki_pin_id id, const jpki_secret *pin);
 /* A key's renewal is under way (renew_interrupt.c): signals are held off
  * to the renewal's safe points between enter and leave. */
 void renew_in_flight_enter(void);
+/* The people's message of an interruption, with when already in their
+ * language (jpki_renew_interrupted_error set message_c in English). */
+void renew_interrupted_reword(jpki_error *err, const char *when_people);
 void renew_in_flight_leave(void);
 
 #endif

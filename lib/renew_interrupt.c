@@ -11,6 +11,8 @@
 #include <stdio.h>
 
 #include "jpki/renew.h"
+#include "error_internal.h"
+#include "private/i18n.h"
 #include "renew_internal.h"
 
 static atomic_int keys_in_flight; /* renewals between GENERATE and install */
@@ -32,13 +34,21 @@ int jpki_renew_interrupted(void)
 static const char *signal_name(int sig)
 {
     return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP"
-                                                                               : "a signal";
+                                                                               : N_("a signal");
 }
 
+/* when is an English phrase (a msgid): message_c keeps it for records,
+ * the people's message gets its translation. */
 jpki_rc jpki_renew_interrupted_error(jpki_error *err, const char *when)
 {
-    return jpki_error_set(err, JPKI_ERR_IO, "interrupted by %s %s", signal_name(stop_signal),
-                          when);
+    jpki_error_set(err, JPKI_ERR_IO, "interrupted by %s %s", signal_name(stop_signal), when);
+    renew_interrupted_reword(err, _(when));
+    return JPKI_ERR_IO;
+}
+
+void renew_interrupted_reword(jpki_error *err, const char *when_people)
+{
+    error_reword(err, "interrupted by %s %s", _(signal_name(stop_signal)), when_people);
 }
 
 void renew_in_flight_enter(void)

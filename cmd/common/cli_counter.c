@@ -249,10 +249,10 @@ void counter_card_label(jpki_card *card, char serial[16], char *buf, size_t n)
         jpki_text_safe(serial, safe_serial, sizeof safe_serial);
     } else {
         serial[0] = '\0';
-        snprintf(safe_serial, sizeof safe_serial, "(serial unreadable)");
+        snprintf(safe_serial, sizeof safe_serial, "%s", _("(serial unreadable)"));
     }
     jpki_text_safe(reader, safe_reader, sizeof safe_reader);
-    snprintf(buf, n, "card %s (reader '%s')", safe_serial, safe_reader);
+    snprintf(buf, n, _("card %s (reader '%s')"), safe_serial, safe_reader);
 }
 
 int counter_confirm_released(const char *prog, const counter_opts *o, jpki_card *card,

@@ -162,17 +162,19 @@ static size_t piece_len(const char *s, size_t n, dw_breaks breaks)
         }
         return n;
     }
-    uint32_t cp;
-    size_t len = dw_decode(s, &cp);
-    if (dw_codepoint_width(cp) == 2) { /* a wide character is a piece of its own */
-        i = len;
-    } else {
-        while (i < n && s[i] != ' ') {
-            len = dw_decode(s + i, &cp);
-            if (dw_codepoint_width(cp) == 2)
-                return i;
-            i += len;
-        }
+    /* Text breaks at spaces (the space is dropped) and between two wide
+     * characters (nothing is dropped) -- never between a narrow and a wide
+     * one, so "2025年3月31日" stays whole and a fold is undone exactly:
+     * join directly between two wide characters, with a space elsewhere. */
+    bool prev_wide = false;
+    while (i < n && s[i] != ' ') {
+        uint32_t cp;
+        size_t len = dw_decode(s + i, &cp);
+        bool wide = dw_codepoint_width(cp) == 2;
+        if (i > 0 && prev_wide && wide)
+            return i;
+        prev_wide = wide;
+        i += len;
     }
     while (i < n && s[i] == ' ')
         i++;

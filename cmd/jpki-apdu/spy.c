@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "run.h"
 #include "spy.h"
+#include "private/i18n.h"
 
 #define SPY_LIB_NAME "libpcscspy.so.0"
 #define SPY_LINES_MAX 64   /* arguments of one call (GetStatusChange: 3 + 10 per reader) */
@@ -428,7 +429,7 @@ static pid_t start_child(const char *prog, const char *dir, char **cmd)
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     execvp(cmd[0], cmd);
-    fprintf(stderr, "%s: spy: cannot run %s: %s\n", prog, cmd[0], strerror(errno));
+    fprintf(stderr, _("%s: spy: cannot run %s: %s\n"), prog, cmd[0], strerror(errno));
     _exit(127);
 }
 
@@ -524,7 +525,7 @@ int spy_run(const char *prog, cli_common *cc, char **cmd)
     else if (WIFSIGNALED(status))
         rc = 128 + WTERMSIG(status);
     if (st.calls_seen > 0)
-        fprintf(stderr, "%s: spy: %lu APDUs\n", prog, st.apdus);
+        fprintf(stderr, P_("%s: spy: %lu APDU\n", "%s: spy: %lu APDUs\n", st.apdus), prog, st.apdus);
     else if (rc != 127) /* 127: the program did not start, it said why */
         cli_errorf(prog, "spy: %s made no PC/SC call through libpcsclite.so.1 (statically "
                    "linked, setuid, or not a PC/SC program?)", cmd[0]);

@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "private/i18n.h"
 
 #define SIGN_NEEDS_PIN \
-    "readable only after the signature password (see jpki-status --verify-sign-pin)"
+    N_("readable only after the signature password (see jpki-status --verify-sign-pin)")
 
 /* The card or reader went away, or the card is no JPKI card: the record
  * carries the error instead of certificates. */

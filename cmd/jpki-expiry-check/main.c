@@ -16,6 +16,7 @@
 #include "color.h"
 #include "display_width.h"
 #include "cli_watch.h"
+#include "private/i18n.h"
 
 /* J-LIS mails the expiry notice two to three months ahead and renewal is
  * accepted from three months before the expiry date: 90 days lines the
@@ -91,7 +92,7 @@ static bool read_card(check_ctx *c, cli_common *cc, const char *reader, jpki_rec
         snprintf(rec->reader, sizeof rec->reader, "%s", reader);
         rec->card_present = rec->has_error = true;
         snprintf(rec->error_code, sizeof rec->error_code, "%s", jpki_rc_name(JPKI_ERR_CARD_REMOVED));
-        snprintf(rec->error, sizeof rec->error, "card removed before it could be read");
+        snprintf(rec->error, sizeof rec->error, "%s", N_("card removed before it could be read"));
         return true;
     }
     check_card_read(t, c, rec); /* failures land in rec->error */

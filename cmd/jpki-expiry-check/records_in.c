@@ -49,9 +49,9 @@ static void append_window(char *line, size_t cap, const jpki_record_window *w)
 {
     if (!w->known)
         return;
-    appendf(line, cap, ", renewal %s %s, notice %s to %s, next until %s",
-            w->open ? "open since" : "opens", w->opens, w->notice_from, w->notice_until,
-            w->next_expiry[0] ? w->next_expiry : "unknown");
+    appendf(line, cap, _(", renewal %s %s, notice %s to %s, next until %s"),
+            w->open ? _("open since") : _("opens"), w->opens, w->notice_from, w->notice_until,
+            w->next_expiry[0] ? w->next_expiry : _("unknown"));
 }
 
 void check_record(check_ctx *c, jpki_record *rec, jpki_record_format fmt)

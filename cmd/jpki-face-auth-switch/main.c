@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cli_counter.h"
 #include "jpki/jpki.h"
+#include "private/i18n.h"
 
 static const char *prog = "jpki-face-auth-switch";
 
@@ -112,7 +113,7 @@ static int switch_on_card(jpki_card *card, void *ctx, jpki_error *err)
     /* Which card: shown first and named in the question. */
     char who[400], serial[16];
     counter_card_label(card, serial, who, sizeof who);
-    printf("Card: %s\n", who);
+    printf(_("Card: %s\n"), who);
     /* The issuance status answers only inside the issuer session. */
     jpki_rc rc = jpki_issuer_authenticate(card, &job->key, err);
     if (rc != JPKI_OK)

@@ -41,7 +41,8 @@ static void draw(batch_state *st, const char *serial, const char *what)
     char safe_serial[128], safe_what[512];
     jpki_text_safe(serial, safe_serial, sizeof safe_serial);
     jpki_text_safe(what, safe_what, sizeof safe_what);
-    fprintf(stderr, "\r\033[K[%zu/%zu done] %s %s", st->finished, st->n, safe_serial, safe_what);
+    fputs("\r\033[K", stderr);
+    fprintf(stderr, _("[%zu/%zu done] %s %s"), st->finished, st->n, safe_serial, safe_what);
     fflush(stderr);
 }
 
@@ -226,9 +227,9 @@ int batch_run(batch_opts *bo, const batch_card *cards, size_t n, FILE *out)
         }
         if (cards[i].declined) {
             size_t used = strlen(detail);
-            snprintf(detail + used, sizeof detail - used, "; not renewed:%s%s ('-' in the PIN map)",
-                     (cards[i].declined & KIND_BIT(JPKI_KEY_AUTH)) ? " auth" : "",
-                     (cards[i].declined & KIND_BIT(JPKI_KEY_SIGN)) ? " sign" : "");
+            snprintf(detail + used, sizeof detail - used, _("; not renewed:%s%s ('-' in the PIN map)"),
+                     (cards[i].declined & KIND_BIT(JPKI_KEY_AUTH)) ? _(" auth") : "",
+                     (cards[i].declined & KIND_BIT(JPKI_KEY_SIGN)) ? _(" sign") : "");
         }
         /* Serials, reader names and messages come from records and cards:
          * terminal-safe, one line (jpki_text_safe). */

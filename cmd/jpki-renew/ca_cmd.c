@@ -17,6 +17,7 @@
 
 #include "ca_cmd.h"
 #include "jpki/csr.h"
+#include "private/i18n.h"
 
 extern char **environ;
 
@@ -273,7 +274,7 @@ static jpki_rc ca_exchange(ca_run *r, int timeout_s, jpki_error *err)
     while (r->out[0] >= 0 || r->err[0] >= 0) {
         if (jpki_renew_interrupted()) {
             r->interrupted = true;
-            return jpki_renew_interrupted_error(err, "while the CA command ran (the command was ended)");
+            return jpki_renew_interrupted_error(err, N_("while the CA command ran (the command was ended)"));
         }
         struct pollfd p[3];
         int np = 0, iin = -1, io = -1, ie = -1;
@@ -326,7 +327,7 @@ static jpki_rc ca_judge(ca_run *r, int timeout_s, jpki_error *err)
     }
     r->pid = -1;
     if (r->interrupted)
-        return jpki_renew_interrupted_error(err, "while the CA command ran (the command was ended)");
+        return jpki_renew_interrupted_error(err, N_("while the CA command ran (the command was ended)"));
     char tail[200];
     last_line(r->ebuf, r->elen, tail, sizeof tail);
     const char *sep = tail[0] ? ": " : "";

@@ -4,6 +4,7 @@
 
 #include "cli_counter.h"
 #include "identity.h"
+#include "private/i18n.h"
 
 jpki_rc identity_confirm(void *ctx, const char *serial, const char *reader, bool to_face,
                          jpki_error *err)
@@ -20,15 +21,15 @@ jpki_rc identity_confirm(void *ctx, const char *serial, const char *reader, bool
     char question[512];
     if (to_face)
         snprintf(question, sizeof question,
-                 "Card %s in reader \"%s\": the proxy's inquiry-and-answer form sets no PIN.\n"
-                 "Switch it to a face-authentication card (every PIN disabled, the signature\n"
-                 "certificate revoked) and renew its authentication certificate?",
+                 _("Card %s in reader \"%s\": the proxy's inquiry-and-answer form sets no PIN.\n"
+                   "Switch it to a face-authentication card (every PIN disabled, the signature\n"
+                   "certificate revoked) and renew its authentication certificate?"),
                  serial, reader);
     else
         snprintf(question, sizeof question,
-                 "Card %s in reader \"%s\" is a face-authentication card: no PIN is verified.\n"
-                 "Has the holder's identity been checked at the counter (face recognition or a\n"
-                 "visual check), so its authentication certificate can be renewed?",
+                 _("Card %s in reader \"%s\" is a face-authentication card: no PIN is verified.\n"
+                   "Has the holder's identity been checked at the counter (face recognition or a\n"
+                   "visual check), so its authentication certificate can be renewed?"),
                  serial, reader);
     if (isatty(STDERR_FILENO)) {
         fprintf(stderr, "\r\033[K"); /* the progress line */

@@ -18,6 +18,7 @@
 #include "flow.h"
 #include "identity.h"
 #include "pin_sources.h"
+#include "private/i18n.h"
 
 static const char *PROG = "jpki-renew";
 
@@ -410,8 +411,8 @@ static int run_single(const options *o, flow_opts *fo)
     char serial[128];
     jpki_text_safe(res.r.serial, serial, sizeof serial);
     if (res.r.switched_to_face)
-        fprintf(status, "%s%s switched to a face-authentication card: every PIN disabled, "
-                "no signature certificate\n", status == stderr ? "jpki-renew: " : "", serial);
+        fprintf(status, _("%s%s switched to a face-authentication card: every PIN disabled, "
+                          "no signature certificate\n"), status == stderr ? "jpki-renew: " : "", serial);
     for (int k = 0; k < 2; k++)
         if (res.r.line[k][0]) {
             char line[4 * sizeof res.r.line[k]];

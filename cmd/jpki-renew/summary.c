@@ -107,7 +107,8 @@ typedef struct summary_cert {
     char reason[256];
 } summary_cert;
 
-/* The line a renewal wrote for a key, without its "auth: " prefix. */
+/* The line a renewal wrote for a key (its English one: the summary is
+ * machine output), without its "auth: " prefix. */
 static void reason_from_line(const char *line, char *out, size_t n)
 {
     const char *colon = strstr(line, ": ");
@@ -125,7 +126,7 @@ static void summary_cert_of(const batch_card *c, unsigned asked, const flow_resu
     out->reason[0] = '\0';
     if (r->r.renewed & bit) {
         out->outcome = "renewed";
-        reason_from_line(r->r.line[kind], out->reason, sizeof out->reason);
+        reason_from_line(r->r.line_c[kind], out->reason, sizeof out->reason);
     } else if (r->r.face_card && kind == JPKI_KEY_SIGN && !r->r.face_sign_refused) {
         out->outcome = "skipped";
         snprintf(out->reason, sizeof out->reason,
@@ -133,7 +134,7 @@ static void summary_cert_of(const batch_card *c, unsigned asked, const flow_resu
     } else if (r->r.outcome == OUT_FAILED && (asked & bit)) {
         out->outcome = "failed";
         out->exit_code = r->exit_code;
-        snprintf(out->reason, sizeof out->reason, "%s", r->r.err.message);
+        snprintf(out->reason, sizeof out->reason, "%s", r->r.err.message_c); /* machine output: English */
     } else if (r->r.done_before & bit) {
         out->outcome = "skipped";
         snprintf(out->reason, sizeof out->reason, "already renewed (journal)");
@@ -145,8 +146,8 @@ static void summary_cert_of(const batch_card *c, unsigned asked, const flow_resu
         snprintf(out->reason, sizeof out->reason, "not asked for (--cert)");
     } else {
         out->outcome = "skipped";
-        if (r->r.line[kind][0])
-            reason_from_line(r->r.line[kind], out->reason, sizeof out->reason);
+        if (r->r.line_c[kind][0])
+            reason_from_line(r->r.line_c[kind], out->reason, sizeof out->reason);
         else
             snprintf(out->reason, sizeof out->reason, "nothing to do");
     }

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cli_counter.h"
 #include "jpki/jpki.h"
+#include "private/i18n.h"
 
 static const char *prog = "jpki-reset-pin";
 
@@ -61,7 +62,7 @@ static int reset_on_card(jpki_card *card, void *ctx, jpki_error *err)
      * is the holder's card that is about to change. */
     char who[400], serial[16];
     counter_card_label(card, serial, who, sizeof who);
-    printf("Card: %s\n", who);
+    printf(_("Card: %s\n"), who);
     fflush(stdout);
     /* The issuance status answers only inside the issuer session. */
     jpki_rc rc = jpki_issuer_authenticate(card, &job->key, err);

@@ -8,23 +8,27 @@
 #include <string.h>
 
 #include "cli.h"
+#include "display_width.h"
 #include "status.h"
+#include "private/i18n.h"
 
 jpki_rc status_get_pin(const status_pin_source *ps, const char *serial, jpki_pin_id id,
                        jpki_secret *pin, jpki_error *err)
 {
     if (ps->map) {
         if (pin_map_get(ps->map, serial, id, pin, err) != JPKI_OK)
-            return jpki_error_set(err, JPKI_ERR_ARG, "PIN map: no %s %s for card %s",
-                                  jpki_pin_name(id), id == JPKI_PIN_SIGN ? "password" : "PIN",
-                                  serial[0] ? serial : "(serial unknown)");
+            return id == JPKI_PIN_SIGN
+                       ? jpki_error_set(err, JPKI_ERR_ARG, "PIN map: no signature password for card %s",
+                                        serial[0] ? serial : "(serial unknown)")
+                       : jpki_error_set(err, JPKI_ERR_ARG, "PIN map: no card-info PIN for card %s",
+                                        serial[0] ? serial : "(serial unknown)");
         return JPKI_OK;
     }
     if (ps->fd >= 0)
         return jpki_secret_read_fd(ps->fd, pin, err);
     if (ps->file)
         return jpki_secret_read_file(ps->file, pin, err);
-    return jpki_secret_read_tty(id == JPKI_PIN_SIGN ? "Signature password: " : "Card-info PIN: ", pin,
+    return jpki_secret_read_tty(id == JPKI_PIN_SIGN ? _("Signature password: ") : _("Card-info PIN: "), pin,
                                 err);
 }
 
@@ -32,22 +36,32 @@ jpki_rc status_get_pin(const status_pin_source *ps, const char *serial, jpki_pin
  * then exactly one VERIFY. */
 jpki_rc status_verify_pin(jpki_card *card, jpki_pin_id id, const jpki_secret *pin, jpki_error *err)
 {
-    const char *what = id == JPKI_PIN_SIGN ? "signature password" : "card-info PIN";
+    /* The PIN's name is a word for people: message_c keeps the English
+     * one (records), message gets the translated name. */
+    const char *what = id == JPKI_PIN_SIGN ? N_("signature password") : N_("card-info PIN");
     jpki_rc rc = jpki_pin_check_format(id, pin, err);
     if (rc != JPKI_OK)
         return rc;
     rc = jpki_renew_check_pin(card, id, false, NULL, err);
-    if (rc == JPKI_ERR_PIN_LAST_TRY)
-        return jpki_error_set(err, rc, "only one %s try left: not verifying (reset it at the counter)",
-                              what);
-    if (rc == JPKI_ERR_PIN_BLOCKED)
-        return jpki_error_set(err, rc, "%s is blocked (reset it at the counter)", what);
+    if (rc == JPKI_ERR_PIN_LAST_TRY) {
+        jpki_error_set(err, rc, "only one %s try left: not verifying (reset it at the counter)", what);
+        snprintf(err->message, sizeof err->message,
+                 _("only one %s try left: not verifying (reset it at the counter)"), _(what));
+        return rc;
+    }
+    if (rc == JPKI_ERR_PIN_BLOCKED) {
+        jpki_error_set(err, rc, "%s is blocked (reset it at the counter)", what);
+        snprintf(err->message, sizeof err->message, _("%s is blocked (reset it at the counter)"), _(what));
+        return rc;
+    }
     if (rc != JPKI_OK)
         return rc;
     rc = jpki_pin_verify(card, id, pin, err);
     if (rc == JPKI_ERR_PIN_WRONG) {
         int left = err->tries_left;
         jpki_error_set(err, rc, "wrong %s (%d tr%s left)", what, left, left == 1 ? "y" : "ies");
+        snprintf(err->message, sizeof err->message,
+                 P_("wrong %s (%d try left)", "wrong %s (%d tries left)", left), _(what), left);
         err->tries_left = left;
     }
     return rc;
@@ -190,7 +204,8 @@ int status_export(cli_common *cc, jpki_cert_kind kind, bool der, const status_pi
 /* Text from the card: no control characters on the terminal. */
 static void put_line(FILE *f, const char *label, const char *value)
 {
-    fprintf(f, "%-9s ", label);
+    dw_put_padded(f, _(label), 9); /* a label's width in columns, not bytes */
+    fputc(' ', f);
     for (const char *s = value; *s; s++)
         fputc(((unsigned char)*s < 0x20 || *s == 0x7F) ? '?' : *s, f);
     fputc('\n', f);
@@ -206,12 +221,13 @@ static jpki_rc show_holder(jpki_card *card, void *ctx, bool *verified, jpki_erro
         return rc;
     char birth[11];
     snprintf(birth, sizeof birth, "%.4s-%.2s-%.2s", h.birth, h.birth + 4, h.birth + 6);
-    const char *sex = strcmp(h.sex, "1") == 0 ? "1 (male)" : strcmp(h.sex, "2") == 0 ? "2 (female)"
-                                                                                    : "9 (not stated)";
-    put_line(stdout, "name", h.name);
-    put_line(stdout, "address", h.address);
-    put_line(stdout, "birth", birth);
-    put_line(stdout, "sex", sex);
+    const char *sex = strcmp(h.sex, "1") == 0   ? _("1 (male)")
+                      : strcmp(h.sex, "2") == 0 ? _("2 (female)")
+                                                : _("9 (not stated)");
+    put_line(stdout, N_("name"), h.name);
+    put_line(stdout, N_("address"), h.address);
+    put_line(stdout, N_("birth"), birth);
+    put_line(stdout, N_("sex"), sex);
     memset(&h, 0, sizeof h); /* personal data: do not leave it lying in memory */
     return fflush(stdout) == 0 ? JPKI_OK : jpki_error_set(err, JPKI_ERR_IO, "writing to stdout failed");
 }

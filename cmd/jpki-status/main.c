@@ -16,6 +16,7 @@
 #include "cli_watch.h"
 #include "status.h"
 #include "pin_sources.h"
+#include "private/i18n.h"
 
 enum { OPT_NOW = 0x2001, OPT_TABLE, OPT_JSON, OPT_CBOR, OPT_DER, OPT_VERIFY_SIGN, OPT_PIN_FD,
        OPT_PIN_FILE, OPT_PIN_MAP, OPT_COLOR, OPT_WATCH, OPT_EXPORT, OPT_PEM, OPT_HOLDER };
@@ -267,7 +268,7 @@ static bool watch_card(void *ctx, const char *reader)
         rec.has_error = true;
         snprintf(rec.error_code, sizeof rec.error_code, "%s", jpki_rc_name(rc));
         snprintf(rec.error, sizeof rec.error, "%s: card removed before it could be read", reader);
-        snprintf(err.message, sizeof err.message, "%s", rec.error);
+        snprintf(err.message, sizeof err.message, _("%s: card removed before it could be read"), reader);
     }
     if (rc == JPKI_OK)
         w->read++;
@@ -293,9 +294,13 @@ static int run_watch(cli_common *cc, status_opts *o)
     watch_tally w = {.cc = cc, .o = o};
     int code = cli_watch(PROG, watch_card, &w);
     unsigned long seen = w.read + w.pin + w.removed + w.failed;
-    fprintf(stderr, PROG ": %lu card%s seen: %lu read, %lu removed during the read, "
-                    "%lu with signature password trouble, %lu unreadable\n",
-            seen, seen == 1 ? "" : "s", w.read, w.removed, w.pin, w.failed);
+    fprintf(stderr,
+            P_("%s: %lu card seen: %lu read, %lu removed during the read, "
+               "%lu with signature password trouble, %lu unreadable\n",
+               "%s: %lu cards seen: %lu read, %lu removed during the read, "
+               "%lu with signature password trouble, %lu unreadable\n",
+               seen),
+            PROG, seen, w.read, w.removed, w.pin, w.failed);
     return code;
 }
 

@@ -27,16 +27,26 @@ static const char *const pin_label[JPKI_PIN_COUNT] = {N_("auth"), N_("sign"), N_
 static const char *const app_label[] = {"", "jpki", "cardinfo", "visual", "registry", "common"};
 
 /* The date columns: as wide as the widest date people read in this locale
- * (2025-12-31 23:59:59 JST, 2025年12月31日 23時59分59秒 JST). */
-static size_t time_w(void)
+ * (2025-12-31 23:59:59 JST, 2025年12月31日 23時59分59秒 JST; the dates alone
+ * without the time).  The instant is the 31st of December everywhere. */
+static size_t time_w(bool with_time)
 {
-    static size_t w;
-    if (!w) {
+    static size_t w[2];
+    if (!w[with_time]) {
         char buf[64];
-        jpki_time_format_human((time_t)1767225599, true, buf, sizeof buf);
-        w = dw_width(buf);
+        jpki_time_format_human((time_t)1767182400, with_time, buf, sizeof buf);
+        w[with_time] = dw_width(buf);
     }
-    return w;
+    return w[with_time];
+}
+
+/* The certificate rows with their times when they fit the output's
+ * columns; on a narrower terminal the dates alone (the time of day of a
+ * certificate's end matters less than the row staying one line). */
+static bool rows_with_time(const status_view *v)
+{
+    size_t state_w = dw_width(_("expired")) > dw_width(_("valid")) ? dw_width(_("expired")) : dw_width(_("valid"));
+    return 2 + KIND_W + 1 + 2 * (time_w(true) + 2) + DAYS_W + 2 + state_w <= v->columns;
 }
 
 /* A left-aligned cell of display width w and the gap after it. */
@@ -97,10 +107,11 @@ static void print_cert(FILE *f, const status_view *v, int k, const jpki_record_c
         return;
     }
     char nb[64], na[64];
-    jpki_time_format_human(c->not_before, true, nb, sizeof nb);
-    jpki_time_format_human(c->not_after, true, na, sizeof na);
-    cell(f, nb, time_w());
-    cell(f, na, time_w());
+    bool with_time = rows_with_time(v);
+    jpki_time_format_human(c->not_before, with_time, nb, sizeof nb);
+    jpki_time_format_human(c->not_after, with_time, na, sizeof na);
+    cell(f, nb, time_w(with_time));
+    cell(f, na, time_w(with_time));
     fprintf(f, "%*ld  ", DAYS_W, c->days_left);
     if (c->days_left < 0)
         cli_color_put(f, v->color, CLI_TONE_BAD, _("expired"));
@@ -258,8 +269,9 @@ void status_print_table(FILE *f, const jpki_record *rec, const status_view *v)
         fputs("  ", f);
         dw_put_padded(f, _("cert"), KIND_W);
         fputc(' ', f);
-        cell(f, _("not before"), time_w());
-        cell(f, _("not after"), time_w());
+        bool with_time = rows_with_time(v);
+        cell(f, _("not before"), time_w(with_time));
+        cell(f, _("not after"), time_w(with_time));
         dw_pad(f, dw_width(_("days left")), DAYS_W); /* right-aligned over the numbers */
         fputs(_("days left"), f);
         fprintf(f, "  %s\n", _("state"));

@@ -298,6 +298,7 @@ typedef struct jpki_renew_card_result {
     bool switched_to_face;    /* this run switched it (to_face) */
     bool face_sign_refused;   /* a signature certificate was asked of a face card */
     unsigned done_before;     /* JPKI_KIND_BIT: renewed already, per the journal */
+    char line_c[2][200];      /* line in English, times in UTC: for machine output */
 } jpki_renew_card_result;
 
 /* Identify the card, look it up in the journal, issuer authentication,

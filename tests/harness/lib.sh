@@ -35,6 +35,15 @@ unfold() {
     awk 'NR > 1 && /^         [^ ]/ { sub(/^ +/, ""); printf " %s", $0; next }
          NR > 1 { print "" } { printf "%s", $0 } END { if (NR) print "" }'
 }
+# unfold_wide < REPORT: unfold for Japanese text.  dw_fold breaks text at
+# spaces (dropped) and between two wide characters (nothing dropped), so
+# pieces join directly between two wide characters, with a space elsewhere.
+unfold_wide() {
+    perl -CSD -ne 'chomp;
+        my $w = qr/[\x{1100}-\x{115F}\x{2E80}-\x{A4CF}\x{AC00}-\x{D7A3}\x{F900}-\x{FAFF}\x{FE30}-\x{FE4F}\x{FF00}-\x{FF60}\x{FFE0}-\x{FFE6}]/;
+        if ($. > 1 && /^ {9}(\S.*)$/) { my $c = $1; $l .= ($l =~ /$w$/ && $c =~ /^$w/) ? $c : " $c"; next }
+        print "$l\n" if $. > 1; $l = $_; END { print "$l\n" if $. }'
+}
 finish() {
     echo "# $T_PASS passed, $T_FAIL failed"
     [ "$T_FAIL" = 0 ] && [ "$T_PASS" -gt 0 ]

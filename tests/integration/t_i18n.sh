@@ -37,7 +37,7 @@ check "table: certificate columns in Japanese" contains "$out" "有効期限"
 check "table: the auth certificate's dates as the notice writes them (JST)" \
     grep -Eq '^  利用者証明用 +2020年6月1日 00時00分00秒 JST +2025年3月31日 23時59分59秒 JST +89  有効$' <<<"$out"
 check "table: the record's note on the signature certificate shown in Japanese" \
-    contains "$out" "署名用 あり、詳細は読めません: 署名用パスワードを照合した後でなければ読めません"
+    grep -Eq '^  署名用 +あり、詳細は読めません: 署名用パスワードを照合した後でなければ読めません' <<<"$out"
 check "table: PIN rows in Japanese" grep -Eq '^  署名用 +5 +5  有効$' <<<"$out"
 out=$(TZ=UTC ja jpki-status -r 0 --table --now 2025-01-01)
 check "table: TZ=UTC shows UTC" contains "$out" "2025年3月31日 14時59分59秒 UTC"
@@ -77,15 +77,31 @@ check "proxy: 照会書兼回答書 and 署名用パスワード named" grep -q 
 check "the card spent exactly those two tries (2 4)" test "$(tries 0)" = "2 4"
 
 # ---- jpki-expiry-check ----
-out=$(ja jpki-expiry-check -r 0 --card --cert auth --now 2025-03-01 --within 90d 2>&1); rc=$?
+# Report lines fold at 100 columns: joined back (unfold_wide) to match.
+out=$(ja jpki-expiry-check -r 0 --card --cert auth --now 2025-03-01 --within 90d 2>&1 | unfold_wide
+      exit "${PIPESTATUS[0]}"); rc=$?
 printf '%s\n' "$out" | sed 's/^/# /'
 check "expiry-check: exit 1 (expiring) in Japanese too" test "$rc" = 1
 check "expiry-check: report line in Japanese with the notice's date" contains "$out" "有効期限 2025年3月31日 23時59分59秒 JST、残り 30 日"
-out=$(jpki-status -r 0 --json | ja jpki-expiry-check --now 2025-03-01 --within 90d - 2>&1)
+out=$(jpki-status -r 0 --json | ja jpki-expiry-check --now 2025-03-01 --within 90d - 2>&1 | unfold_wide)
 check "expiry-check: summary of records in Japanese" contains "$out" "集計: 1 件を確認: 有効 0、期限間近 1"
 check "  ... with the date it checked as of" contains "$out" "2025年3月1日 09時00分00秒 JST から 90 日"
-out=$(jpki-expiry-check -r 0 --card --cert auth --now 2025-03-01 --within 90d 2>&1)
+out=$(jpki-expiry-check -r 0 --card --cert auth --now 2025-03-01 --within 90d 2>&1 | unfold)
 check "expiry-check in English: local ISO-like date" contains "$out" "not after 2025-03-31 23:59:59 JST, 30 days left"
+
+# ---- the renewal window: table rows in Japanese, JSON unchanged ----
+out=$(ja jpki-status -r 0 --table --now 2025-01-15)
+check "table: the renewal window's headings in Japanese" \
+    grep -Eq '^  更新 +受付開始日  通知書の到着見込み +更新後期限  状態$' <<<"$out"
+check "table: the window's row: notice period and state in Japanese" \
+    grep -Eq ' 2025-01-01  2024-12-31〜2025-01-31 +不明 +受付中$' <<<"$out"
+en_json=$(LANG=C jpki-status -r 0 --json --now 2025-01-15)
+ja_json=$(ja jpki-status -r 0 --json --now 2025-01-15)
+check "JSON: the window fields are there" contains "$en_json" '"renewal_opens":"2025-01-01","renewal_open":true'
+check "JSON with the window fields: byte-identical under LANG=C and ja_JP.UTF-8" test "$en_json" = "$ja_json"
+out=$(ja jpki-expiry-check -r 0 --card --cert auth --now 2025-01-15 2>&1 | unfold_wide)
+check "expiry-check: the renewal window on the line in Japanese" \
+    contains "$out" "更新の受付開始日 (受付中) 2025-01-01、通知書の到着見込み 2024-12-31〜2025-01-31"
 
 # ---- a renewal that succeeds, reported in Japanese ----
 out=$(ja jpki-renew -r 0 --cert auth "${IKEY[@]}" --ca-cmd "$RENEW_CA" \
@@ -94,4 +110,26 @@ printf '%s\n' "$out" | sed 's/^/# /'
 check "renewal in Japanese: exit 0" test "$rc" = 0 || sed 's/^/# /' "$W/err"
 check "renewal line in the notice's words and date (23:59:59 JST)" \
     grep -Eq '利用者証明用: 更新済み、証明書シリアル [0-9A-F]+、有効期限 [0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日 23時59分59秒 JST' <<<"$out"
+
+# ---- several cards: a command that changes a card refuses in Japanese ----
+make_card taro "$W/t.card"
+sim_start t 1 "$W/t.card"
+wait_card 1 present
+out=$(ja jpki-face-auth-switch --to face --yes "${IKEY[@]}" 2>&1); rc=$?
+check "several cards, no -r: exit 2" test "$rc" = 2
+check "several cards: refused in Japanese, naming -r" contains "$out" "カードが 2 枚あります (リーダー"
+check "  ... and nothing changed" contains "$out" "-r/--reader でリーダーを指定してください。何も変更していません"
+
+# ---- a face-authentication card's renewal in Japanese ----
+jpki-face-auth-switch -r 0 --to face --yes "${IKEY[@]}" >/dev/null 2>&1
+out=$(setsid -w env LANG=ja_JP.UTF-8 jpki-renew -r 0 "${IKEY[@]}" --ca-cmd "$RENEW_CA" </dev/null 2>&1); rc=$?
+printf '%s\n' "$out" | sed 's/^/# /'
+check "face card, no terminal, no --identity-checked: exit 2" test "$rc" = 2
+check "face card: the refusal in the notice's words" \
+    contains "$out" "顔認証マイナンバーカード (暗証番号なし): 窓口での本人確認を確かめる端末がありません"
+out=$(ja jpki-renew -r 0 --identity-checked "${IKEY[@]}" --ca-cmd "$RENEW_CA" </dev/null 2>&1); rc=$?
+printf '%s\n' "$out" | sed 's/^/# /'
+check "face card, --identity-checked: exit 0" test "$rc" = 0
+check "face card: no signature certificate, said in Japanese" \
+    contains "$out" "署名用: 顔認証マイナンバーカードにはありません (発行しません)"
 finish

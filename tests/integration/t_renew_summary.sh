@@ -36,7 +36,7 @@ sed 's/^/# /' "$W/s.json"
 # jq-like checks in python: PATH=VALUE lines, each must hold
 jcheck() { # NAME FILE PYTHON-EXPR...: every expression over the object j is true
     local n=$1 f=$2; shift 2
-    check "$n" python3 -c 'import json,sys
+    check "$n" python3 -c 'import json,re,sys
 j = json.load(open(sys.argv[1]))
 c = {x["expected"]: x for x in j["cards"]}
 for e in sys.argv[2:]:
@@ -51,6 +51,8 @@ jcheck "hanako: sign renewed, auth not due" "$W/s.json" \
     'c["'$H'"]["outcome"] == "renewed"' 'c["'$H'"]["exit"] == 0' \
     'c["'$H'"]["certs"]["sign"]["outcome"] == "renewed"' \
     'c["'$H'"]["certs"]["auth"]["outcome"] == "not-due"' 'c["'$H'"]["certs"]["auth"]["exit"] == 0'
+jcheck "a renewed reason is machine text: English, the end in UTC (not the local date people read)" "$W/s.json" \
+    're.fullmatch(r"renewed, certificate serial [0-9A-Fa-f]+, valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", c["'$H'"]["certs"]["sign"]["reason"])'
 jcheck "taro (face card): auth renewed, sign skipped with the reason" "$W/s.json" \
     'c["'$T'"]["face_card"] is True' 'c["'$T'"]["certs"]["auth"]["outcome"] == "renewed"' \
     'c["'$T'"]["certs"]["sign"]["outcome"] == "skipped"' \

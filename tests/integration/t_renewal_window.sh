@@ -72,7 +72,7 @@ check "table: not yet open, next end unknown" \
 ec() { jpki-expiry-check "$@" | unfold; return "${PIPESTATUS[0]}"; }
 out=$(ec -r 0 --now 2025-01-15)
 check "expiry-check: the window on the line" contains "$out" \
-    "auth expiring, not after 2025-03-31T14:59:59Z, 75 days left, renewal open since 2025-01-01, notice 2024-12-31 to 2025-01-31, next until unknown"
+    "auth expiring, not after 2025-03-31 23:59:59 JST, 75 days left, renewal open since 2025-01-01, notice 2024-12-31 to 2025-01-31, next until unknown"
 check "expiry-check: the card's own expiry on the line" contains "$out" "; card expires 2030-03-31"
 jpki-status --all --cbor --now 2024-06-01 > "$W/all.cbor"
 out=$(ec --renewable --now 2025-01-05 - < "$W/all.cbor"); rc=$?

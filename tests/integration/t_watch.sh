@@ -106,7 +106,7 @@ lines_reach "$W/ex.out" 3
 out=$(cat "$W/ex.out")
 check "expiry-check --watch: a line per card present" contains "$out" "ok       $A0 [card 900000000000001]: auth ok"
 check "expiry-check --watch: a line for a card inserted later" contains "$(line "$W/ex.out" 3)" \
-    "ok       $B0 [card 900000000000002]: auth ok, not after 2025-04-10T14:59:59Z"
+    "ok       $B0 [card 900000000000002]: auth ok, not after 2025-04-10 23:59:59 JST"
 sim_stop taro; wait_card 2 absent
 sim_pulled taro 2 "$W/taro.card" 3
 lines_reach "$W/ex.out" 4

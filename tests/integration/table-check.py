@@ -89,6 +89,8 @@ def check_status(limit):
         name, value, col = None, None, None
         if line.startswith('  cert '):
             header_col = width(line[:line.index('not after')])
+        elif line.startswith('  renewal ') or line.startswith('  PIN '):
+            header_col = None  # the renewal and PIN tables have columns of their own
         elif dn and len(dn.group(1)) > 2:
             name = dn.group(2)
             col = width(line) - width(dn.group(4))
@@ -99,7 +101,10 @@ def check_status(limit):
             if col != 15:
                 fail("value of %s starts at column %d, not 15: %s" % (name, col, line))
         elif m and header_col is not None and re.match(r'^\d{4}-', m.group(2)):
-            at = width(line[:line.index(m.group(2))]) + 22
+            # not before: "2025-03-31 23:59:59 JST" (or the date alone on a
+            # narrow terminal), then the two-space gap
+            nb = re.match(r'^\d{4}-\d\d-\d\d(?: \d\d:\d\d:\d\d [A-Z+0-9-]+)? +', m.group(2))
+            at = width(line[:line.index(m.group(2))]) + (width(nb.group(0)) if nb else 0)
             if at != header_col:
                 fail("not after at column %d, header at %d: %s" % (at, header_col, line))
         if name:
