@@ -17,13 +17,31 @@
 #define VALUE_COL (2 + LABEL_W)
 /* Certificate rows: "  kind      " then the columns; the DN lines under
  * a row are "            subject  VALUE". */
-#define KIND_W 9
 #define DAYS_W 9
 #define DN_LABEL_W 8
+#define KIND_W kind_w()
 #define DN_COL (2 + KIND_W + 1 + DN_LABEL_W + 1)
 
 static const char *const cert_label[JPKI_RECORD_CERTS] = {N_("auth"), N_("auth-ca"), N_("sign"), N_("sign-ca")};
 static const char *const pin_label[JPKI_PIN_COUNT] = {N_("auth"), N_("sign"), N_("cardinfo"), N_("registry")};
+
+/* The kind column: as wide as its widest word in this locale (9 in
+ * English), so translated kinds line up. */
+static size_t kind_w(void)
+{
+    static size_t w;
+    if (!w) {
+        static const char *const heads[] = {N_("cert"), N_("renewal"), N_("PIN")};
+        w = 9;
+        for (size_t i = 0; i < JPKI_RECORD_CERTS; i++)
+            w = dw_width(_(cert_label[i])) > w ? dw_width(_(cert_label[i])) : w;
+        for (size_t i = 0; i < JPKI_PIN_COUNT; i++)
+            w = dw_width(_(pin_label[i])) > w ? dw_width(_(pin_label[i])) : w;
+        for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
+            w = dw_width(_(heads[i])) > w ? dw_width(_(heads[i])) : w;
+    }
+    return w;
+}
 static const char *const app_label[] = {"", "jpki", "cardinfo", "visual", "registry", "common"};
 
 /* The date columns: as wide as the widest date people read in this locale

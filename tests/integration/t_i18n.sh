@@ -35,10 +35,25 @@ printf '%s\n' "$out" | sed 's/^/# /'
 check "table: reader heading in Japanese" contains "$out" "リーダー JPKI Test Reader A 00 00"
 check "table: certificate columns in Japanese" contains "$out" "有効期限"
 check "table: the auth certificate's dates as the notice writes them (JST)" \
-    grep -Eq '^  利用者証明用 +2020年6月1日 00時00分00秒 JST +2025年3月31日 23時59分59秒 JST +89  有効$' <<<"$out"
+    grep -Eq '^  利用者証明 +2020年6月1日 00時00分00秒 JST +2025年3月31日 23時59分59秒 JST +89  有効$' <<<"$out"
 check "table: the record's note on the signature certificate shown in Japanese" \
-    grep -Eq '^  署名用 +あり、詳細は読めません: 署名用パスワードを照合した後でなければ読めません' <<<"$out"
-check "table: PIN rows in Japanese" grep -Eq '^  署名用 +5 +5  有効$' <<<"$out"
+    grep -Eq '^  署名 +あり、詳細は読めません: 署名用パスワードを照合した後でなければ読めません' <<<"$out"
+check "table: PIN rows in Japanese" grep -Eq '^  署名 +5 +5  有効$' <<<"$out"
+# Translated kinds are wider than the English ones: the kind column takes
+# the widest, so the date columns still line up and every line fits 100.
+widths() { /usr/bin/python3 -c '
+import sys, unicodedata
+w = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+print(max(w(l) for l in sys.stdin.read().splitlines()))'; }
+check "table in Japanese: every line <= 100 display columns" test "$(widths <<<"$out")" -le 100
+col() { /usr/bin/python3 -c '
+import sys, unicodedata
+w = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+for l in sys.stdin.read().splitlines():
+    i = l.find("2020年")
+    if i < 0: i = l.find("2025年")
+    if l.startswith("  ") and not l.startswith("   ") and i > 0: print(w(l[:i]))' | sort -u | wc -l; }
+check "table in Japanese: the certificate dates start in one column" test "$(col <<<"$out")" = 1
 out=$(TZ=UTC ja jpki-status -r 0 --table --now 2025-01-01)
 check "table: TZ=UTC shows UTC" contains "$out" "2025年3月31日 14時59分59秒 UTC"
 out=$(jpki-status -r 0 --table --now 2025-01-01)
@@ -109,7 +124,7 @@ out=$(ja jpki-renew -r 0 --cert auth "${IKEY[@]}" --ca-cmd "$RENEW_CA" \
 printf '%s\n' "$out" | sed 's/^/# /'
 check "renewal in Japanese: exit 0" test "$rc" = 0 || sed 's/^/# /' "$W/err"
 check "renewal line in the notice's words and date (23:59:59 JST)" \
-    grep -Eq '利用者証明用: 更新済み、証明書シリアル [0-9A-F]+、有効期限 [0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日 23時59分59秒 JST' <<<"$out"
+    grep -Eq '利用者証明: 更新済み、証明書シリアル [0-9A-F]+、有効期限 [0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日 23時59分59秒 JST' <<<"$out"
 
 # ---- several cards: a command that changes a card refuses in Japanese ----
 make_card taro "$W/t.card"
