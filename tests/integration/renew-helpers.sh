@@ -8,6 +8,17 @@ export HOME="$JPKI_WORK"
 RENEW_CA="jpki-ca issue --dir $JPKI_WORK/ca --kind \"\$JPKI_CERT_KIND\""
 IKEY=(--issuer-key-file "$JPKI_WORK/issuer.key")
 
+# The three sample cards, hanako, taro and ichiko, made fresh and in
+# readers 0, 1 and 2 (sims h, t, i); H, T and I are their serials.
+H=900000000000001; T=900000000000002; I=900000000000003
+three_sample_cards() {
+    local p
+    for p in hanako taro ichiko; do make_card $p "$JPKI_WORK/$p.card"; done
+    sim_start h 0 "$JPKI_WORK/hanako.card"
+    sim_start t 1 "$JPKI_WORK/taro.card"
+    sim_start i 2 "$JPKI_WORK/ichiko.card"
+}
+
 # pins_file NAME LINE... : a 0600 file with one PIN per line
 pins_file() {
     local f="$JPKI_WORK/$1"; shift

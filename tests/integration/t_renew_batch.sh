@@ -6,7 +6,6 @@
 . tests/integration/renew-helpers.sh
 W=$JPKI_WORK
 pcscd_start 2
-H=900000000000001; T=900000000000002; I=900000000000003
 
 cat > "$W/ca.sh" <<EOF
 #!/bin/sh

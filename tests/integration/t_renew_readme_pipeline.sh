@@ -10,11 +10,7 @@
 . tests/integration/renew-helpers.sh
 W=$JPKI_WORK
 pcscd_start 2
-H=900000000000001; T=900000000000002; I=900000000000003
-for p in hanako taro ichiko; do make_card $p "$W/$p.card"; done
-sim_start h 0 "$W/hanako.card"
-sim_start t 1 "$W/taro.card"
-sim_start i 2 "$W/ichiko.card"
+three_sample_cards
 cd "$W" || exit 1
 pins_file pins.map "$H 1234 ABC123" "$T 1234 ABC123" "$I 1234 ABC123" > /dev/null
 issued() { wc -l < ca/issued; }

@@ -6,11 +6,7 @@
 . tests/integration/renew-helpers.sh
 W=$JPKI_WORK
 pcscd_start 2
-H=900000000000001; T=900000000000002; I=900000000000003
-for p in hanako taro ichiko; do make_card $p "$W/$p.card"; done
-sim_start h 0 "$W/hanako.card"
-sim_start t 1 "$W/taro.card"
-sim_start i 2 "$W/ichiko.card"
+three_sample_cards
 MAP=$(pins_file pins.map "$H 1234 ABC123" "$T 1234 ABC123")
 sign_of() { jq -r "select(.serial == \"$1\") | .certs[] | select(.kind == \"sign\") | .$2" "$W/s.json"; }
 sign_tries() { jq -r "select(.serial == \"$1\") | .pins[] | select(.pin == \"sign\") | .tries_left" "$W/s.json"; }

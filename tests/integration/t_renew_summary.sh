@@ -9,7 +9,6 @@
 . tests/integration/renew-helpers.sh
 W=$JPKI_WORK
 pcscd_start 2
-H=900000000000001; T=900000000000002; I=900000000000003
 make_card hanako "$W/h.card"; make_card taro "$W/t.card"; make_card ichiko "$W/i.card"
 sim_start h 0 "$W/h.card"; sim_start t 1 "$W/t.card"; sim_start i 2 "$W/i.card"
 jpki-face-auth-switch -r 1 --to face --yes "${IKEY[@]}" >/dev/null 2>&1
