@@ -157,20 +157,27 @@ static jpki_rc read_sign_with_pin(jpki_card *card, const jpki_status_options *o,
 
 /* Serial, municipality and card expiry from the common record, when the
  * card has that application; a missing or odd record leaves them empty. */
+jpki_rc jpki_record_read_card_id(jpki_card *card, jpki_record *rec, jpki_error *err)
+{
+    char serial[16], muni[6], expiry[9];
+    jpki_rc rc = jpki_read_card_id(card, serial, muni, expiry, err);
+    if (rc != JPKI_OK)
+        return rc;
+    snprintf(rec->serial, sizeof rec->serial, "%s", serial);
+    snprintf(rec->municipality, sizeof rec->municipality, "%s", muni);
+    if (strlen(expiry) == 8)
+        snprintf(rec->card_expiry, sizeof rec->card_expiry, "%.4s-%.2s-%.2s", expiry, expiry + 4,
+                 expiry + 6);
+    return JPKI_OK;
+}
+
 static jpki_rc read_card_record(jpki_card *card, jpki_record *rec, jpki_error *err)
 {
     if (!(rec->apps & (1u << JPKI_APP_COMMON)))
         return JPKI_OK;
-    char serial[16], muni[6], expiry[9];
-    jpki_rc rc = jpki_read_card_id(card, serial, muni, expiry, err);
-    if (rc == JPKI_OK) {
-        snprintf(rec->serial, sizeof rec->serial, "%s", serial);
-        snprintf(rec->municipality, sizeof rec->municipality, "%s", muni);
-        if (strlen(expiry) == 8)
-            snprintf(rec->card_expiry, sizeof rec->card_expiry, "%.4s-%.2s-%.2s", expiry,
-                     expiry + 4, expiry + 6);
+    jpki_rc rc = jpki_record_read_card_id(card, rec, err);
+    if (rc == JPKI_OK)
         return JPKI_OK;
-    }
     if (is_fatal(rc))
         return rc;
     jpki_error_clear(err);

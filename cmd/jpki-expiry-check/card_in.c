@@ -55,19 +55,10 @@ static jpki_rc read_auth(jpki_card *card, const check_ctx *c, jpki_record *rec, 
  * ends the read like any other. */
 static jpki_rc read_card_id(jpki_card *card, jpki_record *rec, jpki_error *err)
 {
-    char serial[16], muni[6], expiry[9];
-    jpki_rc rc = jpki_read_card_id(card, serial, muni, expiry, err);
-    if (rc != JPKI_OK) {
-        if (ends_the_read(rc))
-            return rc;
-        jpki_error_clear(err);
-        return JPKI_OK;
-    }
-    snprintf(rec->serial, sizeof rec->serial, "%s", serial);
-    snprintf(rec->municipality, sizeof rec->municipality, "%s", muni);
-    if (strlen(expiry) == 8)
-        snprintf(rec->card_expiry, sizeof rec->card_expiry, "%.4s-%.2s-%.2s", expiry, expiry + 4,
-                 expiry + 6);
+    jpki_rc rc = jpki_record_read_card_id(card, rec, err);
+    if (rc == JPKI_OK || ends_the_read(rc))
+        return rc;
+    jpki_error_clear(err);
     return JPKI_OK;
 }
 

@@ -199,6 +199,12 @@ typedef struct jpki_status_options {
 JPKI_API jpki_rc jpki_record_from_card(jpki_transport *t, const jpki_status_options *opts,
                               jpki_record *rec, jpki_error *err);
 
+/* The card's identity from its common record (jpki_read_card_id) into
+ * rec: serial, municipality and card_expiry as YYYY-MM-DD (left empty when
+ * the card holds only a 13-character serial).  Errors as jpki_read_card_id's;
+ * rec is untouched on failure. */
+JPKI_API jpki_rc jpki_record_read_card_id(jpki_card *card, jpki_record *rec, jpki_error *err);
+
 /* Fill a certificate slot from a parsed certificate. */
 JPKI_API void jpki_record_cert_fill(jpki_record_cert *c, const char *subject, const char *issuer,
                            const char *serial_hex, time_t not_before, time_t not_after,
